@@ -1,0 +1,152 @@
+"""``pos-app charge AMOUNT``: one custom-amount QRIS sale, headless, through the real services.
+
+Events go to stdout as JSON Lines with ``--json`` (SPEC.md section 3), or as Indonesian text
+with a terminal QR code otherwise. Exit codes: 0 paid, 1 failed, 2 usage/configuration,
+3 expired, 4 still pending at ``--timeout`` (the order stays pending; ``sync run`` resumes it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import queue
+import sys
+import threading
+import time
+from typing import Any
+
+from pos_app.cli.common import Exit, die, err, open_ctx, parse_amount
+
+TERMINAL = {"paid": Exit.OK, "expired": Exit.EXPIRED, "failed": Exit.FAILED, "cancelled": Exit.FAILED}
+
+
+def _shape(event: dict[str, Any]) -> dict[str, Any]:
+    """Exactly the fields SPEC.md names for each event (plus harmless extras)."""
+    kind = event["event"]
+    base = {"event": kind, "order_id": event["order_id"]}
+    if kind == "created":
+        return {**base, "amount": event["amount"]}
+    if kind == "awaiting_payment":
+        return {**base, **{k: event.get(k) for k in ("provider", "payable_amount", "qris", "checkout_url", "expires_at")}}
+    if kind == "paid":
+        return {**base, "paid_amount": event.get("paid_amount"), "provider_ref": event.get("provider_ref")}
+    return {**base, **{k: v for k, v in event.items() if k not in base}}
+
+
+def _print_human(event: dict[str, Any]) -> None:
+    from pos_app.money import format_rupiah
+
+    kind = event["event"]
+    if kind == "created":
+        print(f"Pesanan {event['order_id']} dibuat: {format_rupiah(event['amount'])}")
+    elif kind == "awaiting_payment":
+        print(f"Menunggu pembayaran {format_rupiah(event['payable_amount'])} lewat {event['provider']}"
+              f" (berlaku sampai {event['expires_at']})")
+        if event.get("qris"):
+            if sys.stdout.isatty():
+                import segno
+
+                segno.make_qr(event["qris"], error="m").terminal(compact=True)
+            print(event["qris"])
+        if event.get("checkout_url"):
+            print(f"Halaman bayar: {event['checkout_url']}")
+    elif kind == "paid":
+        print(f"LUNAS: {format_rupiah(event['paid_amount'])} diterima (ref {event.get('provider_ref') or '-'})")
+    elif kind == "expired":
+        print("Kedaluwarsa: QRIS tidak dibayar tepat waktu.")
+    elif kind == "failed":
+        print(f"Gagal: {event.get('error')}")
+    elif kind == "pending":
+        print("Masih menunggu pembayaran; pesanan tetap tersimpan dan dilanjutkan oleh 'pos-app sync run'.")
+    elif kind == "cancelled":
+        print("Pembayaran dibatalkan.")
+    sys.stdout.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from pos_app.cart import Cart, TaxConfig, TaxMode
+    from pos_app.payments import PaymentService
+    from sync.errors import UnknownProvider
+    from sync.providers import PROVIDER_NAMES
+    from sync.providers.base import Confirmation, ConfigMissing, ProviderError
+    from sync.events import SyncEvent
+
+    amount = parse_amount(args.amount)
+    if args.timeout is not None and args.timeout <= 0:
+        die("--timeout must be a positive number of seconds")
+    ctx = open_ctx(args)
+    service: PaymentService | None = None
+    order_box: dict[str, str] = {}
+    try:
+        provider_name = args.provider or str(ctx.settings.get("payment.provider"))
+        if provider_name not in PROVIDER_NAMES:
+            die(f"unknown provider {provider_name!r}; known: {', '.join(PROVIDER_NAMES)}")
+        service = PaymentService(ctx.db, ctx.settings)
+        try:
+            provider = service.provider(provider_name)
+        except ConfigMissing as exc:
+            die(f"provider {provider_name} is not configured; missing: {', '.join(exc.keys)}")
+        except UnknownProvider as exc:
+            die(str(exc))
+        except (ProviderError, ValueError) as exc:
+            die(f"provider {provider_name}: {exc}")
+
+        # The amount given is what the customer pays: with PPN configured it is tax-inclusive.
+        tax_mode = ctx.settings.get("tax.mode")
+        cart = Cart(TaxConfig(TaxMode.INCLUDED if tax_mode != "off" else TaxMode.OFF,
+                              int(ctx.settings.get("tax.rate_percent"))))
+        cart.add_custom(args.note or "Penjualan bebas", amount)
+
+        events: queue.Queue[dict[str, Any]] = queue.Queue()
+
+        def listener(ev: SyncEvent) -> None:
+            events.put(ev.to_json())
+
+        service.subscribe(listener)
+        order = service.start_qris(cart, provider=provider_name, note=args.note)
+        order_id = order.id
+        order_box["id"] = order_id
+        service.start()
+
+        if provider.confirmation is Confirmation.MANUAL and sys.stdin is not None and sys.stdin.isatty():
+            def ask() -> None:
+                err("Ketik 'y' lalu Enter setelah pembayaran terlihat di aplikasi bank/dompet Anda.")
+                for line in sys.stdin:
+                    if line.strip().lower() in ("y", "ya", "yes"):
+                        service.confirm_manually(order_id, actor=f"cli:{getpass.getuser()}", note="charge")
+                        return
+
+            threading.Thread(target=ask, name="manual-confirm", daemon=True).start()
+
+        deadline = None if args.timeout is None else time.monotonic() + args.timeout
+        emit = (lambda e: print(json.dumps(_shape(e)), flush=True)) if args.json else _print_human
+        while True:
+            wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
+            try:
+                event = events.get(timeout=wait)
+            except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    pending = {"event": "pending", "order_id": order_id, "provider": provider_name}
+                    emit(pending)
+                    return Exit.PENDING
+                continue
+            if event["order_id"] != order_id:
+                continue
+            if event["event"] == "retrying":
+                err(f"pos-app: {provider_name}: {event.get('error')} (mencoba lagi)")
+                continue
+            if event["event"] == "late_payment":
+                continue
+            emit(event)
+            if event["event"] in TERMINAL:
+                return TERMINAL[event["event"]]
+    except KeyboardInterrupt:
+        if service is not None and "id" in order_box:
+            service.cancel(order_box["id"], actor=f"cli:{getpass.getuser()}")
+            err("pos-app: dibatalkan")
+        return Exit.FAILED
+    finally:
+        if service is not None:
+            service.stop()
+        ctx.close()

@@ -1,0 +1,29 @@
+"""``pos-app config get|set|list``."""
+
+from __future__ import annotations
+
+import argparse
+
+from pos_app.cli.common import Exit, die, open_ctx
+
+
+def run(args: argparse.Namespace) -> int:
+    from pos_app.settings import KEYS, SettingsError
+
+    ctx = open_ctx(args)
+    try:
+        settings = ctx.settings
+        try:
+            if args.config_command == "get":
+                print(settings.display(args.key))
+            elif args.config_command == "set":
+                settings.set(args.key, args.value)
+                print(f"{args.key} = {settings.display(args.key)}")
+            else:
+                for key in KEYS:
+                    print(f"{key} = {settings.display(key)}")
+        except SettingsError as exc:
+            die(str(exc))
+        return Exit.OK
+    finally:
+        ctx.close()

@@ -1,0 +1,158 @@
+"""Argument parsing and dispatch for ``pos-app``; each command lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from pos_app import __version__
+from pos_app.cli.common import CliError, Exit, err
+
+log = logging.getLogger("pos_app.cli")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one clear line, exit 2 (SPEC section 3)
+        err(f"{self.prog}: error: {message}")
+        raise SystemExit(Exit.USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="pos-app", description="Kasir QRIS offline-first untuk toko dan warung.")
+    p.add_argument("--version", action="version", version=f"pos-app {__version__}")
+    p.add_argument("--data-dir", metavar="DIR", help="where the database, config and logs live "
+                   "(env POS_APP_DATA_DIR; default: the user data dir)")
+    p.add_argument("--demo", action="store_true", help="open the cashier in demo mode")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    cfg = sub.add_parser("config", help="read or change settings")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
+    g = cfg_sub.add_parser("get", help="print a value (secrets masked)")
+    g.add_argument("key")
+    s = cfg_sub.add_parser("set", help="set a value (validated)")
+    s.add_argument("key")
+    s.add_argument("value")
+    cfg_sub.add_parser("list", help="print every key with its value (secrets masked)")
+
+    ch = sub.add_parser("charge", help="sell one custom amount by QRIS, headless")
+    ch.add_argument("amount")
+    ch.add_argument("--provider")
+    ch.add_argument("--note", default="")
+    ch.add_argument("--timeout", type=float, metavar="SECONDS")
+    ch.add_argument("--json", action="store_true")
+
+    sy = sub.add_parser("sync", help="the background sync engine")
+    sy_sub = sy.add_subparsers(dest="sync_command", required=True, parser_class=_Parser)
+    run = sy_sub.add_parser("run", help="run the sync engine in the foreground")
+    run.add_argument("--until-idle", action="store_true")
+    run.add_argument("--timeout", type=float, metavar="SECONDS")
+    st = sy_sub.add_parser("status", help="outbox depth, pending payments, last errors")
+    st.add_argument("--json", action="store_true")
+
+    pr = sub.add_parser("provider", help="payment provider accounts")
+    pr_sub = pr.add_subparsers(dest="provider_command", required=True, parser_class=_Parser)
+    login = pr_sub.add_parser("login", help="interactive (OTP) login")
+    login.add_argument("name")
+
+    rp = sub.add_parser("report", help="reports for the owner")
+    rp_sub = rp.add_subparsers(dest="report_command", required=True, parser_class=_Parser)
+    daily = rp_sub.add_parser("daily", help="one day's sales")
+    daily.add_argument("--date", metavar="YYYY-MM-DD")
+    daily.add_argument("--format", choices=["text", "json", "csv", "pdf"], default="text")
+    daily.add_argument("--out", metavar="FILE")
+
+    q = sub.add_parser("qris", help="QRIS payload tools")
+    q_sub = q.add_subparsers(dest="qris_command", required=True, parser_class=_Parser)
+    dec = q_sub.add_parser("decode", help="parse and validate a payload")
+    dec.add_argument("payload")
+    dec.add_argument("--json", action="store_true")
+    dyn = q_sub.add_parser("dynamic", help="static (or dynamic) payload -> dynamic with an amount")
+    dyn.add_argument("payload")
+    dyn.add_argument("--amount", required=True)
+    png = q_sub.add_parser("png", help="render a payload to a PNG file")
+    png.add_argument("payload")
+    png.add_argument("--out", required=True, metavar="FILE")
+    png.add_argument("--scale", type=int, metavar="N")
+
+    sb = sub.add_parser("soundbox", help="the USB soundbox")
+    sb_sub = sb.add_subparsers(dest="soundbox_command", required=True, parser_class=_Parser)
+    t = sb_sub.add_parser("test")
+    t.add_argument("--port")
+    t.add_argument("--amount", default="10000")
+    sb_sub.add_parser("emulate")
+
+    an = sub.add_parser("announce", help="say the payment sentence")
+    an.add_argument("amount")
+    an.add_argument("--lang", choices=["id", "en"], default="id")
+    an.add_argument("--dry-run", action="store_true")
+
+    sub.add_parser("backup", help="copy the database to the backups folder")
+    rs = sub.add_parser("restore", help="replace the database with a backup")
+    rs.add_argument("file")
+    return p
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd is None:
+        from pos_app.cli.run_app import run_app
+
+        return run_app(args)
+    if cmd == "config":
+        from pos_app.cli.config_cmd import run
+
+        return run(args)
+    if cmd == "charge":
+        from pos_app.cli.charge import run
+
+        return run(args)
+    if cmd == "qris":
+        from pos_app.cli.qris_cmd import run
+
+        return run(args)
+    if cmd == "report":
+        from pos_app.cli.report_cmd import run
+
+        return run(args)
+    if cmd == "sync":
+        from pos_app.cli.sync_cmd import run
+
+        return run(args)
+    if cmd in ("backup", "restore"):
+        from pos_app.cli.maintenance import run
+
+        return run(args)
+    if cmd == "announce":
+        from pos_app.cli.announce import run
+
+        return run(args)
+    if cmd in ("provider", "soundbox"):
+        raise CliError(f"'{cmd}' is not available in this version of pos-app yet")
+    raise CliError(f"unknown command {cmd}")  # pragma: no cover - argparse catches it
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except CliError as exc:
+        err(f"pos-app: {exc}")
+        return int(exc.code)
+    except KeyboardInterrupt:
+        err("pos-app: interrupted")
+        return 130
+    except BrokenPipeError:
+        return Exit.FAILED
+    except Exception as exc:  # unexpected: logged with traceback, shown as one line
+        from pos_app.secrets import redact
+
+        log.exception("unexpected error")
+        err(f"pos-app: unexpected error: {redact(str(exc))} (details in the log)")
+        return Exit.FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""``pos-app qris decode|dynamic|png``. An invalid payload exits 1 with the reason on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from pos_app.cli.common import Exit, die, parse_amount
+
+
+def run(args: argparse.Namespace) -> int:
+    from pos_app import qris
+
+    payload = args.payload.strip()  # copy-paste brings newlines; the parser itself is strict
+    try:
+        if args.qris_command == "decode":
+            parsed = qris.parse(payload)
+            print(json.dumps(parsed.to_json(), ensure_ascii=False) if args.json else qris.describe(parsed))
+        elif args.qris_command == "dynamic":
+            print(qris.to_dynamic(payload, parse_amount(args.amount)))
+        else:
+            from pos_app.qr_render import write_png
+
+            qris.validate(payload)
+            if args.scale is not None and not 1 <= args.scale <= 100:
+                die("--scale must be between 1 and 100")
+            try:
+                write_png(payload, args.out, scale=args.scale)
+            except OSError as exc:
+                die(f"cannot write {args.out}: {exc.strerror or exc}", Exit.FAILED)
+    except qris.InvalidQris as exc:
+        die(f"invalid QRIS: {exc}", Exit.FAILED)
+    return Exit.OK

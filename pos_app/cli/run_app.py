@@ -1,0 +1,59 @@
+"""``pos-app [--demo]``: open the cashier window; without a window (no Qt UI yet or no display)
+it rings up one demo sale headless so that a fresh install shows the whole path working."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import queue
+
+from pos_app.cli.common import Exit, open_ctx
+
+
+def run_app(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("pos_app.ui") is not None:
+        from pos_app.ui.app import run  # type: ignore[import-not-found]
+
+        return int(run(args))
+    return _headless_demo(args)
+
+
+def _headless_demo(args: argparse.Namespace) -> int:
+    from pos_app.cart import Cart
+    from pos_app.demo import demo_products
+    from pos_app.money import format_rupiah
+    from pos_app.payments import PaymentService
+    from pos_app.storage import catalog
+
+    ctx = open_ctx(args)
+    try:
+        if catalog.product_count(ctx.db) == 0:
+            catalog.upsert_products(ctx.db, demo_products())
+        demo = args.demo or ctx.settings.is_demo()
+        provider = "simulator" if demo else str(ctx.settings.get("payment.provider"))
+        print(f"pos-app {'DEMO' if demo else ''} — data di {ctx.data_dir}")
+        print("Jendela kasir belum tersedia di versi ini; menjalankan satu penjualan contoh.")
+        cart = Cart()
+        for code, qty in (("089686010947", 2), ("8998866200011", 1), ("SNK-004", 3)):
+            cart.add_by_barcode(code, lambda c: catalog.get_by_barcode(ctx.db, c), qty)
+        for line in cart.lines:
+            print(f"  {line.quantity} x {line.product.name:<28} {format_rupiah(line.net)}")
+        print(f"  Total {format_rupiah(cart.totals().total)}")
+        service = PaymentService(ctx.db, ctx.settings)
+        events: queue.Queue = queue.Queue()
+        service.subscribe(lambda ev: events.put(ev.to_json()))
+        order = service.start_qris(cart, provider=provider, note="demo")
+        service.start()
+        try:
+            while True:
+                event = events.get(timeout=float(ctx.settings.get("payment.invoice_ttl_s")) + 30)
+                if event["order_id"] != order.id:
+                    continue
+                print(json.dumps({k: v for k, v in event.items() if k != "qris"}, ensure_ascii=False))
+                if event["event"] in ("paid", "expired", "failed", "cancelled"):
+                    return Exit.OK if event["event"] == "paid" else Exit.FAILED
+        finally:
+            service.stop()
+    finally:
+        ctx.close()

@@ -1,0 +1,68 @@
+"""``pos-app sync run|status``: the sync engine without the window."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+
+from pos_app.cli.common import Exit, err, open_ctx
+
+
+def run(args: argparse.Namespace) -> int:
+    from pos_app.payments import PaymentService
+
+    ctx = open_ctx(args)
+    service = PaymentService(ctx.db, ctx.settings)
+    try:
+        if args.sync_command == "status":
+            return _status(service, as_json=args.json)
+        if args.until_idle:
+            idle = service.engine.run_until_idle(args.timeout)
+            outbox, pending = service.engine.pending_count()
+            if not idle:
+                err(f"pos-app: timeout with {outbox} outbox entries and {pending} payments pending")
+                return Exit.PENDING
+            return Exit.OK
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        service.start()
+        stop.wait(args.timeout)
+        return Exit.OK
+    finally:
+        service.stop()
+        ctx.close()
+
+
+def _status(service, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+    db = service.db
+    outbox, pending = service.engine.pending_count()
+    payments = [
+        {"order_id": r["order_id"], "provider": r["provider"], "status": r["status"],
+         "payable_amount": r["payable_amount"], "expires_at": r["expires_at"], "error": r["error"]}
+        for r in db.query(
+            "SELECT order_id, provider, status, payable_amount, expires_at, error FROM payments"
+            " WHERE method = 'qris' AND status = 'pending' ORDER BY created_at"
+        )
+    ]
+    errors: dict[str, str] = {}
+    for r in db.query(
+        "SELECT coalesce(json_extract(payload, '$.provider'), kind) AS provider, last_error FROM outbox"
+        " WHERE last_error IS NOT NULL ORDER BY updated_at"
+    ):
+        errors[r["provider"]] = r["last_error"]
+    for r in db.query("SELECT provider, error FROM payments WHERE error IS NOT NULL ORDER BY updated_at"):
+        errors[r["provider"] or "?"] = r["error"]
+    status = {"outbox_depth": outbox, "pending_payments": pending, "payments": payments, "last_errors": errors}
+    if as_json:
+        print(json.dumps(status, ensure_ascii=False))
+    else:
+        print(f"Antrean outbox     : {outbox}")
+        print(f"Pembayaran tertunda: {pending}")
+        for p in payments:
+            print(f"  {p['order_id']}  {p['provider']}  {p['payable_amount']}  s/d {p['expires_at']}")
+        for name, message in errors.items():
+            print(f"Galat terakhir {name}: {message}")
+    return Exit.OK

@@ -1,0 +1,140 @@
+"""The payment service: the one door the CLI and the window use to sell.
+
+It writes sales through ``CheckoutService`` (one transaction each) and hands everything that
+talks to a provider to the ``SyncEngine``, which runs on its own threads and reports
+``SyncEvent``s to subscribers — the CLI prints them, the Qt bridge re-emits them as signals on
+the GUI thread. Nothing here blocks on the network.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pos_app.cart import Cart
+from pos_app.checkout import CheckoutService, Till
+from pos_app.clock import to_iso, utcnow, zone
+from pos_app.settings import Settings
+from pos_app.storage.database import Database
+from pos_app.storage.orders import OrderRecord
+from sync.engine import Listener, SyncEngine
+from sync.events import EventKind, SyncEvent
+from sync.providers import build_provider
+from sync.providers.base import ConfigMissing, Provider
+
+PROVIDER_KEYS = (
+    "simulator.pay_after_s",
+    "payment.static_qris",
+    "payment.mutasi_source",
+    "payment.unique_code",
+)
+
+
+class PaymentService:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        poll_interval_s: float = 2.0,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.till = Till(
+            terminal_id=settings.get("store.terminal_id"),
+            tz=zone(settings.get("store.timezone")),
+        )
+        self.checkout = CheckoutService(db, self.till, clock)
+        self._providers: dict[str, Provider] = {}
+        self._providers_lock = threading.Lock()
+        self.engine = SyncEngine(
+            db,
+            self.provider,
+            clock=clock,
+            poll_interval_s=poll_interval_s,
+            late_watch_s=float(settings.get("payment.late_watch_s")),
+        )
+
+    # -- providers -----------------------------------------------------------------------
+    def default_provider(self) -> str:
+        return str(self.settings.get("payment.provider"))
+
+    def provider_config(self, name: str) -> dict[str, Any]:
+        config: dict[str, Any] = {key: self.settings.get(key) for key in PROVIDER_KEYS}
+        config.update(self.settings.provider_config(name))
+        return config
+
+    def provider(self, name: str) -> Provider:
+        """The provider instance for ``name`` (built once, then shared by the engine's threads)."""
+        with self._providers_lock:
+            if name not in self._providers:
+                missing = self.settings.missing_for_provider(name)
+                if missing:
+                    raise ConfigMissing(name, missing)
+                self._providers[name] = build_provider(name, self.provider_config(name), self.clock)
+            return self._providers[name]
+
+    # -- events --------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self.engine.add_listener(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self.engine.remove_listener(listener)
+
+    # -- selling -------------------------------------------------------------------------
+    def pay_cash(self, cart: Cart, tendered: int, *, note: str = "") -> OrderRecord:
+        order = self.checkout.complete_cash_sale(cart, tendered, note=note)
+        self.engine.emit(SyncEvent(EventKind.CREATED, order.id, None, {"amount": order.total}))
+        self.engine.emit(SyncEvent(EventKind.PAID, order.id, None,
+                                   {"paid_amount": order.total, "provider_ref": None, "method": "cash"}))
+        self.engine.wake()
+        return order
+
+    def start_qris(self, cart: Cart, *, provider: str | None = None, note: str = "") -> OrderRecord:
+        """Write the sale and queue the QR's creation; events follow on the engine's threads."""
+        name = provider or self.default_provider()
+        self.provider(name)  # missing configuration is a usage error, before any sale is written
+        order, _payment = self.checkout.open_qris_sale(
+            cart, name, ttl_s=int(self.settings.get("payment.invoice_ttl_s")), note=note
+        )
+        self.engine.emit(SyncEvent(EventKind.CREATED, order.id, None, {"amount": order.total}))
+        self.engine.wake()
+        return order
+
+    def cancel(self, order_id: str, actor: str = "cashier") -> bool:
+        return self.engine.cancel(order_id, actor)
+
+    def confirm_manually(self, order_id: str, actor: str, note: str = "") -> bool:
+        return self.engine.confirm_manually(order_id, actor, note)
+
+    def simulate_paid(self, order_id: str) -> None:
+        """Demo mode's "Simulasikan bayar": the simulator pays this order now."""
+        from sync.providers.simulator import SimulatorProvider
+
+        sim = self.provider("simulator")
+        assert isinstance(sim, SimulatorProvider)
+        sim.pay_now(order_id)
+        self._check_soon(order_id)
+
+    def _check_soon(self, order_id: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE payments SET next_check_at = ? WHERE order_id = ? AND method = 'qris'",
+                (to_iso(self.clock()), order_id),
+            )
+        self.engine.wake()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        self.engine.start()
+
+    def stop(self) -> None:
+        self.engine.stop()
+        with self._providers_lock:
+            for p in self._providers.values():
+                p.close()
+            self._providers.clear()

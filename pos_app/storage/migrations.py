@@ -1,0 +1,148 @@
+"""The schema, as an ordered list of migrations.
+
+``PRAGMA user_version`` holds the number of the last migration applied. Each migration runs
+inside one transaction together with the bump of ``user_version`` (SQLite DDL is
+transactional), so a migration that fails leaves the file exactly as it was. Never edit a
+migration that has shipped: add a new one.
+
+Money columns are INTEGER rupiah. Timestamps are ISO-8601 UTC text (see ``pos_app.clock``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "initial schema",
+        """
+        CREATE TABLE products (
+            sku         TEXT PRIMARY KEY,
+            barcode     TEXT UNIQUE,
+            name        TEXT NOT NULL,
+            category    TEXT NOT NULL DEFAULT '',
+            price       INTEGER NOT NULL CHECK (price >= 0),
+            stock       INTEGER,
+            active      INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            updated_at  TEXT NOT NULL
+        );
+        CREATE INDEX products_by_category ON products (category, name);
+        CREATE INDEX products_by_name ON products (name COLLATE NOCASE);
+
+        -- Per-till, per-business-day counter behind the human order number K1-20261127-0001.
+        CREATE TABLE order_sequences (
+            terminal_id   TEXT NOT NULL,
+            business_date TEXT NOT NULL,
+            last_seq      INTEGER NOT NULL,
+            PRIMARY KEY (terminal_id, business_date)
+        );
+
+        CREATE TABLE orders (
+            id              TEXT PRIMARY KEY,
+            uuid            TEXT NOT NULL UNIQUE,
+            terminal_id     TEXT NOT NULL,
+            business_date   TEXT NOT NULL,
+            seq             INTEGER NOT NULL,
+            status          TEXT NOT NULL CHECK (status IN ('open', 'awaiting_payment', 'paid',
+                                'expired', 'cancelled', 'late_payment', 'refunded')),
+            subtotal        INTEGER NOT NULL,
+            line_discounts  INTEGER NOT NULL DEFAULT 0,
+            order_discount  INTEGER NOT NULL DEFAULT 0,
+            tax_mode        TEXT NOT NULL DEFAULT 'off',
+            tax_rate_bp     INTEGER NOT NULL DEFAULT 0,
+            tax             INTEGER NOT NULL DEFAULT 0,
+            total           INTEGER NOT NULL CHECK (total >= 0),
+            note            TEXT NOT NULL DEFAULT '',
+            cashier         TEXT NOT NULL DEFAULT '',
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL,
+            paid_at         TEXT,
+            UNIQUE (terminal_id, business_date, seq)
+        );
+        CREATE INDEX orders_by_date ON orders (business_date, status);
+        CREATE INDEX orders_by_status ON orders (status);
+
+        CREATE TABLE order_lines (
+            order_id    TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+            line_no     INTEGER NOT NULL,
+            sku         TEXT NOT NULL,
+            name        TEXT NOT NULL,
+            category    TEXT NOT NULL DEFAULT '',
+            unit_price  INTEGER NOT NULL,
+            quantity    INTEGER NOT NULL CHECK (quantity > 0),
+            discount    INTEGER NOT NULL DEFAULT 0,
+            net         INTEGER NOT NULL,
+            PRIMARY KEY (order_id, line_no)
+        );
+        CREATE INDEX order_lines_by_sku ON order_lines (sku);
+
+        CREATE TABLE payments (
+            id              TEXT PRIMARY KEY,
+            order_id        TEXT NOT NULL REFERENCES orders (id),
+            method          TEXT NOT NULL CHECK (method IN ('cash', 'qris')),
+            provider        TEXT,
+            amount          INTEGER NOT NULL,
+            payable_amount  INTEGER,
+            unique_code     INTEGER NOT NULL DEFAULT 0,
+            tendered        INTEGER,
+            change_given    INTEGER,
+            paid_amount     INTEGER,
+            provider_ref    TEXT,
+            qris            TEXT,
+            checkout_url    TEXT,
+            status          TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'expired',
+                                'cancelled', 'failed', 'late')),
+            error           TEXT,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL,
+            expires_at      TEXT,
+            paid_at         TEXT,
+            next_check_at   TEXT
+        );
+        CREATE INDEX payments_by_order ON payments (order_id);
+        CREATE INDEX payments_by_status ON payments (status, next_check_at);
+        -- A provider reference confirms at most one payment.
+        CREATE UNIQUE INDEX payments_provider_ref ON payments (provider, provider_ref)
+            WHERE provider_ref IS NOT NULL;
+
+        -- Work for the sync engine, written in the same transaction as the sale it belongs to.
+        CREATE TABLE outbox (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind            TEXT NOT NULL,
+            order_id        TEXT REFERENCES orders (id),
+            payment_id      TEXT REFERENCES payments (id),
+            payload         TEXT NOT NULL DEFAULT '{}',
+            status          TEXT NOT NULL DEFAULT 'pending'
+                                CHECK (status IN ('pending', 'done', 'failed')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error      TEXT,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL
+        );
+        CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+
+        CREATE TABLE audit_log (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            at          TEXT NOT NULL,
+            actor       TEXT NOT NULL,
+            action      TEXT NOT NULL,
+            order_id    TEXT,
+            payment_id  TEXT,
+            details     TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_by_order ON audit_log (order_id);
+        """,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version

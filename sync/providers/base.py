@@ -1,0 +1,159 @@
+"""The payment-provider interface every back-end adapter implements.
+
+Shaped for all seven providers of SPEC.md section 5, not around one of them:
+
+* ``create`` turns an order into something the customer can pay: the *payable* amount (which a
+  back-end may change — seed 000 bumps it, Pakasir adds a fee, a unique code shifts it), a QRIS
+  payload and/or a checkout URL, an expiry, and the provider's reference.
+* "paid" is learned in one of four ways (``Confirmation``): polling a status endpoint, matching
+  incoming credits on a mutasi statement, notifications pushed through a feed (the soundbox
+  platform's heartbeat commands), or an explicit, audited confirmation by the cashier.
+* ``cancel`` tells the back-end the cashier gave up (a no-op where the back-end has no cancel).
+* Each adapter owns its auth; the engine only sees ``AuthExpired`` when a login is needed.
+
+Adapters never touch the database or Qt: the sync engine calls them on worker threads and turns
+their answers into state changes. Everything a back-end answers is validated by the adapter;
+anything unexpected raises ``BadResponse`` — never a guessed "paid".
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class Confirmation(StrEnum):
+    POLL = "poll"  # ask the back-end about this payment (orderkuota, midtrans, pakasir, orkut)
+    MUTASI = "mutasi"  # match incoming credits of a statement (static + mutasi source)
+    FEED = "feed"  # notifications pushed in a feed we pull (soundbox platform heartbeat)
+    MANUAL = "manual"  # the cashier confirms, audited (static without mutasi source)
+
+
+class RemoteStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+# -- errors -------------------------------------------------------------------------------
+class ProviderError(Exception):
+    """A provider call failed. ``retryable`` says whether the same call may be tried again.
+
+    Messages are English, one line, and never contain secrets (adapters build them from
+    status codes and field names, not from request URLs or headers).
+    """
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class TransientError(ProviderError):
+    """Timeout, connection error, 429, 5xx: retry later with the same id."""
+
+    retryable = True
+
+
+class AuthExpired(ProviderError):
+    """Wrong or expired credentials: stop calling until somebody logs in again."""
+
+
+class Rejected(ProviderError):
+    """The back-end said no (4xx other than 429): retrying the same call won't help."""
+
+
+class BadResponse(ProviderError):
+    """The answer was not what the back-end's contract promises (garbage JSON, missing field)."""
+
+    retryable = True  # a proxy's HTML error page today may be a good answer in a minute
+
+
+class ConfigMissing(ProviderError):
+    def __init__(self, provider: str, keys: list[str]) -> None:
+        super().__init__(f"provider {provider} needs: {', '.join(keys)}")
+        self.keys = keys
+
+
+class NotSupported(ProviderError):
+    pass
+
+
+# -- values -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CreateRequest:
+    order_id: str  # our order id; also the idempotency key's basis, identical on every retry
+    payment_id: str
+    amount: int  # what the order costs, integer rupiah
+    ttl_s: int
+    created_at: datetime
+    note: str = ""
+    unique_code: int = 0  # already folded into ``amount`` by the engine when in use
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.payment_id
+
+
+@dataclass(frozen=True)
+class Invoice:
+    payable_amount: int  # what the customer must pay, as the back-end says
+    expires_at: datetime
+    provider_ref: str | None = None
+    qris: str | None = None
+    checkout_url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PaymentRef:
+    """What the engine knows of a created payment when it asks about it again."""
+
+    order_id: str
+    payment_id: str
+    amount: int
+    payable_amount: int
+    created_at: datetime
+    expires_at: datetime
+    provider_ref: str | None = None
+    qris: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    status: RemoteStatus
+    paid_amount: int | None = None
+    provider_ref: str | None = None
+    paid_at: datetime | None = None
+    detail: str = ""
+
+
+class Provider(ABC):
+    """One payment back-end. Instances are used from worker threads; keep them thread-safe."""
+
+    name: ClassVar[str]
+    confirmation: ClassVar[Confirmation]
+    #: never ask this back-end about one account more often than this (its documented limit)
+    min_poll_interval_s: ClassVar[float] = 2.0
+    #: True when create happens on this machine (no network), so it works offline
+    local_create: ClassVar[bool] = False
+
+    @abstractmethod
+    def create(self, request: CreateRequest) -> Invoice: ...
+
+    @abstractmethod
+    def check(self, ref: PaymentRef) -> StatusResult:
+        """Current state of one payment (POLL providers; others answer from their own state)."""
+
+    def cancel(self, ref: PaymentRef) -> None:  # noqa: B027 - optional for back-ends without cancel
+        """Tell the back-end the cashier cancelled. Default: nothing to tell."""
+
+    def close(self) -> None:  # noqa: B027
+        """Release connections."""
