@@ -123,7 +123,10 @@ def write_png(
     size_px: int = 1080,
     border: int = DEFAULT_BORDER,
 ) -> None:
-    """Write the PNG to ``path``. An explicit ``scale`` (pixels per module) wins over ``size_px``."""
+    """Write the PNG to ``path``; an explicit ``scale`` (pixels per module) wins over ``size_px``.
+
+    Written to a temporary file and renamed, so a reader never sees half a PNG.
+    """
     if scale is None:
         data = render_png(payload, size_px=size_px, border=border)
     else:

@@ -22,10 +22,12 @@ Decisions (where the QRIS/EMV texts or the issue left a choice)
   ``ValueError``) whose message says what is wrong and where: ``"tag 54 at offset 74: amount
   '12a' is not a number"``. ``.offset`` is a character offset into the payload (the start of the
   field's tag for field-level problems, the offending character otherwise) and ``.tag`` is the
-  top-level tag involved (sub-tags are named in the message), either may be ``None``.
-  Bad *arguments* to :func:`to_dynamic` (amount, bill number, terminal label) are not payload
-  problems and raise :class:`InvalidArgument` (a plain ``ValueError`` subclass, *not*
-  ``InvalidQris``).
+  top-level tag involved (sub-tags are named in the message, e.g. ``sub-tag 62.07``); either may
+  be ``None``. When a header is garbage right after a field, ``.tag`` is that previous field:
+  its length is the likely liar. A non-``str`` payload is a programming error: ``TypeError``.
+  Bad *arguments* to :func:`to_dynamic` (amount, bill number, terminal label, or a tag 62 that
+  would grow past 99 characters) are not payload problems and raise :class:`InvalidArgument`
+  (a plain ``ValueError`` subclass, *not* ``InvalidQris``); they are checked before the payload.
 * **Checking order.** Structure first (TLV, CRC field last, duplicates), then the QRIS rules,
   then the characters allowed, then the CRC value. So a payload with a wrong currency and a stale
   CRC is reported as a wrong currency: the most specific finding wins.
@@ -704,7 +706,9 @@ def _validate(payload: str) -> tuple[_Scan, dict[str, list[_Item]]]:
     if actual != expected:
         offset = items[-1][2]
         if _HEX4.fullmatch(actual) is None:
-            raise InvalidQris(f"CRC {actual!r} is not 4 hexadecimal digits", offset=offset, tag="63")
+            raise InvalidQris(
+                f"CRC {actual!r} is not 4 hexadecimal digits", offset=offset, tag="63"
+            )
         if actual.upper() != expected:
             raise InvalidQris(
                 f"CRC mismatch: payload says {actual}, computed {expected} (payload corrupted "
@@ -1003,7 +1007,7 @@ def describe(payload: str | QrisPayload) -> str:
         "Type     : " + ("dynamic" if qris.is_dynamic else "static (customer enters the amount)"),
         f"Amount   : {format_rupiah(amount) if amount is not None else '-'}",
         f"Fee/tip  : {fee_policy_text(qris) or 'none'}",
-        f"CRC      : {qris.crc} (valid)",
+        f"CRC      : {qris.crc}",
     ]
     return "\n".join(lines)
 

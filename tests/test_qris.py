@@ -164,7 +164,15 @@ LANGUAGE_64 = build(
     ]
 )
 
-ALL_VALID = [BANKNEO, GOPAY_UNSORTED, FEE_FIXED, FEE_PERCENT, TIP_PROMPT, DYNAMIC_62_BEFORE_54, LANGUAGE_64]
+ALL_VALID = [
+    BANKNEO,
+    GOPAY_UNSORTED,
+    FEE_FIXED,
+    FEE_PERCENT,
+    TIP_PROMPT,
+    DYNAMIC_62_BEFORE_54,
+    LANGUAGE_64,
+]
 
 
 def tags_of(payload: str) -> list[str]:
@@ -218,7 +226,9 @@ def test_round_trip_is_byte_for_byte(payload: str) -> None:
 
 
 def test_unsorted_order_is_kept() -> None:
-    assert tags_of(GOPAY_UNSORTED) == ["00", "01", "26", "51", "52", "58", "59", "60", "62", "53", "61", "63"]
+    assert tags_of(GOPAY_UNSORTED) == (
+        ["00", "01", "26", "51", "52", "58", "59", "60", "62", "53", "61", "63"]
+    )
 
 
 def test_nested_templates_have_children_and_raw_value() -> None:
@@ -406,7 +416,8 @@ def test_to_dynamic_sorted_static_exact() -> None:
 def test_to_dynamic_matches_qriskit_on_sorted_inputs() -> None:
     # Independent implementation as an oracle (it only differs on unsorted input and tips).
     for amount in (1, 15000, 9_999_999_999_999):
-        assert to_dynamic(BANKNEO, amount) == qriskit.parse(BANKNEO, strict=True).to_dynamic(amount).dumps()
+        theirs = qriskit.parse(BANKNEO, strict=True).to_dynamic(amount).dumps()
+        assert to_dynamic(BANKNEO, amount) == theirs
 
 
 def test_to_dynamic_unsorted_places_54_after_53() -> None:
@@ -417,7 +428,9 @@ def test_to_dynamic_unsorted_places_54_after_53() -> None:
     )
     result = to_dynamic(GOPAY_UNSORTED, 75000)
     assert result == expected
-    assert tags_of(result) == ["00", "01", "26", "51", "52", "58", "59", "60", "62", "53", "54", "61", "63"]
+    assert tags_of(result) == (
+        ["00", "01", "26", "51", "52", "58", "59", "60", "62", "53", "54", "61", "63"]
+    )
 
 
 def test_to_dynamic_before_63_when_nothing_above_54_follows_53() -> None:
@@ -456,7 +469,9 @@ def test_to_dynamic_replaces_existing_54_never_duplicates() -> None:
     assert tags.count("54") == 1
     assert parse(result).amount == 30000
     # The old 54 sat after 62; the rule puts the new one before the first tag > 54 after 53: 62.
-    expected_fields = insert_before(without(DYNAMIC_62_BEFORE_54_FIELDS, "54"), "62", ("54", "30000"))
+    expected_fields = insert_before(
+        without(DYNAMIC_62_BEFORE_54_FIELDS, "54"), "62", ("54", "30000")
+    )
     assert result == build(expected_fields)
 
 
@@ -505,7 +520,11 @@ def test_bill_number_replaces_in_place_and_keeps_other_subtags() -> None:
     result = to_dynamic(GOPAY_UNSORTED, 5000, bill_number="B-77", terminal_label="KASIR9")
     t62 = parse(result).get("62")
     # 01 is new: inserted before the first higher sub-tag (05); 07 replaced in place; 05 verbatim.
-    assert [(c.tag, c.value) for c in t62.children] == [("01", "B-77"), ("05", "REF123"), ("07", "KASIR9")]
+    assert [(c.tag, c.value) for c in t62.children] == [
+        ("01", "B-77"),
+        ("05", "REF123"),
+        ("07", "KASIR9"),
+    ]
     assert tags_of(result).index("62") == tags_of(GOPAY_UNSORTED).index("62")
     replaced_bill = to_dynamic(DYNAMIC_62_BEFORE_54, 5000, bill_number="INV-0002")
     t62 = parse(replaced_bill).get("62")
@@ -513,7 +532,15 @@ def test_bill_number_replaces_in_place_and_keeps_other_subtags() -> None:
 
 
 def test_62_and_54_both_before_63_are_in_tag_order() -> None:
-    fields = [("00", "01"), ("01", "11"), QRIS_51, ("58", "ID"), ("59", "A"), ("60", "B"), ("53", "360")]
+    fields = [
+        ("00", "01"),
+        ("01", "11"),
+        QRIS_51,
+        ("58", "ID"),
+        ("59", "A"),
+        ("60", "B"),
+        ("53", "360"),
+    ]
     result = to_dynamic(build(fields), 1, terminal_label="T")
     assert tags_of(result)[-4:] == ["53", "54", "62", "63"]
 
@@ -535,7 +562,8 @@ def test_bad_62_arguments(kwargs: dict, message: str) -> None:
 
 
 def test_62_overflow_is_an_argument_error() -> None:
-    long_62 = build(replaced(STATIC_SORTED, "62", [("05", "R" * 25), ("06", "C" * 25), ("08", "P" * 25)]))
+    full_62 = [("05", "R" * 25), ("06", "C" * 25), ("08", "P" * 25)]  # 87 characters
+    long_62 = build(replaced(STATIC_SORTED, "62", full_62))
     with pytest.raises(InvalidArgument, match="tag 62.*maximum is 99"):
         to_dynamic(long_62, 1000, bill_number="B" * 25)
 
@@ -577,7 +605,13 @@ def test_payload_method_shortcuts() -> None:
 # Malformed input: one error type, with what and where
 
 
-def raises(payload: str, *needles: str, tag: str | None = "unset", offset: int | None | str = "unset") -> InvalidQris:
+def raises(
+    payload: str,
+    *needles: str,
+    tag: str | None = "unset",
+    offset: int | None | str = "unset",
+) -> InvalidQris:
+    """Assert that parse and validate raise InvalidQris with these message parts / attributes."""
     with pytest.raises(InvalidQris) as info:
         parse(payload)
     error = info.value
@@ -666,8 +700,10 @@ def test_truncated_header() -> None:
 
 def test_non_digit_tag_and_length() -> None:
     at = BANKNEO.index("5802ID")
-    raises(BANKNEO[:at] + "5X02ID" + BANKNEO[at + 6 :], "expected a 2-digit tag, got '5X'", offset=at + 1)
-    raises(BANKNEO[:at] + "58O2ID" + BANKNEO[at + 6 :], "expected a 2-digit length, got 'O2'", offset=at + 2)
+    bad_tag = BANKNEO[:at] + "5X02ID" + BANKNEO[at + 6 :]
+    raises(bad_tag, "expected a 2-digit tag, got '5X'", offset=at + 1)
+    bad_length = BANKNEO[:at] + "58O2ID" + BANKNEO[at + 6 :]
+    raises(bad_length, "expected a 2-digit length, got 'O2'", offset=at + 2)
 
 
 def test_non_ascii_digit_in_header() -> None:
@@ -679,7 +715,8 @@ def test_non_ascii_digit_in_header() -> None:
 def test_non_digit_amount() -> None:
     payload = build(replaced(DYNAMIC_62_BEFORE_54_FIELDS, "54", "12a"))
     offset = payload.index("540312a")
-    raises(payload, f"tag 54 at offset {offset}: amount '12a' is not a number", tag="54", offset=offset)
+    message = f"tag 54 at offset {offset}: amount '12a' is not a number"
+    raises(payload, message, tag="54", offset=offset)
 
 
 @pytest.mark.parametrize(
@@ -700,7 +737,8 @@ def test_bad_amount_in_payload(value: str, message: str) -> None:
 
 def test_non_ascii_outside_64() -> None:
     payload = build(replaced(STATIC_SORTED, "59", "WARUNG BÜ SRI"))
-    raises(payload, "non-ASCII character 'Ü' (U+00DC)", "template 64", tag="59", offset=payload.index("Ü"))
+    at = payload.index("Ü")
+    raises(payload, "non-ASCII character 'Ü' (U+00DC)", "template 64", tag="59", offset=at)
 
 
 def test_control_character() -> None:
@@ -710,7 +748,16 @@ def test_control_character() -> None:
 
 def test_control_character_inside_64_is_rejected() -> None:
     payload = build(
-        [("00", "01"), ("01", "11"), QRIS_51, ("53", "360"), ("58", "ID"), ("59", "A"), ("60", "B"), ("64", [("00", "ZH"), ("01", "面\n馆")])]
+        [
+            ("00", "01"),
+            ("01", "11"),
+            QRIS_51,
+            ("53", "360"),
+            ("58", "ID"),
+            ("59", "A"),
+            ("60", "B"),
+            ("64", [("00", "ZH"), ("01", "面\n馆")]),
+        ]
     )
     raises(payload, "control character", tag="64")
 
@@ -721,13 +768,15 @@ def test_tag_00_not_first() -> None:
 
 
 def test_tag_00_wrong_value() -> None:
-    raises(build(replaced(STATIC_SORTED, "00", "02")), "payload format indicator must be '01', got '02'", tag="00")
+    payload = build(replaced(STATIC_SORTED, "00", "02"))
+    raises(payload, "payload format indicator must be '01', got '02'", tag="00")
 
 
 @pytest.mark.parametrize("value", ["13", "1"])
 def test_tag_01_wrong(value: str) -> None:
     payload = build(replaced(STATIC_SORTED, "01", value))
-    raises(payload, "point of initiation must be '11' (static) or '12' (dynamic)", tag="01", offset=6)
+    message = "point of initiation must be '11' (static) or '12' (dynamic)"
+    raises(payload, message, tag="01", offset=6)
 
 
 def test_tag_01_missing() -> None:
@@ -736,7 +785,8 @@ def test_tag_01_missing() -> None:
 
 def test_currency_not_360() -> None:
     payload = build(replaced(STATIC_SORTED, "53", "840"))
-    raises(payload, "transaction currency must be '360' (IDR), got '840'", tag="53", offset=payload.index("5303840"))
+    at = payload.index("5303840")
+    raises(payload, "transaction currency must be '360' (IDR), got '840'", tag="53", offset=at)
 
 
 def test_currency_not_360_even_with_stale_crc() -> None:
@@ -745,11 +795,13 @@ def test_currency_not_360_even_with_stale_crc() -> None:
 
 
 def test_currency_missing() -> None:
-    raises(build(without(STATIC_SORTED, "53")), "transaction currency (tag 53) is missing", tag="53")
+    payload = build(without(STATIC_SORTED, "53"))
+    raises(payload, "transaction currency (tag 53) is missing", tag="53")
 
 
 def test_country_not_id() -> None:
-    raises(build(replaced(STATIC_SORTED, "58", "MY")), "country code must be 'ID', got 'MY'", tag="58")
+    payload = build(replaced(STATIC_SORTED, "58", "MY"))
+    raises(payload, "country code must be 'ID', got 'MY'", tag="58")
 
 
 def test_name_missing_or_blank() -> None:
@@ -762,11 +814,13 @@ def test_city_missing() -> None:
 
 
 def test_mcc_not_4_digits() -> None:
-    raises(build(replaced(STATIC_SORTED, "52", "58A2")), "merchant category code must be 4 digits", tag="52")
+    payload = build(replaced(STATIC_SORTED, "52", "58A2"))
+    raises(payload, "merchant category code must be 4 digits", tag="52")
 
 
 def test_no_merchant_account() -> None:
-    raises(build(without(STATIC_SORTED, "26", "51")), "no merchant account information template (tags 26-51)")
+    payload = build(without(STATIC_SORTED, "26", "51"))
+    raises(payload, "no merchant account information template (tags 26-51)")
 
 
 def test_merchant_account_without_guid() -> None:
@@ -787,11 +841,13 @@ def test_garbage_nested_template() -> None:
 def test_duplicate_top_level_tag() -> None:
     payload = build(insert_before(STATIC_SORTED, "60", ("59", "WARUNG KEDUA")))
     first = payload.index("5913WARUNG BU SRI")
-    raises(payload, f"duplicate tag (first at offset {first})", tag="59", offset=payload.index("5912WARUNG KEDUA"))
+    second = payload.index("5912WARUNG KEDUA")
+    raises(payload, f"duplicate tag (first at offset {first})", tag="59", offset=second)
 
 
 def test_duplicate_subtag() -> None:
-    raises(build(replaced(STATIC_SORTED, "62", [("07", "A01"), ("07", "A02")])), "duplicate sub-tag 62.07", tag="62")
+    payload = build(replaced(STATIC_SORTED, "62", [("07", "A01"), ("07", "A02")]))
+    raises(payload, "duplicate sub-tag 62.07", tag="62")
 
 
 def test_zero_length_field() -> None:
@@ -799,20 +855,38 @@ def test_zero_length_field() -> None:
     raises(body + crc16(body.encode()), "length is 00", tag="61")
 
 
+def with_fee(*pairs: tuple[str, str]) -> list:
+    """STATIC_SORTED with tip/fee fields inserted before 58."""
+    fields = STATIC_SORTED
+    for pair in pairs:
+        fields = insert_before(fields, "58", pair)
+    return fields
+
+
 @pytest.mark.parametrize(
     ("fields", "message", "tag"),
     [
-        (insert_before(STATIC_SORTED, "58", ("56", "1000")), "tag 56 (convenience fee) needs tip indicator 55", "56"),
-        (insert_before(STATIC_SORTED, "58", ("57", "5")), "tag 57 (convenience fee) needs tip indicator 55", "57"),
-        (insert_before(insert_before(STATIC_SORTED, "58", ("55", "01")), "58", ("56", "1000")), "not allowed with tip indicator 55 = '01'", "56"),
-        (insert_before(STATIC_SORTED, "58", ("55", "02")), "tip indicator '02' (fixed fee) needs tag 56", "55"),
-        (insert_before(STATIC_SORTED, "58", ("55", "03")), "tip indicator '03' (percentage fee) needs tag 57", "55"),
-        (insert_before(insert_before(insert_before(STATIC_SORTED, "58", ("55", "02")), "58", ("56", "1000")), "58", ("57", "5")), "tag 57 (percentage fee) is not allowed", "57"),
-        (insert_before(insert_before(insert_before(STATIC_SORTED, "58", ("55", "03")), "58", ("56", "1000")), "58", ("57", "5")), "tag 56 (fixed fee) is not allowed", "56"),
-        (insert_before(STATIC_SORTED, "58", ("55", "04")), "tip indicator must be '01', '02' or '03'", "55"),
-        (insert_before(insert_before(STATIC_SORTED, "58", ("55", "02")), "58", ("56", "abc")), "fixed fee 'abc' is not a number", "56"),
-        (insert_before(insert_before(STATIC_SORTED, "58", ("55", "03")), "58", ("57", "100")), "not a number like 2.5", "57"),
-        (insert_before(insert_before(STATIC_SORTED, "58", ("55", "03")), "58", ("57", "0.00")), "between 0.01 and 99.99", "57"),
+        (with_fee(("56", "1000")), "tag 56 (convenience fee) needs tip indicator 55", "56"),
+        (with_fee(("57", "5")), "tag 57 (convenience fee) needs tip indicator 55", "57"),
+        (with_fee(("55", "01"), ("56", "1000")), "not allowed with tip indicator 55 = '01'", "56"),
+        (with_fee(("55", "01"), ("57", "5")), "not allowed with tip indicator 55 = '01'", "57"),
+        (with_fee(("55", "02")), "tip indicator '02' (fixed fee) needs tag 56", "55"),
+        (with_fee(("55", "03")), "tip indicator '03' (percentage fee) needs tag 57", "55"),
+        (
+            with_fee(("55", "02"), ("56", "1000"), ("57", "5")),
+            "tag 57 (percentage fee) is not allowed",
+            "57",
+        ),
+        (
+            with_fee(("55", "03"), ("56", "1000"), ("57", "5")),
+            "tag 56 (fixed fee) is not allowed",
+            "56",
+        ),
+        (with_fee(("55", "04")), "tip indicator must be '01', '02' or '03'", "55"),
+        (with_fee(("55", "02"), ("56", "abc")), "fixed fee 'abc' is not a number", "56"),
+        (with_fee(("55", "02"), ("56", "0")), "fixed fee '0' must be at least 1", "56"),
+        (with_fee(("55", "03"), ("57", "100")), "not a number like 2.5", "57"),
+        (with_fee(("55", "03"), ("57", "0.00")), "between 0.01 and 99.99", "57"),
     ],
 )
 def test_tip_fee_consistency(fields: list, message: str, tag: str) -> None:
@@ -821,7 +895,7 @@ def test_tip_fee_consistency(fields: list, message: str, tag: str) -> None:
 
 def test_percent_boundaries_are_valid() -> None:
     for value in ("0.01", "99.99", "5", "05.00", "2.5"):
-        payload = build(insert_before(insert_before(STATIC_SORTED, "58", ("55", "03")), "58", ("57", value)))
+        payload = build(with_fee(("55", "03"), ("57", value)))
         validate(payload)
 
 
@@ -830,10 +904,15 @@ def test_percent_boundaries_are_valid() -> None:
 
 PRINTABLE = "".join(chr(c) for c in range(0x20, 0x7F))
 names = st.text(alphabet=PRINTABLE, min_size=1, max_size=25).filter(lambda s: s.strip() != "")
-cities = st.text(alphabet=string.ascii_uppercase + " .-", min_size=1, max_size=15).filter(lambda s: s.strip() != "")
+cities = st.text(alphabet=string.ascii_uppercase + " .-", min_size=1, max_size=15).filter(
+    lambda s: s.strip() != ""
+)
 amounts = st.integers(min_value=1, max_value=9_999_999_999_999)
 ans = st.text(alphabet=PRINTABLE, min_size=1, max_size=25)
-guids = st.sampled_from(["ID.CO.BANKNEO.WWW", "COM.GO-JEK.WWW", "ID.CO.QRIS.WWW", "ID.CO.BCA.WWW", "ID.DANA.WWW"])
+nmid_digits = st.text(string.digits, min_size=13, max_size=13)
+guids = st.sampled_from(
+    ["ID.CO.BANKNEO.WWW", "COM.GO-JEK.WWW", "ID.CO.QRIS.WWW", "ID.CO.BCA.WWW", "ID.DANA.WWW"]
+)
 digits = st.text(alphabet=string.digits, min_size=1, max_size=19)
 
 
@@ -856,7 +935,7 @@ def valid_payloads(draw: st.DrawFn) -> str:
     middle: list[tuple[str, object]] = [
         ("01", draw(st.sampled_from(["11", "12"]))),
         (account, [("00", draw(guids)), ("01", draw(digits)), ("03", "UMI")]),
-        ("51", [("00", "ID.CO.QRIS.WWW"), ("02", "ID" + draw(st.text(string.digits, min_size=13, max_size=13)))]),
+        ("51", [("00", "ID.CO.QRIS.WWW"), ("02", "ID" + draw(nmid_digits))]),
         ("52", draw(st.text(string.digits, min_size=4, max_size=4))),
         ("53", "360"),
         ("58", "ID"),

@@ -18,7 +18,14 @@ def run(args: argparse.Namespace) -> int:
                 print(settings.display(args.key))
             elif args.config_command == "set":
                 settings.set(args.key, args.value)
-                print(f"{args.key} = {settings.display(args.key)}")
+                if args.key == "payment.static_qris" and args.value.strip():
+                    # Let the owner see whose account the money goes to before the first sale.
+                    from pos_app import qris
+
+                    print("QRIS statis tersimpan. Pastikan ini milik toko Anda:")
+                    print(qris.describe(settings.get("payment.static_qris")))
+                else:
+                    print(f"{args.key} = {settings.display(args.key)}")
             else:
                 for key in KEYS:
                     print(f"{key} = {settings.display(key)}")

@@ -1,0 +1,78 @@
+"""The payment service as the CLI and the window use it: real settings, real SQLite, threads."""
+
+from __future__ import annotations
+
+import queue
+from pathlib import Path
+
+import pytest
+
+from pos_app.cart import Cart, Product
+from pos_app.order_state import InsufficientCash, OrderStatus
+from pos_app.payments import PaymentService
+from pos_app.settings import Settings
+from pos_app.storage.orders import load_order
+from sync.events import EventKind, SyncEvent
+from sync.providers.base import ConfigMissing
+
+
+@pytest.fixture
+def service(data_dir: Path, db):
+    settings = Settings.load(data_dir)
+    settings.set("simulator.pay_after_s", "never")
+    svc = PaymentService(db, settings, poll_interval_s=0.1)
+    yield svc
+    svc.stop()
+
+
+def cart() -> Cart:
+    c = Cart()
+    c.add(Product(sku="A", name="Kopi", price=4000), 3)
+    return c
+
+
+def collect(svc: PaymentService) -> "queue.Queue[SyncEvent]":
+    q: queue.Queue[SyncEvent] = queue.Queue()
+    svc.subscribe(q.put)
+    return q
+
+
+def next_kind(q: "queue.Queue[SyncEvent]", timeout: float = 5.0) -> EventKind:
+    return q.get(timeout=timeout).kind
+
+
+def test_simulate_paid_button(service: PaymentService) -> None:
+    q = collect(service)
+    service.start()
+    order = service.start_qris(cart())
+    assert next_kind(q) is EventKind.CREATED
+    assert next_kind(q) is EventKind.AWAITING_PAYMENT
+    service.simulate_paid(order.id)
+    assert next_kind(q) is EventKind.PAID
+    assert load_order(service.db, order.id).status is OrderStatus.PAID
+
+
+def test_cancel_from_the_till(service: PaymentService) -> None:
+    q = collect(service)
+    service.start()
+    order = service.start_qris(cart())
+    assert [next_kind(q), next_kind(q)] == [EventKind.CREATED, EventKind.AWAITING_PAYMENT]
+    assert service.cancel(order.id)
+    assert next_kind(q) is EventKind.CANCELLED
+    assert load_order(service.db, order.id).status is OrderStatus.CANCELLED
+
+
+def test_cash_sale_reports_paid(service: PaymentService) -> None:
+    q = collect(service)
+    order = service.pay_cash(cart(), 20000)
+    assert [next_kind(q), next_kind(q)] == [EventKind.CREATED, EventKind.PAID]
+    assert order.status is OrderStatus.PAID
+    with pytest.raises(InsufficientCash):
+        service.pay_cash(cart(), 10000)
+
+
+def test_unconfigured_provider_writes_no_sale(service: PaymentService) -> None:
+    with pytest.raises(ConfigMissing) as info:
+        service.start_qris(cart(), provider="static")
+    assert info.value.keys == ["payment.static_qris"]
+    assert service.db.scalar("SELECT count(*) FROM orders") == 0
