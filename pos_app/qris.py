@@ -27,7 +27,7 @@ Decisions (where the QRIS/EMV texts or the issue left a choice)
   its length is the likely liar. A non-``str`` payload is a programming error: ``TypeError``.
   Bad *arguments* to :func:`to_dynamic` (amount, bill number, terminal label, or a tag 62 that
   would grow past 99 characters) are not payload problems and raise :class:`InvalidArgument`
-  (a plain ``ValueError`` subclass, *not* ``InvalidQris``); they are checked before the payload.
+  (a plain ``ValueError`` subclass, *not* ``InvalidQris``); amount and labels are checked first.
 * **Checking order.** Structure first (TLV, CRC field last, duplicates), then the QRIS rules,
   then the characters allowed, then the CRC value. So a payload with a wrong currency and a stale
   CRC is reported as a wrong currency: the most specific finding wins.

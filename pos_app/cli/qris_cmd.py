@@ -11,7 +11,7 @@ from pos_app.cli.common import Exit, die, parse_amount
 def run(args: argparse.Namespace) -> int:
     from pos_app import qris
 
-    payload = args.payload.strip()  # copy-paste brings newlines; the parser itself is strict
+    payload = qris.strip_pasted(args.payload)  # copy-paste brings newlines; the parser is strict
     try:
         if args.qris_command == "decode":
             parsed = qris.parse(payload)
@@ -30,4 +30,6 @@ def run(args: argparse.Namespace) -> int:
                 die(f"cannot write {args.out}: {exc.strerror or exc}", Exit.FAILED)
     except qris.InvalidQris as exc:
         die(f"invalid QRIS: {exc}", Exit.FAILED)
+    except qris.InvalidArgument as exc:
+        die(str(exc))
     return Exit.OK
