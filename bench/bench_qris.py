@@ -22,85 +22,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import qriskit  # noqa: E402
 
-from pos_app.qris import build, parse, to_dynamic  # noqa: E402
-
-BANKNEO_26 = (
-    "26",
-    [
-        ("00", "ID.CO.BANKNEO.WWW"),
-        ("01", "9360049000001234567"),
-        ("02", "000000123456789"),
-        ("03", "UMI"),
-    ],
+from pos_app.qris import parse, to_dynamic  # noqa: E402
+from tests.qris_samples import (  # noqa: E402
+    BANKNEO,
+    DYNAMIC_SORTED,
+    FEE_FIXED,
+    GOPAY_UNSORTED_QRIS_51,
 )
-GOPAY_26 = (
-    "26",
-    [("00", "COM.GO-JEK.WWW"), ("01", "936009140123456789"), ("02", "G123456789"), ("03", "UMI")],
-)
-QRIS_51 = ("51", [("00", "ID.CO.QRIS.WWW"), ("02", "ID1022123456789"), ("03", "UMI")])
 
 INPUTS: dict[str, str] = {
-    "static_sorted": build(
-        [
-            ("00", "01"),
-            ("01", "11"),
-            BANKNEO_26,
-            QRIS_51,
-            ("52", "5812"),
-            ("53", "360"),
-            ("58", "ID"),
-            ("59", "WARUNG BU SRI"),
-            ("60", "JAKARTA SELATAN"),
-            ("61", "12345"),
-            ("62", [("07", "A01")]),
-        ]
-    ),
-    "static_unsorted_gopay": build(
-        [
-            ("00", "01"),
-            ("01", "11"),
-            GOPAY_26,
-            QRIS_51,
-            ("52", "5499"),
-            ("58", "ID"),
-            ("59", "KOPI KENANGAN SENJA"),
-            ("60", "BANDUNG"),
-            ("62", [("05", "REF123"), ("07", "KASIR2")]),
-            ("53", "360"),
-            ("61", "40115"),
-        ]
-    ),
-    "static_fixed_fee": build(
-        [
-            ("00", "01"),
-            ("01", "11"),
-            BANKNEO_26,
-            QRIS_51,
-            ("52", "5814"),
-            ("53", "360"),
-            ("55", "02"),
-            ("56", "1000"),
-            ("58", "ID"),
-            ("59", "BAKSO PAK NO"),
-            ("60", "SURABAYA"),
-            ("61", "60111"),
-        ]
-    ),
-    "dynamic_existing_amount": build(
-        [
-            ("00", "01"),
-            ("01", "12"),
-            BANKNEO_26,
-            QRIS_51,
-            ("52", "5812"),
-            ("53", "360"),
-            ("54", "25000"),
-            ("58", "ID"),
-            ("59", "WARUNG BU SRI"),
-            ("60", "JAKARTA SELATAN"),
-            ("62", [("01", "INV-0001"), ("07", "K1")]),
-        ]
-    ),
+    "static_sorted": BANKNEO,
+    "static_unsorted_gopay": GOPAY_UNSORTED_QRIS_51,
+    "static_fixed_fee": FEE_FIXED,
+    "dynamic_existing_amount": DYNAMIC_SORTED,
 }
 AMOUNT = 150_000
 REPEAT = 15

@@ -28,31 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import segno  # noqa: E402
 
 from pos_app.qr_render import qr_matrix, render_png, scale_for, to_qimage  # noqa: E402
-from pos_app.qris import build, to_dynamic  # noqa: E402
+from pos_app.qris import to_dynamic  # noqa: E402
+from tests.qris_samples import BANKNEO as STATIC  # noqa: E402
 
-STATIC = build(
-    [
-        ("00", "01"),
-        ("01", "11"),
-        (
-            "26",
-            [
-                ("00", "ID.CO.BANKNEO.WWW"),
-                ("01", "9360049000001234567"),
-                ("02", "000000123456789"),
-                ("03", "UMI"),
-            ],
-        ),
-        ("51", [("00", "ID.CO.QRIS.WWW"), ("02", "ID1022123456789"), ("03", "UMI")]),
-        ("52", "5812"),
-        ("53", "360"),
-        ("58", "ID"),
-        ("59", "WARUNG BU SRI"),
-        ("60", "JAKARTA SELATAN"),
-        ("61", "12345"),
-        ("62", [("07", "A01")]),
-    ]
-)
 SIZE = 1080
 RUNS = 40
 _amounts = itertools.count(10_000)

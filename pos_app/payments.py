@@ -40,8 +40,10 @@ class PaymentService:
         *,
         clock: Callable[[], datetime] = utcnow,
         poll_interval_s: float = 2.0,
+        provider_override: str | None = None,
     ) -> None:
         self.db = db
+        self.provider_override = provider_override  # demo mode sells through the simulator
         self.settings = settings
         self.clock = clock
         self.till = Till(
@@ -61,7 +63,7 @@ class PaymentService:
 
     # -- providers -----------------------------------------------------------------------
     def default_provider(self) -> str:
-        return str(self.settings.get("payment.provider"))
+        return self.provider_override or str(self.settings.get("payment.provider"))
 
     def provider_config(self, name: str) -> dict[str, Any]:
         config: dict[str, Any] = {key: self.settings.get(key) for key in PROVIDER_KEYS}
@@ -77,6 +79,13 @@ class PaymentService:
                     raise ConfigMissing(name, missing)
                 self._providers[name] = build_provider(name, self.provider_config(name), self.clock)
             return self._providers[name]
+
+    def forget_providers(self) -> None:
+        """Build providers afresh from settings (after the owner changed them)."""
+        with self._providers_lock:
+            for p in self._providers.values():
+                p.close()
+            self._providers.clear()
 
     # -- events --------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:

@@ -28,79 +28,24 @@ from pos_app.qris import (
     to_dynamic,
     validate,
 )
+from tests.qris_samples import (
+    BANKNEO,
+    DYNAMIC_62_BEFORE_54,
+    DYNAMIC_62_BEFORE_54_FIELDS,
+    FEE_FIXED,
+    FEE_FIXED_FIELDS,
+    GOPAY_26,
+    GOPAY_51,
+    GOPAY_UNSORTED,
+    GOPAY_UNSORTED_FIELDS,
+    QRIS_51,
+    STATIC_SORTED,
+)
 
 # --------------------------------------------------------------------------------------------
 # Real-world-shaped fixtures. Built field by field (build() only encodes and appends the CRC),
-# so each test below states its expectation as fields too, independent of to_dynamic.
-
-BANKNEO_26 = (
-    "26",
-    [
-        ("00", "ID.CO.BANKNEO.WWW"),
-        ("01", "9360049000001234567"),
-        ("02", "000000123456789"),
-        ("03", "UMI"),
-    ],
-)
-GOPAY_26 = (
-    "26",
-    [
-        ("00", "COM.GO-JEK.WWW"),
-        ("01", "936009140123456789"),
-        ("02", "G123456789"),
-        ("03", "UMI"),
-    ],
-)
-QRIS_51 = ("51", [("00", "ID.CO.QRIS.WWW"), ("02", "ID1022123456789"), ("03", "UMI")])
-GOPAY_51 = ("51", [("00", "ID.CO.QRIS.WWW"), ("02", "ID1020045678901"), ("03", "UMI")])
-
-STATIC_SORTED = [
-    ("00", "01"),
-    ("01", "11"),
-    BANKNEO_26,
-    QRIS_51,
-    ("52", "5812"),
-    ("53", "360"),
-    ("58", "ID"),
-    ("59", "WARUNG BU SRI"),
-    ("60", "JAKARTA SELATAN"),
-    ("61", "12345"),
-    ("62", [("07", "A01")]),
-]
-BANKNEO = build(STATIC_SORTED)
-
-# GoPay-style, unsorted the way some issuers emit it: 58 before 53, 62 before 53, 61 after 53.
-GOPAY_UNSORTED_FIELDS = [
-    ("00", "01"),
-    ("01", "11"),
-    GOPAY_26,
-    GOPAY_51,
-    ("52", "5499"),
-    ("58", "ID"),
-    ("59", "KOPI KENANGAN SENJA"),
-    ("60", "BANDUNG"),
-    ("62", [("05", "REF123"), ("07", "KASIR2")]),
-    ("53", "360"),
-    ("61", "40115"),
-]
-GOPAY_UNSORTED = build(GOPAY_UNSORTED_FIELDS)
-
-# Fixed convenience fee Rp 1.000 (55=02, 56).
-FEE_FIXED_FIELDS = [
-    ("00", "01"),
-    ("01", "11"),
-    BANKNEO_26,
-    QRIS_51,
-    ("52", "5814"),
-    ("53", "360"),
-    ("55", "02"),
-    ("56", "1000"),
-    ("58", "ID"),
-    ("59", "BAKSO PAK NO"),
-    ("60", "SURABAYA"),
-    ("61", "60111"),
-]
-FEE_FIXED = build(FEE_FIXED_FIELDS)
+# so each test below states its expectation as fields too, independent of to_dynamic. The ones
+# shared with test_qris_render.py and the benchmarks live in tests/qris_samples.py.
 
 FEE_PERCENT = build(
     [
@@ -131,22 +76,6 @@ TIP_PROMPT = build(
         ("60", "DEPOK"),
     ]
 )
-
-# Dynamic, issued by a bank that put 62 *before* 54.
-DYNAMIC_62_BEFORE_54_FIELDS = [
-    ("00", "01"),
-    ("01", "12"),
-    BANKNEO_26,
-    QRIS_51,
-    ("52", "5812"),
-    ("53", "360"),
-    ("62", [("01", "INV-0001"), ("07", "K1")]),
-    ("54", "25000"),
-    ("58", "ID"),
-    ("59", "WARUNG BU SRI"),
-    ("60", "JAKARTA SELATAN"),
-]
-DYNAMIC_62_BEFORE_54 = build(DYNAMIC_62_BEFORE_54_FIELDS)
 
 # Alternate-language template 64 with UTF-8 text, plus an unreserved template 80-99.
 LANGUAGE_64 = build(

@@ -23,30 +23,8 @@ from PySide6.QtGui import QImage
 from pos_app import qr_render
 from pos_app.qr_render import qr_matrix, render_png, render_svg, scale_for, to_qimage, write_png
 from pos_app.qris import build, to_dynamic
+from tests.qris_samples import BANKNEO as STATIC  # static, sorted: WARUNG BU SRI
 
-STATIC = build(
-    [
-        ("00", "01"),
-        ("01", "11"),
-        (
-            "26",
-            [
-                ("00", "ID.CO.BANKNEO.WWW"),
-                ("01", "9360049000001234567"),
-                ("02", "000000123456789"),
-                ("03", "UMI"),
-            ],
-        ),
-        ("51", [("00", "ID.CO.QRIS.WWW"), ("02", "ID1022123456789"), ("03", "UMI")]),
-        ("52", "5812"),
-        ("53", "360"),
-        ("58", "ID"),
-        ("59", "WARUNG BU SRI"),
-        ("60", "JAKARTA SELATAN"),
-        ("61", "12345"),
-        ("62", [("07", "A01")]),
-    ]
-)
 DYNAMIC = to_dynamic(STATIC, 1_250_000, bill_number="INV-2024-0001", terminal_label="K1")
 # Lowercase and UTF-8 force byte mode and a bigger symbol.
 UTF8 = build(

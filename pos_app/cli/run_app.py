@@ -1,21 +1,21 @@
-"""``pos-app [--demo]``: open the cashier window; without a window (no Qt UI yet or no display)
-it rings up one demo sale headless so that a fresh install shows the whole path working."""
+"""``pos-app [--demo]``: open the cashier window; on a machine without a display it rings up
+one demo sale headless instead, so that a fresh install still shows the whole path working."""
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import queue
 
-from pos_app.cli.common import Exit, open_ctx
+from pos_app.cli.common import Exit, err, open_ctx
 
 
 def run_app(args: argparse.Namespace) -> int:
-    if importlib.util.find_spec("pos_app.ui") is not None:
-        from pos_app.ui.app import run  # type: ignore[import-not-found]
+    from pos_app.ui.app import has_display, run
 
+    if has_display():
         return int(run(args))
+    err("pos-app: no display found (DISPLAY is not set); running one demo sale headless instead")
     return _headless_demo(args)
 
 
@@ -33,7 +33,7 @@ def _headless_demo(args: argparse.Namespace) -> int:
         demo = args.demo or ctx.settings.is_demo()
         provider = "simulator" if demo else str(ctx.settings.get("payment.provider"))
         print(f"pos-app {'DEMO' if demo else ''} — data di {ctx.data_dir}")
-        print("Jendela kasir belum tersedia di versi ini; menjalankan satu penjualan contoh.")
+        print("Tidak ada layar; menjalankan satu penjualan contoh.")
         cart = Cart()
         for code, qty in (("089686010947", 2), ("8998866200011", 1), ("SNK-004", 3)):
             cart.add_by_barcode(code, lambda c: catalog.get_by_barcode(ctx.db, c), qty)

@@ -1,0 +1,87 @@
+"""Starting the window: QApplication, style, language, services, and the two screens."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from pos_app.cli.common import Exit, open_ctx
+
+log = logging.getLogger(__name__)
+
+RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+
+
+def has_display() -> bool:
+    """Whether Qt can open a window here (a missing X server would abort the process)."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def style_sheet() -> str:
+    path = RESOURCES / "app.qss"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def apply_look(app) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFont
+
+    font = QFont(["DejaVu Sans", "Noto Sans", "Segoe UI", "sans-serif"])
+    font.setPixelSize(15)
+    app.setFont(font)
+    app.setStyleSheet(style_sheet())
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from pos_app.demo import demo_products
+    from pos_app.payments import PaymentService
+    from pos_app.storage import catalog
+    from pos_app.ui.customer_display import CustomerDisplay
+    from pos_app.ui.i18n import set_language
+    from pos_app.ui.main_window import CashierWindow
+    from pos_app.ui.tasks import TaskManager
+
+    ctx = open_ctx(args)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("pos-app")
+    apply_look(app)
+    set_language(str(ctx.settings.get("ui.language")))
+    demo = bool(args.demo) or ctx.settings.is_demo()
+    if catalog.product_count(ctx.db) == 0 and demo:
+        catalog.upsert_products(ctx.db, demo_products())
+    service = PaymentService(ctx.db, ctx.settings, provider_override="simulator" if demo else None)
+    tasks = TaskManager()
+    display = CustomerDisplay(store_name=str(ctx.settings.get("store.name")))
+    window = CashierWindow(ctx.settings, service, tasks, display, demo=demo)
+    service.start()
+    window.show()
+    display.place(preferred_index=int(ctx.settings.get("ui.customer_display_screen")))
+    display.show_idle(str(ctx.settings.get("store.name")))
+    window.activateWindow()
+    window.search_input.setFocus()
+    if os.environ.get("POS_APP_EXIT_AFTER_SHOW"):
+        # For bench/bench_startup.py: report when the first frame is on screen, then quit.
+        def shown() -> None:
+            print(f"shown {time.perf_counter() - started:.4f}", flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, shown)
+    try:
+        return int(app.exec())
+    finally:
+        service.stop()
+        tasks.shutdown()
+        ctx.close()
+        log.info("window closed")
+    return Exit.OK

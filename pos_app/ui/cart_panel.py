@@ -1,0 +1,139 @@
+"""The cart side of the till: lines with quantity +/- and remove, and the totals."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.cart import Cart, CartLine, TaxMode
+from pos_app.money import format_rupiah
+from pos_app.ui.i18n import register, tr
+
+register({
+    "Produk": "Item", "Jml": "Qty", "Jumlah": "Amount", "Subtotal": "Subtotal", "Diskon": "Discount",
+    "PPN": "VAT", "PPN (termasuk)": "VAT (included)", "TOTAL": "TOTAL", "Kurangi": "Decrease",
+    "Tambah": "Increase", "Hapus": "Remove", "Keranjang kosong — scan barcode atau pilih produk":
+    "Cart is empty — scan a barcode or pick a product", "{n} barang": "{n} items",
+})
+
+
+class _QtyCell(QWidget):
+    def __init__(self, line: CartLine, panel: CartPanel) -> None:
+        super().__init__()
+        box = QHBoxLayout(self)
+        box.setContentsMargins(2, 2, 2, 2)
+        box.setSpacing(4)
+        minus = QPushButton("−", objectName="qtyButton")
+        minus.setToolTip(tr("Kurangi"))
+        plus = QPushButton("+", objectName="qtyButton")
+        plus.setToolTip(tr("Tambah"))
+        qty = QLabel(str(line.quantity), objectName="qtyLabel")
+        qty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        remove = QPushButton("✕", objectName="removeButton")
+        remove.setToolTip(tr("Hapus"))
+        for b in (minus, plus, remove):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        minus.clicked.connect(lambda: panel.decrementRequested.emit(line.sku))
+        plus.clicked.connect(lambda: panel.incrementRequested.emit(line.sku))
+        remove.clicked.connect(lambda: panel.removeRequested.emit(line.sku))
+        for w in (minus, qty, plus, remove):
+            box.addWidget(w)
+
+
+class CartPanel(QWidget):
+    incrementRequested = Signal(str)
+    decrementRequested = Signal(str)
+    removeRequested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.table = QTableWidget(0, 3, objectName="cartTable")
+        self.table.setHorizontalHeaderLabels([tr("Produk"), tr("Jml"), tr("Jumlah")])
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setColumnWidth(1, 190)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(52)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        layout.addWidget(self.table, 1)
+        self.empty_hint = QLabel(tr("Keranjang kosong — scan barcode atau pilih produk"), objectName="emptyHint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.empty_hint)
+
+        totals = QWidget(objectName="totalsPanel")
+        form = QFormLayout(totals)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.subtotal = QLabel(objectName="subtotalValue")
+        self.discount = QLabel(objectName="discountValue")
+        self.tax_label = QLabel(tr("PPN"))
+        self.tax = QLabel(objectName="taxValue")
+        self.items = QLabel(objectName="itemCount")
+        self.total = QLabel(objectName="totalValue")
+        for value in (self.subtotal, self.discount, self.tax, self.total):
+            value.setAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow(tr("Subtotal"), self.subtotal)
+        form.addRow(tr("Diskon"), self.discount)
+        form.addRow(self.tax_label, self.tax)
+        total_label = QLabel(tr("TOTAL"), objectName="totalLabel")
+        form.addRow(total_label, self.total)
+        form.addRow(self.items)
+        layout.addWidget(totals)
+        self._skus: list[str] = []
+
+    def refresh(self, cart: Cart) -> None:
+        lines = cart.lines
+        self._skus = [line.sku for line in lines]
+        self.table.setRowCount(len(lines))
+        for row, line in enumerate(lines):
+            name = line.product.name
+            if line.discount_amount:
+                name += f"\n{tr('Diskon')} −{format_rupiah(line.discount_amount)}"
+            item = QTableWidgetItem(name)
+            item.setToolTip(f"{line.product.name} @ {format_rupiah(line.unit_price)}")
+            self.table.setItem(row, 0, item)
+            self.table.setCellWidget(row, 1, _QtyCell(line, self))
+            amount = QTableWidgetItem(format_rupiah(line.net))
+            amount.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(row, 2, amount)
+        if lines:
+            self.table.scrollToBottom()
+        self.empty_hint.setVisible(not lines)
+        t = cart.totals()
+        self.subtotal.setText(format_rupiah(t.subtotal))
+        self.discount.setText(("−" if t.discount_total else "") + format_rupiah(t.discount_total))
+        mode = cart.tax_config.mode
+        self.tax_label.setVisible(mode is not TaxMode.OFF)
+        self.tax.setVisible(mode is not TaxMode.OFF)
+        self.tax_label.setText(tr("PPN (termasuk)") if mode is TaxMode.INCLUDED else tr("PPN"))
+        self.tax.setText(format_rupiah(t.tax))
+        self.total.setText(format_rupiah(t.total))
+        self.items.setText(tr("{n} barang", n=t.item_count))
+
+    def selected_sku(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return self._skus[-1] if self._skus else None
+        return self._skus[rows[0].row()]
+
+    def select_sku(self, sku: str) -> None:
+        if sku in self._skus:
+            self.table.selectRow(self._skus.index(sku))

@@ -1,0 +1,562 @@
+"""The cashier window: find products, build the cart, take cash or QRIS, show the receipt.
+
+Everything slow happens elsewhere: catalogue searches and sale writes go through the
+``TaskManager`` (database threads), payments through the ``PaymentService`` (sync engine
+threads), whose events arrive here through ``SyncBridge`` on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import copy
+import getpass
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app import qris
+from pos_app.cart import AmbiguousProduct, Cart, InactiveProduct, Product, ProductNotFound, TaxConfig, TaxMode
+from pos_app.checkout import CheckoutError
+from pos_app.clock import from_iso, local_date, utcnow
+from pos_app.money import format_rupiah
+from pos_app.order_state import InsufficientCash
+from pos_app.payments import PaymentService
+from pos_app.receipt import StoreHeader, render_receipt
+from pos_app.settings import Settings
+from pos_app.storage import catalog
+from pos_app.storage.orders import OrderRecord, latest_payment, load_order
+from pos_app.ui.bridge import SyncBridge
+from pos_app.ui.cart_panel import CartPanel
+from pos_app.ui.cash_dialog import CashDialog
+from pos_app.ui.customer_display import CustomerDisplay, DisplayLine
+from pos_app.ui.i18n import register, tr
+from pos_app.ui.product_grid import CategoryBar, ProductGrid
+from pos_app.ui.qris_dialog import QrisDialog
+from pos_app.ui.small_dialogs import DiscountDialog, HistoryDialog, ReceiptDialog
+from pos_app.ui.tasks import TaskManager
+from sync.events import EventKind, SyncEvent
+from sync.providers.base import Confirmation, ConfigMissing, ProviderError
+
+log = logging.getLogger(__name__)
+
+register({
+    "Kasir": "Cashier", "Cari produk atau scan barcode (F2)": "Search or scan a barcode (F2)",
+    "Tunai (F4)": "Cash (F4)", "QRIS (F5)": "QRIS (F5)", "Diskon (F9)": "Discount (F9)",
+    "Kosongkan (Esc)": "Clear (Esc)", "Riwayat (F8)": "History (F8)", "Pengaturan": "Settings",
+    "MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang sungguhan. Buka Pengaturan untuk memasang QRIS toko Anda.":
+        "DEMO MODE — QRIS payments are simulated, no real money. Open Settings to set up your shop's QRIS.",
+    "Produk tidak ditemukan: {query}": "Product not found: {query}",
+    "Beberapa produk cocok dengan \"{query}\" — pilih dari daftar": "Several products match \"{query}\" — pick one",
+    "Produk tidak aktif: {name}": "Product is inactive: {name}",
+    "{name} ditambahkan": "{name} added", "Keranjang masih kosong": "The cart is empty",
+    "Kosongkan keranjang?": "Clear the cart?", "Semua barang di keranjang akan dihapus.": "All items will be removed.",
+    "Gagal menyimpan penjualan: {error}": "Could not save the sale: {error}",
+    "QRIS belum bisa dipakai: {error}": "QRIS can't be used yet: {error}",
+    "Lengkapi pengaturan: {keys}": "Complete the settings: {keys}",
+    "Penjualan {id} lunas — kembali {change}": "Sale {id} paid — change {change}",
+    "Penjualan {id} lunas lewat QRIS": "Sale {id} paid by QRIS",
+    "QRIS {id} kedaluwarsa — keranjang masih ada, bisa dibayar tunai": "QRIS {id} expired — the cart is kept, you can take cash",
+    "Pembayaran terlambat masuk untuk {id} ({amount}) — periksa Riwayat": "Late payment for {id} ({amount}) — check History",
+    "Kesalahan": "Error", "Pembayaran dibatalkan": "Payment cancelled", "QRIS kedaluwarsa": "QRIS expired",
+    "Sinkronisasi: {error}": "Sync: {error}",
+    "Bahasa akan berganti setelah aplikasi dibuka ulang.": "The language changes after the app is restarted.",
+})
+
+_TRAILING_CODE = re.compile(r"(\d{6,})$")
+_RECENT_EVENTS = 64
+
+
+class CashierWindow(QMainWindow):
+    searchShown = Signal(int)  # the search sequence number whose results are on screen
+    saleCompleted = Signal(str)  # order id
+
+    def __init__(self, settings: Settings, service: PaymentService, tasks: TaskManager,
+                 display: CustomerDisplay | None = None, *, demo: bool = False,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        super().__init__()
+        self.settings = settings
+        self.service = service
+        self.db = service.db
+        self.tasks = tasks
+        self.display = display
+        self.demo = demo
+        self.clock = clock
+        self.cashier = getpass.getuser()
+        self.cart = Cart(self._tax_config())
+        self.bridge = SyncBridge(service, self)
+        self.bridge.event.connect(self._on_sync_event)
+        self._recent: OrderedDict[str, list[SyncEvent]] = OrderedDict()
+        self._search_seq = 0
+        self.qris_dialog: QrisDialog | None = None
+        self.cash_dialog: CashDialog | None = None
+        self.discount_dialog: DiscountDialog | None = None
+        self.receipt_dialog: ReceiptDialog | None = None
+        self.history_dialog: HistoryDialog | None = None
+        self.last_receipt: str | None = None
+        self.setWindowTitle(f"{tr('Kasir')} — {settings.get('store.name')}")
+        self.setObjectName("cashierWindow")
+        self._build()
+        self._shortcuts()
+        self._refresh_cart()
+        self._load_categories()
+        self.search("")
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        root = QWidget()
+        outer = QVBoxLayout(root)
+        outer.setContentsMargins(10, 8, 10, 8)
+        header = QHBoxLayout()
+        self.store_label = QLabel(str(self.settings.get("store.name")), objectName="storeName")
+        header.addWidget(self.store_label)
+        header.addStretch(1)
+        self.history_button = QPushButton(tr("Riwayat (F8)"))
+        self.history_button.clicked.connect(self.show_history)
+        self.settings_button = QPushButton(tr("Pengaturan"))
+        self.settings_button.clicked.connect(self.open_settings)
+        for b in (self.history_button, self.settings_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            header.addWidget(b)
+        outer.addLayout(header)
+        self.demo_banner = QLabel(
+            tr("MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang sungguhan. Buka Pengaturan untuk memasang QRIS toko Anda."),
+            objectName="demoBanner")
+        self.demo_banner.setWordWrap(True)
+        self.demo_banner.setVisible(self.demo)
+        outer.addWidget(self.demo_banner)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 6, 0)
+        self.search_input = QLineEdit(objectName="searchInput")
+        self.search_input.setPlaceholderText(tr("Cari produk atau scan barcode (F2)"))
+        self.search_input.setClearButtonEnabled(True)
+        self.search_input.textEdited.connect(self.search)
+        self.search_input.returnPressed.connect(self._search_enter)
+        lv.addWidget(self.search_input)
+        self.categories = CategoryBar()
+        self.categories.categoryChanged.connect(lambda _c: self.search(self.search_input.text()))
+        lv.addWidget(self.categories)
+        self.grid = ProductGrid()
+        self.grid.productClicked.connect(self.add_product)
+        lv.addWidget(self.grid, 1)
+        split.addWidget(left)
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(6, 0, 0, 0)
+        self.cart_panel = CartPanel()
+        self.cart_panel.incrementRequested.connect(lambda sku: self._change(lambda: self.cart.increment(sku)))
+        self.cart_panel.decrementRequested.connect(lambda sku: self._change(lambda: self.cart.decrement(sku)))
+        self.cart_panel.removeRequested.connect(lambda sku: self._change(lambda: self.cart.remove(sku)))
+        rv.addWidget(self.cart_panel, 1)
+        row = QHBoxLayout()
+        self.discount_button = QPushButton(tr("Diskon (F9)"))
+        self.discount_button.clicked.connect(self.edit_discount)
+        self.clear_button = QPushButton(tr("Kosongkan (Esc)"))
+        self.clear_button.clicked.connect(self.ask_clear)
+        for b in (self.discount_button, self.clear_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            row.addWidget(b)
+        rv.addLayout(row)
+        pay = QHBoxLayout()
+        self.cash_button = QPushButton(tr("Tunai (F4)"), objectName="cashButton")
+        self.cash_button.clicked.connect(self.pay_cash)
+        self.qris_button = QPushButton(tr("QRIS (F5)"), objectName="qrisButton")
+        self.qris_button.clicked.connect(self.pay_qris)
+        for b in (self.cash_button, self.qris_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            pay.addWidget(b)
+        rv.addLayout(pay)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([780, 560])
+        outer.addWidget(split, 1)
+        self.setCentralWidget(root)
+        self.statusBar().setObjectName("statusBar")
+        self.resize(1366, 768)
+        self.search_input.setFocus()
+
+    def _shortcuts(self) -> None:
+        keys: list[tuple[str | QKeySequence.StandardKey, Callable[[], object]]] = [
+            ("F2", self.focus_search), ("F4", self.pay_cash), ("F5", self.pay_qris),
+            ("F8", self.show_history), ("F9", self.edit_discount), ("Esc", self._escape),
+            ("Ctrl+,", self.open_settings),
+        ]
+        for key, slot in keys:
+            sc = QShortcut(QKeySequence(key), self)
+            sc.activated.connect(slot)
+        # With the search box empty, +/-/Delete act on the selected (or last) cart line.
+        self.search_input.installEventFilter(self)
+
+    def eventFilter(self, obj, event):  # type: ignore[no-untyped-def]
+        from PySide6.QtCore import QEvent
+
+        if obj is self.search_input and event.type() == QEvent.Type.KeyPress and not self.search_input.text():
+            sku = self.cart_panel.selected_sku()
+            if sku is not None:
+                if event.key() == Qt.Key.Key_Plus:
+                    self._change(lambda: self.cart.increment(sku))
+                    return True
+                if event.key() == Qt.Key.Key_Minus:
+                    self._change(lambda: self.cart.decrement(sku))
+                    return True
+                if event.key() == Qt.Key.Key_Delete:
+                    self._change(lambda: self.cart.remove(sku))
+                    return True
+        return super().eventFilter(obj, event)
+
+    def _tax_config(self) -> TaxConfig:
+        return TaxConfig(TaxMode(self.settings.get("tax.mode")), int(self.settings.get("tax.rate_percent")))
+
+    def say(self, text: str, ms: int = 6000) -> None:
+        self.statusBar().showMessage(text, ms)
+
+    # -- catalogue ---------------------------------------------------------------------------
+    def _load_categories(self) -> None:
+        self.tasks.read(lambda: catalog.categories(self.db), self.categories.set_categories)
+
+    def focus_search(self) -> None:
+        self.search_input.setFocus()
+        self.search_input.selectAll()
+
+    def search(self, text: str) -> int:
+        self._search_seq += 1
+        seq = self._search_seq
+        category = self.categories.current()
+        self.tasks.read(lambda: catalog.search(self.db, text, category=category),
+                        lambda products: self._show_results(seq, products))
+        return seq
+
+    def _show_results(self, seq: int, products: list[Product]) -> None:
+        if seq != self._search_seq:
+            return  # an older keystroke's answer; a newer one is on its way
+        self.grid.set_products(products)
+        self.searchShown.emit(seq)
+
+    def _search_enter(self) -> None:
+        text = self.search_input.text().strip()
+        if not text:
+            return
+        codes = [text]
+        m = _TRAILING_CODE.search(text)
+        if m and m.group(1) != text:
+            codes.append(m.group(1))  # scanned into a box that still held a search word
+
+        def find() -> Product | list[Product] | None:
+            for code in codes:
+                found = catalog.get_by_barcode(self.db, code)
+                if found is not None:
+                    return found
+            return catalog.search(self.db, text, limit=5)
+
+        def done(result: Product | list[Product] | None) -> None:
+            if isinstance(result, Product):
+                self.add_product(result)
+                self.search_input.clear()
+                self.search("")
+                return
+            try:
+                self.cart.add_by_search(text, lambda _q: result or [])
+            except ProductNotFound:
+                self.say(tr("Produk tidak ditemukan: {query}", query=text))
+                self.search_input.selectAll()
+                return
+            except AmbiguousProduct:
+                self.say(tr("Beberapa produk cocok dengan \"{query}\" — pilih dari daftar", query=text))
+                return
+            self.search_input.clear()
+            self.search("")
+            self._refresh_cart()
+
+        self.tasks.read(find, done)
+
+    # -- cart --------------------------------------------------------------------------------
+    def add_product(self, product: Product) -> None:
+        try:
+            line = self.cart.add(product)
+        except InactiveProduct:
+            self.say(tr("Produk tidak aktif: {name}", name=product.name))
+            return
+        self._refresh_cart()
+        self.cart_panel.select_sku(line.sku)
+        self.say(tr("{name} ditambahkan", name=product.name), 2500)
+
+    def _change(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except (LookupError, ValueError) as exc:
+            log.warning("cart change refused: %s", exc)
+        self._refresh_cart()
+
+    def _refresh_cart(self) -> None:
+        self.cart_panel.refresh(self.cart)
+        has = not self.cart.is_empty
+        for b in (self.cash_button, self.qris_button, self.discount_button, self.clear_button):
+            b.setEnabled(has)
+        if self.display is not None and self.qris_dialog is None:
+            t = self.cart.totals()
+            self.display.show_cart(
+                [DisplayLine(line.product.name, line.quantity, line.net) for line in self.cart.lines],
+                t.total, discount=t.discount_total, tax=t.tax)
+
+    def edit_discount(self) -> None:
+        if self.cart.is_empty:
+            return
+        sku = self.cart_panel.selected_sku()
+        name = self.cart.line(sku).product.name if sku else None
+        dlg = DiscountDialog(name, self)
+        self.discount_dialog = dlg
+
+        def apply() -> None:
+            try:
+                if dlg.for_line and sku:
+                    self.cart.set_line_discount(sku, None if dlg.cleared else dlg.discount)
+                else:
+                    self.cart.set_order_discount(None if dlg.cleared else dlg.discount)
+            except ValueError as exc:
+                QMessageBox.warning(self, tr("Kesalahan"), str(exc))
+            self._refresh_cart()
+
+        dlg.accepted.connect(apply)
+        dlg.open()
+
+    def _escape(self) -> None:
+        if self.search_input.text():
+            self.search_input.clear()
+            self.search("")
+        elif not self.cart.is_empty:
+            self.ask_clear()
+
+    def ask_clear(self) -> None:
+        if self.cart.is_empty:
+            return
+        answer = QMessageBox.question(self, tr("Kosongkan keranjang?"), tr("Semua barang di keranjang akan dihapus."))
+        if answer == QMessageBox.StandardButton.Yes:
+            self.clear_cart()
+
+    def clear_cart(self) -> None:
+        self.cart.clear()
+        self._refresh_cart()
+        self.focus_search()
+
+    # -- paying ------------------------------------------------------------------------------
+    def pay_cash(self) -> None:
+        if self.cart.is_empty:
+            self.say(tr("Keranjang masih kosong"))
+            return
+        if self.qris_dialog is not None:
+            return
+        dlg = CashDialog(self.cart.totals().total, self)
+        self.cash_dialog = dlg
+        dlg.accepted.connect(lambda: dlg.tendered is not None and self.complete_cash(dlg.tendered))
+        dlg.open()
+
+    def complete_cash(self, tendered: int) -> None:
+        cart = copy.deepcopy(self.cart)
+        self.cash_button.setEnabled(False)
+
+        def done(order: OrderRecord) -> None:
+            payment = latest_payment(self.db, order.id)
+            change = payment.change_given if payment else 0
+            self.say(tr("Penjualan {id} lunas — kembali {change}", id=order.id, change=format_rupiah(change or 0)), 15000)
+            if self.display is not None:
+                self.display.show_paid(order.total)
+            self.clear_cart()
+            self.saleCompleted.emit(order.id)
+            self.show_receipt(order.id)
+
+        def failed(exc: BaseException) -> None:
+            self.cash_button.setEnabled(True)
+            if isinstance(exc, (InsufficientCash, CheckoutError)):
+                QMessageBox.warning(self, tr("Kesalahan"), str(exc))
+            else:
+                log.error("cash sale failed", exc_info=exc)
+                QMessageBox.critical(self, tr("Kesalahan"), tr("Gagal menyimpan penjualan: {error}", error=str(exc)))
+
+        self.tasks.write(lambda: self.service.pay_cash(cart, tendered), done, failed)
+
+    def pay_qris(self) -> None:
+        if self.cart.is_empty:
+            self.say(tr("Keranjang masih kosong"))
+            return
+        if self.qris_dialog is not None:
+            return
+        cart = copy.deepcopy(self.cart)
+        self.qris_button.setEnabled(False)
+
+        def started(order: OrderRecord) -> None:
+            self._open_qris_dialog(order)
+
+        def failed(exc: BaseException) -> None:
+            self.qris_button.setEnabled(True)
+            if isinstance(exc, ConfigMissing):
+                QMessageBox.warning(self, tr("Kesalahan"), tr("Lengkapi pengaturan: {keys}", keys=", ".join(exc.keys)))
+            elif isinstance(exc, (ProviderError, qris.InvalidQris, CheckoutError)):
+                QMessageBox.warning(self, tr("Kesalahan"), tr("QRIS belum bisa dipakai: {error}", error=str(exc)))
+            else:
+                log.error("starting a QRIS sale failed", exc_info=exc)
+                QMessageBox.critical(self, tr("Kesalahan"), tr("Gagal menyimpan penjualan: {error}", error=str(exc)))
+
+        self.tasks.write(lambda: self.service.start_qris(cart), started, failed)
+
+    def _open_qris_dialog(self, order: OrderRecord) -> None:
+        provider = self.service.provider(self.service.default_provider())
+        dlg = QrisDialog(order.id, order.total, demo=provider.name == "simulator",
+                         manual=provider.confirmation is Confirmation.MANUAL, clock=self.clock, parent=self)
+        dlg.cancelRequested.connect(lambda oid: self.tasks.write(lambda: self.service.cancel(oid, self.cashier)))
+        dlg.simulateRequested.connect(lambda oid: self.tasks.write(lambda: self.service.simulate_paid(oid)))
+        dlg.confirmRequested.connect(
+            lambda oid: self.tasks.write(lambda: self.service.confirm_manually(oid, self.cashier, "UI")))
+        dlg.finished.connect(lambda _r: self._qris_closed(dlg))
+        self.qris_dialog = dlg
+        for ev in self._recent.get(order.id, []):  # events that arrived before the dialog existed
+            self._route(ev)
+        dlg.open()
+
+    def _qris_closed(self, dlg: QrisDialog) -> None:
+        self.qris_dialog = None
+        self.qris_button.setEnabled(not self.cart.is_empty)
+        if dlg.final is EventKind.PAID:
+            self.clear_cart()
+            self.saleCompleted.emit(dlg.order_id)
+            self.show_receipt(dlg.order_id)
+        else:
+            self._refresh_cart()
+        self.focus_search()
+
+    def _on_sync_event(self, ev: SyncEvent) -> None:
+        self._recent.setdefault(ev.order_id, []).append(ev)
+        while len(self._recent) > _RECENT_EVENTS:
+            self._recent.popitem(last=False)
+        self._route(ev)
+
+    def _route(self, ev: SyncEvent) -> None:
+        dlg = self.qris_dialog
+        mine = dlg is not None and ev.order_id == dlg.order_id
+        if mine:
+            dlg.on_event(ev)
+            if self.display is not None:
+                self._to_display(ev)
+        elif ev.kind is EventKind.LATE_PAYMENT:
+            self.say(tr("Pembayaran terlambat masuk untuk {id} ({amount}) — periksa Riwayat",
+                        id=ev.order_id, amount=format_rupiah(int(ev.data.get("paid_amount") or 0))), 30000)
+        elif ev.kind is EventKind.RETRYING and ev.data.get("error"):
+            self.say(tr("Sinkronisasi: {error}", error=ev.data["error"]))
+        if mine and ev.kind is EventKind.PAID:
+            self.say(tr("Penjualan {id} lunas lewat QRIS", id=ev.order_id), 15000)
+        elif mine and ev.kind is EventKind.EXPIRED:
+            self.say(tr("QRIS {id} kedaluwarsa — keranjang masih ada, bisa dibayar tunai", id=ev.order_id), 20000)
+
+    def _to_display(self, ev: SyncEvent) -> None:
+        assert self.display is not None
+        if ev.kind is EventKind.AWAITING_PAYMENT and ev.data.get("qris"):
+            merchant = None
+            fee = None
+            try:
+                parsed = qris.parse(ev.data["qris"])
+                merchant = parsed.merchant.name
+                fee = qris.fee_policy_text(parsed)
+            except qris.InvalidQris:
+                log.error("provider returned an invalid QRIS for %s", ev.order_id)
+            self.display.show_qris(ev.data["qris"], int(ev.data["payable_amount"]), from_iso(ev.data["expires_at"]),
+                                   merchant_name=merchant, fee_note=fee)
+        elif ev.kind is EventKind.PAID:
+            self.display.show_paid(int(ev.data.get("paid_amount") or 0))
+        elif ev.kind in (EventKind.CANCELLED, EventKind.FAILED):
+            self.display.show_message(tr("Pembayaran dibatalkan"))
+        elif ev.kind is EventKind.EXPIRED:
+            self.display.show_message(tr("QRIS kedaluwarsa"))
+
+    # -- receipts, history, settings ---------------------------------------------------------
+    def show_receipt(self, order_id: str, *, modal: bool = False) -> None:
+        tz = self.settings.timezone()
+        store = StoreHeader(str(self.settings.get("store.name")), str(self.settings.get("store.address")))
+
+        def build() -> str:
+            order = load_order(self.db, order_id)
+            assert order is not None
+            return render_receipt(order, latest_payment(self.db, order_id), store, tz)
+
+        def shown(text: str) -> None:
+            self.last_receipt = text
+            self.receipt_dialog = ReceiptDialog(text, self)
+            self.receipt_dialog.finished.connect(lambda _r: self.focus_search())
+            self.receipt_dialog.open()
+
+        self.tasks.read(build, shown)
+
+    def show_history(self) -> None:
+        tz = self.settings.timezone()
+        today = local_date(self.clock(), tz).isoformat()
+
+        def rows() -> list[dict]:
+            out = []
+            for r in self.db.query(
+                "SELECT o.id, o.status, o.total, o.created_at,"
+                " (SELECT coalesce(p.provider, p.method) FROM payments p WHERE p.order_id = o.id"
+                "  ORDER BY p.created_at DESC LIMIT 1) AS method"
+                " FROM orders o WHERE o.business_date = ? ORDER BY o.created_at DESC", (today,)
+            ):
+                out.append({"id": r["id"], "status": r["status"], "total": r["total"],
+                            "method": r["method"] or "-",
+                            "time": from_iso(r["created_at"]).astimezone(tz).strftime("%H:%M")})
+            return out
+
+        def shown(data: list[dict]) -> None:
+            dlg = HistoryDialog(data, self)
+            self.history_dialog = dlg
+            dlg.finished.connect(lambda _r: dlg.chosen and self.show_receipt(dlg.chosen))
+            dlg.open()
+
+        self.tasks.read(rows, shown)
+
+    def open_settings(self) -> None:
+        from pos_app.ui.settings_dialog import SettingsDialog
+        from PySide6.QtGui import QGuiApplication
+
+        dlg = SettingsDialog(self.settings, self, screens_count=len(QGuiApplication.screens()))
+        dlg.saved.connect(self._settings_saved)
+        dlg.open()
+
+    def _settings_saved(self, keys: list[str]) -> None:
+        self.settings.reload()
+        self.store_label.setText(str(self.settings.get("store.name")))
+        self.setWindowTitle(f"{tr('Kasir')} — {self.settings.get('store.name')}")
+        if any(k.startswith("tax.") for k in keys):
+            self.cart.tax_config = self._tax_config()
+        if "payment.provider" in keys or "payment.static_qris" in keys:
+            self.service.forget_providers()
+            if self.demo and self.settings.get("payment.provider") != "simulator":
+                self.demo = False
+                self.service.provider_override = None
+                self.demo_banner.hide()
+        if self.display is not None:
+            self.display.store_name = str(self.settings.get("store.name"))
+            if "ui.customer_display_screen" in keys:
+                self.display.place(preferred_index=int(self.settings.get("ui.customer_display_screen")))
+        if "ui.language" in keys:
+            QMessageBox.information(self, tr("Pengaturan"), tr("Bahasa akan berganti setelah aplikasi dibuka ulang."))
+        self._refresh_cart()
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self.display is not None:
+            self.display.close()
+        super().closeEvent(event)

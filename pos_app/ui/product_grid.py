@@ -1,0 +1,135 @@
+"""The product side of the till: category buttons and a grid of large product tiles.
+
+Tiles are created once and reused: search-as-you-type only changes their text and visibility,
+which keeps each keystroke cheap even when the catalogue has 20,000 products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.cart import Product
+from pos_app.money import format_rupiah
+from pos_app.ui.i18n import register, tr
+
+register({"Semua": "All", "Tidak ada produk yang cocok": "No matching products"})
+
+MAX_TILES = 60
+COLUMNS = 4
+
+
+class ProductTile(QPushButton):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("productTile")
+        self.product: Product | None = None
+        self.setMinimumHeight(100)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the scanner's keystrokes stay in the input
+        box = QVBoxLayout(self)
+        box.setContentsMargins(8, 6, 8, 6)
+        box.setSpacing(2)
+        self.name = QLabel(objectName="tileName")
+        self.name.setWordWrap(True)
+        self.name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.name.setMinimumHeight(44)  # two lines of a long product name
+        self.price = QLabel(objectName="tilePrice")
+        for label in (self.name, self.price):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            box.addWidget(label)
+
+    def set_product(self, product: Product) -> None:
+        self.product = product
+        self.name.setText(product.name)
+        self.price.setText(format_rupiah(product.price))
+        self.setToolTip(f"{product.name}\n{product.sku}" + (f" · {product.barcode}" if product.barcode else ""))
+
+
+class CategoryBar(QWidget):
+    categoryChanged = Signal(object)  # str | None (all)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self._group.buttonClicked.connect(lambda b: self.categoryChanged.emit(b.property("category")))
+
+    def set_categories(self, categories: Sequence[str]) -> None:
+        for b in self._group.buttons():
+            self._group.removeButton(b)
+            b.deleteLater()
+        for cat in [None, *categories]:
+            # "&" would become a keyboard mnemonic ("Pulsa & Token" -> "Pulsa _Token").
+            b = QPushButton(tr("Semua") if cat is None else cat.replace("&", "&&"), objectName="categoryButton")
+            b.setCheckable(True)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.setProperty("category", cat)
+            self._group.addButton(b)
+            self._layout.addWidget(b)
+            if cat is None:
+                b.setChecked(True)
+        self._layout.addStretch(1)
+
+    def current(self) -> str | None:
+        b = self._group.checkedButton()
+        return None if b is None else b.property("category")
+
+
+class ProductGrid(QScrollArea):
+    productClicked = Signal(object)  # Product
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setObjectName("productGrid")
+        inner = QWidget()
+        self._grid = QGridLayout(inner)
+        self._grid.setSpacing(8)
+        self._grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self._tiles: list[ProductTile] = []
+        for i in range(MAX_TILES):
+            tile = ProductTile(inner)
+            tile.clicked.connect(lambda _=False, t=tile: t.product and self.productClicked.emit(t.product))
+            tile.hide()
+            self._grid.addWidget(tile, i // COLUMNS, i % COLUMNS)
+            self._tiles.append(tile)
+        self._empty = QLabel(tr("Tidak ada produk yang cocok"), objectName="emptyHint")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._grid.addWidget(self._empty, MAX_TILES, 0, 1, COLUMNS)
+        self._empty.hide()
+        self.setWidget(inner)
+        self.shown: list[Product] = []
+
+    def set_products(self, products: Sequence[Product]) -> None:
+        self.shown = list(products[:MAX_TILES])
+        self.setUpdatesEnabled(False)
+        for i, tile in enumerate(self._tiles):
+            if i < len(self.shown):
+                tile.set_product(self.shown[i])
+                tile.show()
+            else:
+                tile.hide()
+        self._empty.setVisible(not self.shown)
+        self.setUpdatesEnabled(True)
+        self.verticalScrollBar().setValue(0)
+
+    def tile_for(self, sku: str) -> ProductTile | None:
+        for tile in self._tiles:
+            if tile.isVisible() and tile.product is not None and tile.product.sku == sku:
+                return tile
+        return None
