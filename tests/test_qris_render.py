@@ -23,6 +23,7 @@ from PySide6.QtGui import QImage
 from pos_app import qr_render
 from pos_app.qr_render import qr_matrix, render_png, render_svg, scale_for, to_qimage, write_png
 from pos_app.qris import build, to_dynamic
+from tests.qr_decode import decode
 from tests.qris_samples import BANKNEO as STATIC  # static, sorted: WARUNG BU SRI
 
 DYNAMIC = to_dynamic(STATIC, 1_250_000, bill_number="INV-2024-0001", terminal_label="K1")
@@ -40,19 +41,6 @@ UTF8 = build(
     ]
 )
 PAYLOADS = [STATIC, DYNAMIC, UTF8]
-
-
-def decode(image: QImage) -> list[str]:
-    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
-    view = zxingcpp.ImageView(
-        memoryview(gray.constBits()),
-        gray.width(),
-        gray.height(),
-        zxingcpp.ImageFormat.Lum,
-        gray.bytesPerLine(),
-        1,
-    )
-    return [barcode.text for barcode in zxingcpp.read_barcodes(view)]
 
 
 def gray_levels(image: QImage) -> set[int]:

@@ -1,7 +1,7 @@
 """Tests for the customer display (pos_app.ui.customer_display) and QrView (pos_app.ui.qr_widget).
 
 Everything runs on the offscreen platform. Texts are checked through the labels' objectNames,
-the QR through a real decoder (zxing-cpp, via the ImageView helper of test_qris_render) on
+the QR through a real decoder (zxing-cpp, via tests/qr_decode.py) on
 what the widget actually paints, timers with the shared FakeClock plus pytest-qt waits, and
 screen choice with stand-in screen objects (the offscreen platform has a single screen).
 """
@@ -30,7 +30,7 @@ from pos_app.ui.customer_display import (
 )
 from pos_app.ui.qr_widget import QrView
 from tests.qris_samples import BANKNEO, DYNAMIC_SORTED
-from tests.test_qris_render import decode
+from tests.qr_decode import decode
 
 STORE = "Warung Bu Sri"
 LINES = [

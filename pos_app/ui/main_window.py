@@ -295,6 +295,8 @@ class CashierWindow(QMainWindow):
         except InactiveProduct:
             self.say(tr("Produk tidak aktif: {name}", name=product.name))
             return
+        if self.receipt_dialog is not None and self.receipt_dialog.isVisible():
+            self.receipt_dialog.close()
         self._refresh_cart()
         self.cart_panel.select_sku(line.sku)
         self.say(tr("{name} ditambahkan", name=product.name), 2500)
@@ -306,12 +308,12 @@ class CashierWindow(QMainWindow):
             log.warning("cart change refused: %s", exc)
         self._refresh_cart()
 
-    def _refresh_cart(self) -> None:
+    def _refresh_cart(self, *, update_display: bool = True) -> None:
         self.cart_panel.refresh(self.cart)
         has = not self.cart.is_empty
         for b in (self.cash_button, self.qris_button, self.discount_button, self.clear_button):
             b.setEnabled(has)
-        if self.display is not None and self.qris_dialog is None:
+        if self.display is not None and self.qris_dialog is None and update_display:
             t = self.cart.totals()
             self.display.show_cart(
                 [DisplayLine(line.product.name, line.quantity, line.net) for line in self.cart.lines],
@@ -352,9 +354,10 @@ class CashierWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Yes:
             self.clear_cart()
 
-    def clear_cart(self) -> None:
+    def clear_cart(self, *, update_display: bool = True) -> None:
+        # After a payment the customer display keeps its "Terima kasih" until it times out.
         self.cart.clear()
-        self._refresh_cart()
+        self._refresh_cart(update_display=update_display)
         self.focus_search()
 
     # -- paying ------------------------------------------------------------------------------
@@ -379,7 +382,7 @@ class CashierWindow(QMainWindow):
             self.say(tr("Penjualan {id} lunas — kembali {change}", id=order.id, change=format_rupiah(change or 0)), 15000)
             if self.display is not None:
                 self.display.show_paid(order.total)
-            self.clear_cart()
+            self.clear_cart(update_display=False)
             self.saleCompleted.emit(order.id)
             self.show_receipt(order.id)
 
@@ -435,7 +438,7 @@ class CashierWindow(QMainWindow):
         self.qris_dialog = None
         self.qris_button.setEnabled(not self.cart.is_empty)
         if dlg.final is EventKind.PAID:
-            self.clear_cart()
+            self.clear_cart(update_display=False)
             self.saleCompleted.emit(dlg.order_id)
             self.show_receipt(dlg.order_id)
         else:
@@ -497,9 +500,15 @@ class CashierWindow(QMainWindow):
 
         def shown(text: str) -> None:
             self.last_receipt = text
+            if self.receipt_dialog is not None:
+                self.receipt_dialog.close()
+            # Not modal and not focused: the next customer's first scan must reach the search
+            # box, and adding an item closes the preview.
             self.receipt_dialog = ReceiptDialog(text, self)
-            self.receipt_dialog.finished.connect(lambda _r: self.focus_search())
-            self.receipt_dialog.open()
+            self.receipt_dialog.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+            self.receipt_dialog.show()
+            self.activateWindow()
+            self.focus_search()
 
         self.tasks.read(build, shown)
 

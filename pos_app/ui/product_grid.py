@@ -101,6 +101,8 @@ class ProductGrid(QScrollArea):
         self._grid = QGridLayout(inner)
         self._grid.setSpacing(8)
         self._grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        for column in range(COLUMNS):  # one search hit keeps a tile's width, not the whole row
+            self._grid.setColumnStretch(column, 1)
         self._tiles: list[ProductTile] = []
         for i in range(MAX_TILES):
             tile = ProductTile(inner)

@@ -1,0 +1,209 @@
+"""The cashier window and the customer display together, driven like a cashier would
+(pytest-qt, offscreen): real widgets, real SQLite, the simulator through the real sync engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from pos_app import qris
+from pos_app.demo import demo_products
+from pos_app.order_state import OrderStatus
+from pos_app.payments import PaymentService
+from pos_app.settings import Settings
+from pos_app.storage import catalog, open_database
+from pos_app.storage.orders import latest_payment, load_order
+from pos_app.ui.customer_display import CustomerDisplay, DisplayState
+from pos_app.ui.main_window import CashierWindow
+from pos_app.ui.tasks import TaskManager
+from sync.events import EventKind
+from tests.qr_decode import decode
+
+INDOMIE = "089686010947"  # Indomie Goreng, Rp 3.500
+TEH = "8998866200011"  # Teh Botol Sosro, Rp 6.000
+
+
+class Till:
+    """One running till: window + display + services on a data dir."""
+
+    def __init__(self, data_dir: Path, qtbot, *, pay_after: str = "never") -> None:
+        self.settings = Settings.load(data_dir)
+        self.settings.set("simulator.pay_after_s", pay_after)
+        self.db = open_database(data_dir / "pos.sqlite3")
+        if catalog.product_count(self.db) == 0:
+            catalog.upsert_products(self.db, demo_products())
+        self.service = PaymentService(self.db, self.settings, provider_override="simulator", poll_interval_s=0.1)
+        self.tasks = TaskManager()
+        self.display = CustomerDisplay(store_name="Warung Demo", idle_after_s=0.3)
+        self.window = CashierWindow(self.settings, self.service, self.tasks, self.display, demo=True)
+        qtbot.addWidget(self.window)
+        qtbot.addWidget(self.display)
+        self.service.start()
+        self.window.show()
+        self.display.place()
+        self.window.activateWindow()
+        qtbot.waitActive(self.window)
+        self.qtbot = qtbot
+
+    def scan(self, code: str) -> None:
+        w = self.window
+        self.qtbot.keyClicks(w.search_input, code)
+        self.qtbot.keyClick(w.search_input, Qt.Key.Key_Return)
+        self.qtbot.waitUntil(lambda: w.search_input.text() == "", timeout=3000)
+
+    def close(self) -> None:
+        self.window.close()
+        self.service.stop()
+        self.tasks.shutdown()
+        self.db.close()
+
+
+@pytest.fixture
+def till(data_dir: Path, qtbot):
+    t = Till(data_dir, qtbot)
+    yield t
+    t.close()
+
+
+def cart_summary(t: Till) -> list[tuple[str, int]]:
+    return [(line.product.name, line.quantity) for line in t.window.cart.lines]
+
+
+def test_scan_and_click_build_the_cart(till: Till, qtbot) -> None:
+    w = till.window
+    qtbot.waitUntil(lambda: len(w.grid.shown) > 0, timeout=3000)
+    till.scan(INDOMIE)
+    till.scan(INDOMIE)
+    assert cart_summary(till) == [("Indomie Goreng", 2)]
+    # Search as you type, then click a tile.
+    qtbot.keyClicks(w.search_input, "teh bot")
+    qtbot.waitUntil(lambda: [p.name for p in w.grid.shown] == ["Teh Botol Sosro 450ml"], timeout=3000)
+    tile = w.grid.tile_for("MNM-001")
+    qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
+    assert cart_summary(till) == [("Indomie Goreng", 2), ("Teh Botol Sosro 450ml", 1)]
+    assert w.cart_panel.total.text() == "Rp 13.000"
+    assert w.cart_panel.table.rowCount() == 2
+    # The customer sees the cart too.
+    assert till.display.state is DisplayState.CART
+    assert "Rp 13.000" in till.display.findChild(type(w.cart_panel.total), "totalLabel").text()
+    # An unknown code tells the cashier and adds nothing.
+    w.search_input.clear()
+    qtbot.keyClicks(w.search_input, "1234567890123")
+    qtbot.keyClick(w.search_input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "tidak ditemukan" in w.statusBar().currentMessage(), timeout=3000)
+    assert len(w.cart.lines) == 2
+    # A scan into a box that still holds a search word still finds the barcode.
+    w.search_input.setText("kopi")
+    till.scan(TEH)
+    assert cart_summary(till)[-1] == ("Teh Botol Sosro 450ml", 2)
+    # Keyboard +/- on the selected line.
+    qtbot.keyClick(w.search_input, Qt.Key.Key_Plus)
+    assert cart_summary(till)[-1] == ("Teh Botol Sosro 450ml", 3)
+
+
+def test_pay_cash_with_change(till: Till, qtbot) -> None:
+    w = till.window
+    till.scan(TEH)
+    till.scan(INDOMIE)
+    qtbot.keyClick(w.search_input, Qt.Key.Key_F4)
+    dlg = w.cash_dialog
+    assert dlg is not None and dlg.isVisible()
+    assert [b.property("amount") for b in dlg.quick_buttons][:2] == [9500, 10000]
+    qtbot.keyClicks(dlg.input, "20.000")
+    assert dlg.change.text() == "Rp 10.500"
+    qtbot.keyClick(dlg.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.receipt_dialog is not None, timeout=5000)
+    assert w.cart.is_empty
+    receipt = w.last_receipt
+    assert "Tunai" in receipt and "Rp 20.000" in receipt and "Kembali" in receipt and "Rp 10.500" in receipt
+    order_id = receipt.split("\n")[2].split()[0]
+    order = load_order(till.db, order_id)
+    assert order.status is OrderStatus.PAID and order.total == 9500
+    assert latest_payment(till.db, order_id).change_given == 10500
+    assert till.display.state is DisplayState.PAID
+
+
+def test_cash_dialog_refuses_too_little(till: Till, qtbot) -> None:
+    w = till.window
+    till.scan(TEH)
+    w.pay_cash()
+    dlg = w.cash_dialog
+    qtbot.keyClicks(dlg.input, "5000")
+    assert not dlg.pay.isEnabled() and "kurang" in dlg.problem.text()
+    qtbot.keyClick(dlg.input, Qt.Key.Key_Return)
+    assert dlg.isVisible() and till.db.scalar("SELECT count(*) FROM orders") == 0
+
+
+def test_pay_qris_with_simulator_updates_both_windows(till: Till, qtbot) -> None:
+    w = till.window
+    till.scan(INDOMIE)
+    till.scan(TEH)
+    qtbot.keyClick(w.search_input, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None, timeout=5000)
+    dlg = w.qris_dialog
+    assert qris.parse(dlg.payload).amount == 9500
+    assert dlg.amount_label.text() == "Rp 9.500"
+    assert dlg.countdown.text().startswith("Berlaku")
+    # The customer display shows the same QR, decodable by an independent decoder.
+    qtbot.waitUntil(lambda: till.display.state is DisplayState.QRIS, timeout=3000)
+    QApplication.processEvents()
+    assert decode(till.display.grab().toImage()) == [dlg.payload]
+    assert decode(dlg.qr.grab_qimage()) == [dlg.payload]
+    with qtbot.waitSignal(w.saleCompleted, timeout=5000) as sale:
+        dlg.simulate_button.click()
+        qtbot.waitUntil(lambda: dlg.final is EventKind.PAID, timeout=5000)
+        assert till.display.state is DisplayState.PAID
+        assert "LUNAS" in dlg.status.text()
+    order = load_order(till.db, sale.args[0])
+    assert order.status is OrderStatus.PAID and order.total == 9500
+    assert w.cart.is_empty
+    qtbot.waitUntil(lambda: w.last_receipt is not None and "QRIS (simulator)" in w.last_receipt, timeout=3000)
+    # Back to idle for the next customer.
+    qtbot.waitUntil(lambda: till.display.state is DisplayState.IDLE, timeout=3000)
+
+
+def test_cancel_qris(till: Till, qtbot) -> None:
+    w = till.window
+    till.scan(TEH)
+    w.pay_qris()
+    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None, timeout=5000)
+    dlg = w.qris_dialog
+    order_id = dlg.order_id
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)  # Esc cancels, and tells the provider
+    qtbot.waitUntil(lambda: dlg.final is EventKind.CANCELLED, timeout=5000)
+    qtbot.waitUntil(lambda: w.qris_dialog is None, timeout=3000)
+    assert load_order(till.db, order_id).status is OrderStatus.CANCELLED
+    assert till.display.state in (DisplayState.MESSAGE, DisplayState.CART)
+    assert cart_summary(till) == [("Teh Botol Sosro 450ml", 1)], "the cart stays for another try or cash"
+    # A cancelled payment can't be paid any more, even if the simulator says so.
+    till.service.simulate_paid(order_id)
+    qtbot.wait(500)
+    assert load_order(till.db, order_id).status in (OrderStatus.CANCELLED, OrderStatus.LATE_PAYMENT)
+    assert load_order(till.db, order_id).status is not OrderStatus.PAID
+
+
+def test_orders_survive_a_restart(data_dir: Path, qtbot) -> None:
+    first = Till(data_dir, qtbot)
+    first.scan(TEH)
+    first.window.complete_cash(10000)
+    qtbot.waitUntil(lambda: first.window.receipt_dialog is not None, timeout=5000)
+    first.scan(INDOMIE)
+    first.window.pay_qris()
+    qtbot.waitUntil(lambda: first.window.qris_dialog is not None and first.window.qris_dialog.payload is not None, timeout=5000)
+    pending_id = first.window.qris_dialog.order_id
+    first.close()  # closed with a QRIS still open
+
+    second = Till(data_dir, qtbot, pay_after="0")
+    try:
+        second.window.show_history()
+        qtbot.waitUntil(lambda: second.window.history_dialog is not None, timeout=3000)
+        rows = second.window.history_dialog.rows
+        assert len(rows) == 2
+        assert {r["total"] for r in rows} == {6000, 3500}
+        # The pending QRIS resumes on its own after the restart and gets paid.
+        qtbot.waitUntil(lambda: load_order(second.db, pending_id).status is OrderStatus.PAID, timeout=5000)
+    finally:
+        second.close()
