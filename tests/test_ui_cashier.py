@@ -207,3 +207,52 @@ def test_orders_survive_a_restart(data_dir: Path, qtbot) -> None:
         qtbot.waitUntil(lambda: load_order(second.db, pending_id).status is OrderStatus.PAID, timeout=5000)
     finally:
         second.close()
+
+
+def test_static_qris_manual_confirmation(data_dir: Path, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from sync.providers.simulator import DEMO_STATIC_QRIS
+
+    settings = Settings.load(data_dir)
+    settings.set("payment.static_qris", DEMO_STATIC_QRIS)
+    settings.set("payment.provider", "static")
+    t = Till(data_dir, qtbot)
+    t.service.provider_override = None
+    t.window.demo = False
+    try:
+        t.scan(TEH)
+        t.window.pay_qris()
+        qtbot.waitUntil(lambda: t.window.qris_dialog is not None and t.window.qris_dialog.payload is not None,
+                        timeout=5000)
+        dlg = t.window.qris_dialog
+        assert dlg.confirm_button.isVisible() and not dlg.simulate_button.isVisible()
+        parsed = qris.parse(dlg.payload)
+        assert parsed.amount == 6000 and parsed.merchant.name == "WARUNG DEMO POS-APP"
+        qtbot.wait(300)
+        assert dlg.final is None, "static never confirms by itself"
+        asked = []
+        monkeypatch.setattr(QMessageBox, "question",
+                            lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Yes)
+        dlg.confirm_button.click()
+        qtbot.waitUntil(lambda: dlg.final is EventKind.PAID, timeout=5000)
+        assert asked, "the cashier is asked to check the bank app first"
+        row = t.db.query_one("SELECT actor FROM audit_log WHERE action = 'payment_confirmed_manually'")
+        assert row is not None and row["actor"] == t.window.cashier
+    finally:
+        t.close()
+
+
+def test_window_in_english(data_dir: Path, qtbot) -> None:
+    from pos_app.ui import i18n
+
+    i18n.set_language("en")
+    try:
+        t = Till(data_dir, qtbot)
+        try:
+            assert t.window.cash_button.text() == "Cash (F4)"
+            assert t.window.search_input.placeholderText() == "Search or scan a barcode (F2)"
+        finally:
+            t.close()
+    finally:
+        i18n.set_language("id")
