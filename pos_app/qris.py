@@ -76,6 +76,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from pos_app.money import format_rupiah
+
 __all__ = [
     "InvalidArgument",
     "InvalidQris",
@@ -86,7 +88,6 @@ __all__ = [
     "crc16",
     "describe",
     "fee_policy_text",
-    "format_rupiah",
     "parse",
     "strip_pasted",
     "to_dynamic",
@@ -952,11 +953,6 @@ def build(fields: Sequence[Tlv | tuple[str, str | Sequence[Any]]]) -> str:
     parts.append("6304")
     body = "".join(parts)
     return body + crc16(body.encode("utf-8"))
-
-
-def format_rupiah(amount: int) -> str:
-    """``15000`` -> ``"Rp 15.000"`` (Indonesian thousands separator)."""
-    return "Rp " + f"{amount:,}".replace(",", ".")
 
 
 def _format_percent(value: str) -> str:
