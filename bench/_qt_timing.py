@@ -1,9 +1,9 @@
 """Shared helpers for the Qt benchmarks (``bench_startup.py``, ``bench_window.py``).
 
 Nothing here measures by itself: percentiles, waiting on the GUI thread without busy-looping,
-an event-loop stall recorder, and a guard against a refcount bug of PySide6 6.12.0 on
+an event-loop stall recorder, and a guard against refcount bugs of PySide6 6.12.0 on
 Python 3.11 that would otherwise kill a benchmark long before it finishes (see
-:func:`guard_pyside_none_refcount`). PySide6 is imported lazily, so ``bench_startup.py`` can
+:func:`guard_pyside_refcounts`). PySide6 is imported lazily, so ``bench_startup.py`` can
 use :func:`percentile` without loading Qt into the parent process.
 """
 
@@ -31,50 +31,70 @@ def ms(seconds: float) -> float:
     return round(seconds * 1000.0, 3)
 
 
-# -- PySide6 6.12.0 / Python 3.11: every call of a void Qt method drops one reference to None --
+# -- PySide6 6.12.0 / Python 3.11: void Qt calls drop a reference to None, emit() one to True --
 
-_NONE_HEADROOM = 1 << 40
+_HEADROOM = 1 << 40
 
 
-def pyside_none_leak_per_call() -> float:
-    """References to ``None`` lost per call of a void Qt method (0 on a healthy binding).
+def pyside_refcount_leaks() -> dict[str, float]:
+    """References lost per call: to ``None`` by a void Qt method, to ``True`` by ``emit()``.
 
-    Measured with ``QTimer.stop()`` on an idle timer. On Python >= 3.12 ``None`` is immortal,
-    so the count never moves and this reports 0 whatever the binding does.
+    Both are 0 on a healthy binding. Measured with ``QTimer.stop()`` on an idle timer and
+    ``Signal.emit()`` with one receiver. On Python >= 3.12 ``None`` and ``True`` are
+    immortal, so the counts never move and this reports 0 whatever the binding does.
     """
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QObject, QTimer, Signal
+
+    class _Emitter(QObject):
+        ping = Signal(int)
 
     timer = QTimer()
+    emitter = _Emitter()
+    sink: list[int] = []
+    emitter.ping.connect(sink.append)
+    calls = 200
     timer.stop()
     before = sys.getrefcount(None)
-    calls = 200
     for _ in range(calls):
         timer.stop()
-    return (before - sys.getrefcount(None)) / calls
+    none_lost = (before - sys.getrefcount(None)) / calls
+    before = sys.getrefcount(True)
+    for i in range(calls):
+        emitter.ping.emit(i)
+    true_lost = (before - sys.getrefcount(True)) / calls
+    return {"none_per_void_call": round(none_lost, 3), "true_per_signal_emit": round(true_lost, 3)}
 
 
-def guard_pyside_none_refcount() -> dict[str, Any]:
-    """Keep the benchmark alive on a binding that over-releases ``None``.
+def guard_pyside_refcounts() -> dict[str, Any]:
+    """Keep the benchmark alive on a binding that over-releases ``None`` and ``True``.
 
-    PySide6/shiboken6 6.12.0 on CPython 3.11 decrements ``None``'s refcount once per call of
-    a void method (``setText``, ``show``, ``processEvents``...). The count starts at ~5,000 -
-    ~20,000, so an app that makes that many such calls dies with "Fatal Python error:
-    none_dealloc". The cashier window makes ~240 per search keystroke, so a benchmark typing a
-    few queries would crash. When the leak is detected this adds a large number of
-    references that are never released (``None`` is never freed anyway), and reports what
-    it found so the JSON shows the problem instead of hiding it.
+    PySide6/shiboken6 6.12.0 on CPython 3.11 (6.11.2 does not) decrements ``None``'s refcount
+    once per call of a void method (``setText``, ``show``, ``processEvents``...) and
+    ``True``'s once per ``Signal.emit()``. ``None`` starts at ~5,000 - ~20,000 references, so
+    a process that makes that many such calls dies with "Fatal Python error: none_dealloc"
+    (``bool_dealloc`` for ``True``). The cashier window makes ~250 void calls per search
+    keystroke, so a benchmark typing a few queries would crash. When a leak is detected this
+    adds a large number of references to ``None``, ``True`` and ``False`` that are never
+    released (they are never freed anyway), and reports what it found, so the JSON shows
+    the problem instead of hiding it.
     """
-    leak = pyside_none_leak_per_call()
+    leaks = pyside_refcount_leaks()
     guarded = False
-    if leak > 0 and sys.version_info < (3, 12) and sys.implementation.name == "cpython":
-        # ob_refcnt is the first field of every PyObject on CPython < 3.12.
-        ctypes.c_ssize_t.from_address(id(None)).value += _NONE_HEADROOM
+    if any(v > 0 for v in leaks.values()) and sys.version_info < (3, 12) \
+            and sys.implementation.name == "cpython":
+        for obj in (None, True, False):
+            # ob_refcnt is the first field of every PyObject on CPython < 3.12.
+            ctypes.c_ssize_t.from_address(id(obj)).value += _HEADROOM
         guarded = True
-    return {"pyside_none_refs_lost_per_void_call": round(leak, 3), "none_refcount_guard": guarded}
+    return {"pyside_refs_lost": leaks, "refcount_guard": guarded}
 
 
 def none_refcount() -> int:
     return sys.getrefcount(None)
+
+
+def true_refcount() -> int:
+    return sys.getrefcount(True)
 
 
 # -- waiting on the GUI thread -------------------------------------------------------------

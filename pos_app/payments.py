@@ -19,17 +19,11 @@ from pos_app.clock import to_iso, utcnow, zone
 from pos_app.settings import Settings
 from pos_app.storage.database import Database
 from pos_app.storage.orders import OrderRecord
-from sync.engine import Listener, SyncEngine
+from sync.engine import Listener, Route, SyncEngine
 from sync.events import EventKind, SyncEvent
-from sync.providers import build_provider
-from sync.providers.base import ConfigMissing, Provider
-
-PROVIDER_KEYS = (
-    "simulator.pay_after_s",
-    "payment.static_qris",
-    "payment.mutasi_source",
-    "payment.unique_code",
-)
+from sync.providers import build_credit_source, build_provider
+from sync.providers.base import Confirmation, ConfigMissing, Provider
+from sync.unique_code import CodeMode
 
 
 class PaymentService:
@@ -51,11 +45,12 @@ class PaymentService:
             tz=zone(settings.get("store.timezone")),
         )
         self.checkout = CheckoutService(db, self.till, clock)
-        self._providers: dict[str, Provider] = {}
+        self._routes: dict[str, Route] = {}
         self._providers_lock = threading.Lock()
         self.engine = SyncEngine(
             db,
-            self.provider,
+            route_for=self.route,
+            terminal_id=self.till.terminal_id,
             clock=clock,
             poll_interval_s=poll_interval_s,
             late_watch_s=float(settings.get("payment.late_watch_s")),
@@ -65,27 +60,41 @@ class PaymentService:
     def default_provider(self) -> str:
         return self.provider_override or str(self.settings.get("payment.provider"))
 
-    def provider_config(self, name: str) -> dict[str, Any]:
-        config: dict[str, Any] = {key: self.settings.get(key) for key in PROVIDER_KEYS}
-        config.update(self.settings.provider_config(name))
-        return config
-
-    def provider(self, name: str) -> Provider:
-        """The provider instance for ``name`` (built once, then shared by the engine's threads)."""
+    def route(self, name: str) -> Route:
+        """How ``name`` sells and confirms (built once, then shared by the engine's threads)."""
         with self._providers_lock:
-            if name not in self._providers:
+            if name not in self._routes:
                 missing = self.settings.missing_for_provider(name)
                 if missing:
                     raise ConfigMissing(name, missing)
-                self._providers[name] = build_provider(name, self.provider_config(name), self.clock)
-            return self._providers[name]
+                self._routes[name] = self._build_route(name)
+            return self._routes[name]
+
+    def _build_route(self, name: str) -> Route:
+        provider = build_provider(name, self.settings.provider_config(name), self.clock)
+        code_mode = CodeMode(str(self.settings.get("payment.unique_code")))
+        if name == "static":
+            source_name = str(self.settings.get("payment.mutasi_source") or "")
+            if source_name:
+                source = build_credit_source(source_name, self.settings.provider_config(source_name), self.clock)
+                return Route(provider, account=source.account_key, credit_source=source, code_mode=code_mode)
+            return Route(provider)
+        if provider.confirmation is Confirmation.MUTASI:
+            return Route(provider, account=getattr(provider, "account_key", name), code_mode=code_mode)
+        return Route(provider)
+
+    def provider(self, name: str) -> Provider:
+        return self.route(name).provider
 
     def forget_providers(self) -> None:
         """Build providers afresh from settings (after the owner changed them)."""
         with self._providers_lock:
-            for p in self._providers.values():
-                p.close()
-            self._providers.clear()
+            routes = list(self._routes.values())
+            self._routes.clear()
+        for r in routes:
+            r.provider.close()
+        for r in routes:
+            self.engine.reset_provider(r.provider.name)
 
     # -- events --------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -144,6 +153,7 @@ class PaymentService:
     def stop(self) -> None:
         self.engine.stop()
         with self._providers_lock:
-            for p in self._providers.values():
-                p.close()
-            self._providers.clear()
+            routes = list(self._routes.values())
+            self._routes.clear()
+        for r in routes:
+            r.provider.close()

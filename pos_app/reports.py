@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pos_app.clock import from_iso
+from pos_app.clock import from_iso, to_iso
 from pos_app.money import format_rupiah
 from pos_app.storage.database import Database
 
@@ -80,6 +80,13 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
         " WHERE o.business_date = ? AND p.method = 'qris' AND p.status = 'paid'",
         (d,),
     )
+    # Credits are stamped in UTC; the store's day runs from local midnight to local midnight.
+    start = datetime.combine(day, time(0), tz)
+    credits = db.query(
+        "SELECT source, credit_id, amount, credited_at, status, note FROM credits"
+        " WHERE status IN ('unmatched', 'review') AND credited_at >= ? AND credited_at < ? ORDER BY credited_at",
+        (to_iso(start), to_iso(start + timedelta(days=1))),
+    )
     gross = sum(int(r["subtotal"]) for r in orders)
     discounts = sum(int(r["line_discounts"]) + int(r["order_discount"]) for r in orders)
     tax = sum(int(r["tax"]) for r in orders)
@@ -105,7 +112,11 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
         "reconciliation": {
             "matched": {"count": int(matched["n"]) if matched else 0,
                         "amount": int(matched["amount"]) if matched else 0},
-            "unmatched_credits": [],
+            "unmatched_credits": [
+                {"source": r["source"], "credit_id": r["credit_id"], "amount": int(r["amount"]),
+                 "credited_at": r["credited_at"], "needs_review": r["status"] == "review", "note": r["note"]}
+                for r in credits
+            ],
             "unconfirmed_sales": [
                 {"order_id": r["id"], "status": r["status"], "amount": int(r["total"]), "provider": r["provider"]}
                 for r in unconfirmed

@@ -2,17 +2,25 @@
 
 Everything a provider is asked goes through here, on worker threads, never on the caller's:
 
-* ``create_payment`` outbox entries -> ``Provider.create`` (retried with the *same* payment id
-  on transient errors, with capped exponential backoff and jitter; given up when the QR's
-  lifetime has passed or the back-end refuses);
+* ``create_payment`` outbox entries -> (a unique code when the provider is paid into a shared
+  merchant account) -> ``Provider.create``, retried with the *same* payment id on transient
+  errors, with capped exponential backoff and jitter, ``Retry-After`` honoured; given up when the
+  QR's lifetime has passed or the back-end refuses (4xx other than 429, wrong credentials);
 * pending payments -> ``Provider.check`` about every ``poll_interval_s`` (never faster than the
-  provider's ``min_poll_interval_s``), expired locally once their ``expires_at`` passes;
+  provider's ``min_poll_interval_s``, nor than an account's limit), expired locally once their
+  ``expires_at`` passes; credits a check returns (orkut) go through the matcher;
+* merchant accounts with a statement (``static`` + ``payment.mutasi_source``) -> the credit
+  source is read at most every ``min_interval_s`` (5 s) while a payment is open, and new credits
+  are matched (``sync.matching``) and claimed once (``credits`` table);
+* feed providers (soundbox platform) -> their feed is pulled while a payment is open, each
+  notification applied and acknowledged;
 * expired and cancelled payments -> checked slowly for ``late_watch_s`` more, so money that
-  arrives from a screenshot of an old QR becomes a *late payment* for the cashier, not a loss;
+  arrives from a screenshot of an old QR becomes a *late payment* for the cashier;
 * ``cancel_payment`` entries -> ``Provider.cancel``.
 
-Every state change is one SQLite transaction (payment, order, outbox, audit together) and is
-then reported to listeners as a ``SyncEvent``. Listeners are called on the engine's threads.
+Per-provider health (ok / degraded / down / needs login) is kept in ``sync.health``; a provider
+that refused its credentials is not called again until somebody logs in (no 401 loops).
+Listeners get ``SyncEvent``s on the engine's threads.
 """
 
 from __future__ import annotations
@@ -24,47 +32,68 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pos_app.clock import from_iso, to_iso, utcnow
-from pos_app.order_state import InvalidTransition, OrderEvent, OrderStatus, PaymentStatus, transition
+from pos_app.order_state import OrderEvent, OrderStatus, PaymentStatus
 from pos_app.storage.database import Database
 from pos_app.storage.orders import (
     OutboxEntry,
     OutboxKind,
     PaymentRecord,
+    due_outbox,
     enqueue,
     finish_outbox,
-    load_order,
     load_payment,
+    pending_outbox,
     reschedule_outbox,
-    set_order_status,
     update_payment,
 )
 from sync.events import EventKind, SyncEvent
+from sync.health import Health, HealthBook, ProviderHealth
+from sync.ledger import Ledger, move_order
 from sync.providers.base import (
     AuthExpired,
+    Confirmation,
     CreateRequest,
+    CreditSource,
+    FeedProvider,
     PaymentRef,
     Provider,
     ProviderError,
+    Rejected,
     RemoteStatus,
     StatusResult,
 )
+from sync.ratelimit import Spacer
+from sync.unique_code import CodeMode, NoCodeAvailable, allocate
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[SyncEvent], None]
-ProviderLookup = Callable[[str], Provider]
 
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0
-AUTH_RETRY_S = 300.0  # after a 401 we stop hammering; a new login wakes the engine
+AUTH_RETRY_S = 300.0
+
+
+@dataclass(frozen=True)
+class Route:
+    """How payments of one provider name are made and confirmed."""
+
+    provider: Provider
+    #: the merchant account the money lands in, when "paid" is learned from its credits
+    account: str | None = None
+    #: the statement to read for that account (static + mutasi source); None for orkut, whose
+    #: checks return the credits themselves
+    credit_source: CreditSource | None = None
+    code_mode: CodeMode = CodeMode.OFF
 
 
 def backoff_delay(attempt: int, rng: random.Random, retry_after_s: float | None = None) -> float:
-    """Capped exponential backoff with full jitter; a server's Retry-After is a floor."""
+    """Capped exponential backoff with jitter; a server's Retry-After is a floor."""
     delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2 ** max(0, attempt)))
     delay = delay / 2 + rng.random() * delay / 2
     if retry_after_s is not None:
@@ -76,8 +105,10 @@ class SyncEngine:
     def __init__(
         self,
         db: Database,
-        provider_for: ProviderLookup,
+        provider_for: Callable[[str], Provider] | None = None,
         *,
+        route_for: Callable[[str], Route] | None = None,
+        terminal_id: str = "K1",
         clock: Callable[[], datetime] = utcnow,
         poll_interval_s: float = 2.0,
         late_poll_interval_s: float = 30.0,
@@ -85,12 +116,22 @@ class SyncEngine:
         workers: int = 4,
         rng: random.Random | None = None,
     ) -> None:
+        if route_for is None:
+            if provider_for is None:
+                raise ValueError("give provider_for or route_for")
+            lookup = provider_for
+            route_for = lambda name: Route(lookup(name))  # noqa: E731
         self.db = db
-        self.provider_for = provider_for
+        self.route_for = route_for
+        self.terminal_id = terminal_id
         self.clock = clock
         self.poll_interval_s = poll_interval_s
         self.late_poll_interval_s = late_poll_interval_s
         self.late_watch_s = late_watch_s
+        self.ledger = Ledger(db, clock, late_poll_interval_s=late_poll_interval_s, late_watch_s=late_watch_s)
+        self.health = HealthBook(db, clock)
+        # Spacing follows the engine's clock, so that tests with a hand-moved clock see it too.
+        self.spacer = Spacer(lambda: self.clock().timestamp())
         self._rng = rng or random.Random()
         self._listeners: list[Listener] = []
         self._workers = workers
@@ -101,7 +142,11 @@ class SyncEngine:
         self._wake = False
         self._in_flight: set[tuple[str, Any]] = set()
         self._flight_lock = threading.Lock()
+        self._next_feed: dict[str, float] = {}
         self.last_errors: dict[str, str] = {}
+
+    def provider_for(self, name: str) -> Provider:
+        return self.route_for(name).provider
 
     # -- listeners -----------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
@@ -118,6 +163,34 @@ class SyncEngine:
             except Exception:  # a broken listener must not stop payments
                 log.exception("sync listener failed on %s", event.kind)
 
+    def _emit_all(self, events: list[SyncEvent]) -> None:
+        for ev in events:
+            self.emit(ev)
+
+    def _health_event(self, change: ProviderHealth | None) -> None:
+        if change is not None:
+            self.emit(SyncEvent(EventKind.PROVIDER_STATE, "", None, {
+                "provider": change.provider, "state": change.state.value, "error": change.last_error}))
+
+    def _note_error(self, provider: str, exc: ProviderError) -> None:
+        self.last_errors[provider] = str(exc)
+        if isinstance(exc, AuthExpired):
+            self._health_event(self.health.auth_failed(provider, str(exc)))
+        elif exc.retryable:
+            self._health_event(self.health.transient(provider, str(exc)))
+
+    def _note_ok(self, provider: str) -> None:
+        self.last_errors.pop(provider, None)
+        self._health_event(self.health.success(provider))
+
+    def reset_provider(self, provider: str) -> None:
+        """After a new login or new settings: call the provider again at once."""
+        self._health_event(self.health.reset(provider))
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE payments SET next_check_at = ? WHERE provider = ? AND status = 'pending'",
+                         (to_iso(self.clock()), provider))
+        self.wake()
+
     # -- helpers -------------------------------------------------------------------------
     def _poll_interval(self, provider: Provider) -> float:
         return max(self.poll_interval_s, provider.min_poll_interval_s)
@@ -129,16 +202,6 @@ class SyncEngine:
             order_id=p.order_id, payment_id=p.id, amount=p.amount, payable_amount=p.payable_amount,
             created_at=p.created_at, expires_at=p.expires_at, provider_ref=p.provider_ref, qris=p.qris,
         )
-
-    def _move_order(self, conn, order_id: str, event: OrderEvent, now: datetime) -> OrderStatus | None:  # type: ignore[no-untyped-def]
-        row = conn.execute("SELECT status FROM orders WHERE id = ?", (order_id,)).fetchone()
-        try:
-            new = transition(order_id, OrderStatus(row["status"]), event)
-        except InvalidTransition as exc:
-            log.warning("%s", exc)
-            return None
-        set_order_status(conn, order_id, new, now, paid=new is OrderStatus.PAID)
-        return new
 
     def _claim(self, key: tuple[str, Any]) -> bool:
         with self._flight_lock:
@@ -157,13 +220,11 @@ class SyncEngine:
             self._create(entry)
         elif entry.kind is OutboxKind.CANCEL_PAYMENT:
             self._cancel_remote(entry)
-        elif entry.kind is OutboxKind.SALE_COMPLETED:
-            # The hook for head-office upload; with no head office configured the sale is
-            # already complete locally, so the entry is done.
+        else:
+            # ``sale_completed``: the hook for a head-office upload; with none configured the
+            # sale is complete locally, so the entry is done.
             with self.db.transaction() as conn:
                 finish_outbox(conn, entry.id, self.clock())
-        else:  # pragma: no cover - enum is closed
-            log.error("unknown outbox kind %s", entry.kind)
 
     def _create(self, entry: OutboxEntry) -> None:
         assert entry.payment_id is not None and entry.order_id is not None
@@ -174,62 +235,70 @@ class SyncEngine:
             with self.db.transaction() as conn:
                 finish_outbox(conn, entry.id, now)
             return
-        provider_name = str(entry.payload.get("provider") or payment.provider)
+        name = str(entry.payload.get("provider") or payment.provider)
         ttl_s = int(entry.payload.get("ttl_s", 600))
         deadline = payment.created_at + timedelta(seconds=ttl_s)
         try:
-            provider = self.provider_for(provider_name)
+            route = self.route_for(name)
+        except ProviderError as exc:
+            self._emit_all(self.ledger.failed(payment, str(exc), outbox_id=entry.id))
+            return
+        provider = route.provider
+        if self.health.blocked(name):
+            exc = AuthExpired(self.health.get(name).last_error or f"{name}: log in again")
+            self._emit_all(self.ledger.failed(payment, str(exc), outbox_id=entry.id, needs_login=True))
+            return
+        # Respect the back-end's create rate (Pakasir: 100/min per project) when draining a queue.
+        per_minute = getattr(provider, "max_creates_per_minute", None)
+        if per_minute:
+            wait = self.spacer.try_acquire(f"create:{name}", 60.0 / float(per_minute))
+            if wait > 0:
+                with self.db.transaction() as conn:
+                    conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
+                                 (to_iso(now + timedelta(seconds=wait)), entry.id))
+                return
+        amount = payment.reserved_amount or payment.amount
+        if route.account is not None and payment.reserved_amount is None:
+            try:
+                with self.db.transaction() as conn:
+                    amount = allocate(conn, account=route.account, amount=payment.amount, mode=route.code_mode,
+                                      terminal_id=self.terminal_id, now=now,
+                                      reserve_after_expiry_s=self.late_watch_s)
+                    update_payment(conn, payment.id, now, account=route.account, reserved_amount=amount,
+                                   unique_code=amount - payment.amount)
+            except NoCodeAvailable as exc:
+                self._emit_all(self.ledger.failed(payment, str(exc), outbox_id=entry.id))
+                return
+        try:
             invoice = provider.create(
                 CreateRequest(
-                    order_id=payment.order_id, payment_id=payment.id, amount=payment.amount,
+                    order_id=payment.order_id, payment_id=payment.id, amount=amount,
                     ttl_s=max(1, int((deadline - now).total_seconds())) if now < deadline else ttl_s,
                     created_at=payment.created_at, note=str(entry.payload.get("note", "")),
                 )
             )
+            if route.account is not None and invoice.payable_amount != amount:
+                raise Rejected(f"{name} changed the amount {amount} to {invoice.payable_amount} on a shared "
+                               "account; the unique code would no longer identify this sale")
         except ProviderError as exc:
+            self._note_error(name, exc)
             self._create_failed(entry, payment, exc, deadline)
             return
         except Exception as exc:  # an adapter bug must not kill the engine or lose the sale
-            log.exception("provider %s crashed on create", provider_name)
+            log.exception("provider %s crashed on create", name)
             self._create_failed(entry, payment, ProviderError(f"internal error: {type(exc).__name__}"), deadline)
             return
-        now = self.clock()
-        with self.db.transaction() as conn:
-            current = conn.execute("SELECT status FROM payments WHERE id = ?", (payment.id,)).fetchone()
-            cancelled_meanwhile = PaymentStatus(current["status"]) is not PaymentStatus.PENDING
-            update_payment(
-                conn, payment.id, now,
-                payable_amount=invoice.payable_amount,
-                unique_code=invoice.payable_amount - payment.amount,
-                provider_ref=invoice.provider_ref, qris=invoice.qris, checkout_url=invoice.checkout_url,
-                expires_at=invoice.expires_at,
-                next_check_at=now + timedelta(seconds=self._poll_interval(provider)),
-                error=None,
-            )
-            finish_outbox(conn, entry.id, now)
-            if cancelled_meanwhile:
-                enqueue(conn, OutboxKind.CANCEL_PAYMENT, now, order_id=payment.order_id,
-                        payment_id=payment.id, payload={"provider": provider_name})
-        self.last_errors.pop(provider_name, None)
-        if cancelled_meanwhile:
-            self.wake()
-            return
-        self.emit(SyncEvent(EventKind.AWAITING_PAYMENT, payment.order_id, payment.id, {
-            "provider": provider_name,
-            "payable_amount": invoice.payable_amount,
-            "qris": invoice.qris,
-            "checkout_url": invoice.checkout_url,
-            "expires_at": to_iso(invoice.expires_at),
-        }))
+        if not provider.local_create:
+            self._note_ok(name)
+        events = self.ledger.created(payment, name, invoice, self._poll_interval(provider), entry.id)
+        if not events:
+            self.wake()  # cancelled meanwhile: a cancel entry is queued
+        self._emit_all(events)
 
     def _create_failed(self, entry: OutboxEntry, payment: PaymentRecord, exc: ProviderError, deadline: datetime) -> None:
         now = self.clock()
-        provider_name = payment.provider or "?"
-        self.last_errors[provider_name] = str(exc)
         if exc.retryable and now < deadline:
-            next_at = now + timedelta(seconds=backoff_delay(entry.attempts, self._rng, exc.retry_after_s))
-            if next_at > deadline:
-                next_at = deadline
+            next_at = min(now + timedelta(seconds=backoff_delay(entry.attempts, self._rng, exc.retry_after_s)), deadline)
             with self.db.transaction() as conn:
                 reschedule_outbox(conn, entry.id, now, next_at, str(exc))
             log.warning("create for %s failed (attempt %d), retrying at %s: %s",
@@ -238,16 +307,8 @@ class SyncEngine:
                                 {"error": str(exc), "attempt": entry.attempts + 1}))
             return
         reason = str(exc) if not exc.retryable else f"gave up after the QR lifetime: {exc}"
-        with self.db.transaction() as conn:
-            update_payment(conn, payment.id, now, status=PaymentStatus.FAILED, error=reason, next_check_at=None)
-            self._move_order(conn, payment.order_id, OrderEvent.CANCEL, now)
-            finish_outbox(conn, entry.id, now, failed_error=reason)
-            self.db.audit(conn, "sync", "payment_failed", order_id=payment.order_id,
-                          payment_id=payment.id, details=json.dumps({"error": reason}))
-        log.error("payment for %s failed: %s", payment.order_id, reason)
-        self.emit(SyncEvent(EventKind.FAILED, payment.order_id, payment.id,
-                            {"error": reason, "provider": provider_name,
-                             "needs_login": isinstance(exc, AuthExpired)}))
+        self._emit_all(self.ledger.failed(payment, reason, outbox_id=entry.id,
+                                          needs_login=isinstance(exc, AuthExpired)))
 
     def _cancel_remote(self, entry: OutboxEntry) -> None:
         assert entry.payment_id is not None
@@ -257,9 +318,11 @@ class SyncEngine:
             with self.db.transaction() as conn:
                 finish_outbox(conn, entry.id, now)
             return
+        name = payment.provider or ""
         try:
-            self.provider_for(payment.provider or "").cancel(self._ref(payment))
+            self.provider_for(name).cancel(self._ref(payment))
         except ProviderError as exc:
+            self._note_error(name, exc)
             if exc.retryable and entry.attempts < 8:
                 next_at = now + timedelta(seconds=backoff_delay(entry.attempts, self._rng, exc.retry_after_s))
                 with self.db.transaction() as conn:
@@ -267,6 +330,8 @@ class SyncEngine:
                 return
             with self.db.transaction() as conn:
                 finish_outbox(conn, entry.id, now, failed_error=str(exc))
+            # A refused cancel may mean it was paid meanwhile: look again soon.
+            self.ledger.watch_later(payment, 1.0)
             return
         with self.db.transaction() as conn:
             finish_outbox(conn, entry.id, now)
@@ -275,124 +340,156 @@ class SyncEngine:
     def check_payment(self, payment: PaymentRecord) -> None:
         if payment.payable_amount is None or payment.expires_at is None:
             return
-        provider = self.provider_for(payment.provider or "")
+        name = payment.provider or ""
+        route = self.route_for(name)
+        provider = route.provider
+        if self.health.blocked(name):
+            self.ledger.watch_later(payment, AUTH_RETRY_S)
+            self._expire_if_due(payment)
+            return
+        if provider.confirmation is Confirmation.MUTASI and route.account and not provider.local_create:
+            # One account, one limit (seed 001: no faster than every 5 s per account).
+            wait = self.spacer.try_acquire(f"check:{route.account}", provider.min_poll_interval_s)
+            if wait > 0:
+                self.ledger.watch_later(payment, wait)
+                return
         try:
             result = provider.check(self._ref(payment))
         except ProviderError as exc:
-            now = self.clock()
-            self.last_errors[payment.provider or "?"] = str(exc)
+            self._note_error(name, exc)
+            if exc.retry_after_s and route.account:
+                self.spacer.push_back(f"check:{route.account}", exc.retry_after_s)
             delay = AUTH_RETRY_S if isinstance(exc, AuthExpired) else backoff_delay(2, self._rng, exc.retry_after_s)
-            with self.db.transaction() as conn:
-                update_payment(conn, payment.id, now, next_check_at=now + timedelta(seconds=delay), error=str(exc))
+            self.ledger.watch_later(payment, delay, error=str(exc))
             self.emit(SyncEvent(EventKind.RETRYING, payment.order_id, payment.id,
                                 {"error": str(exc), "needs_login": isinstance(exc, AuthExpired)}))
+            self._expire_if_due(payment)
             return
         except Exception as exc:
-            log.exception("provider %s crashed on check", payment.provider)
-            now = self.clock()
-            with self.db.transaction() as conn:
-                update_payment(conn, payment.id, now, next_check_at=now + timedelta(seconds=10),
-                               error=f"internal error: {type(exc).__name__}")
+            log.exception("provider %s crashed on check", name)
+            self.ledger.watch_later(payment, 10.0, error=f"internal error: {type(exc).__name__}")
             return
+        if provider.confirmation is not Confirmation.MANUAL and not provider.local_create:
+            self._note_ok(name)
+        if result.credits and route.account:
+            self._emit_all(self.ledger.credits(route.account, result.credits))
+            payment = load_payment(self.db, payment.id) or payment
+            if payment.status in (PaymentStatus.PAID, PaymentStatus.LATE):
+                return
         self.apply_status(payment, result, provider)
+
+    def _expire_if_due(self, payment: PaymentRecord) -> None:
+        if payment.status is PaymentStatus.PENDING and payment.expires_at and self.clock() >= payment.expires_at:
+            self._emit_all(self.ledger.expired(payment))
 
     def apply_status(self, payment: PaymentRecord, result: StatusResult, provider: Provider) -> None:
         now = self.clock()
         if result.status is RemoteStatus.PAID:
-            self._paid(payment, result, now, actor="sync", action="payment_confirmed")
+            self._emit_all(self.ledger.paid(payment, result, actor="sync", action="payment_confirmed"))
         elif result.status is RemoteStatus.PENDING and now < (payment.expires_at or now):
-            with self.db.transaction() as conn:
-                nxt = now + timedelta(seconds=self._poll_interval(provider))
-                if payment.status is not PaymentStatus.PENDING:
-                    nxt = now + timedelta(seconds=self.late_poll_interval_s)
-                update_payment(conn, payment.id, now, next_check_at=nxt)
-        elif payment.status is PaymentStatus.PENDING and result.status in (
-            RemoteStatus.PENDING, RemoteStatus.EXPIRED
-        ):
-            self._expire(payment, now)
-        elif payment.status is PaymentStatus.PENDING and result.status in (
-            RemoteStatus.CANCELLED, RemoteStatus.FAILED
-        ):
-            reason = result.detail or f"provider reports {result.status.value}"
-            with self.db.transaction() as conn:
-                update_payment(conn, payment.id, now, status=PaymentStatus.FAILED, error=reason, next_check_at=None)
-                self._move_order(conn, payment.order_id, OrderEvent.CANCEL, now)
-                self.db.audit(conn, "sync", "payment_failed", order_id=payment.order_id,
-                              payment_id=payment.id, details=json.dumps({"error": reason}))
-            self.emit(SyncEvent(EventKind.FAILED, payment.order_id, payment.id,
-                                {"error": reason, "provider": payment.provider}))
+            interval = self._poll_interval(provider) if payment.status is PaymentStatus.PENDING else self.late_poll_interval_s
+            self.ledger.watch_later(payment, interval)
+        elif payment.status is PaymentStatus.PENDING and result.status in (RemoteStatus.PENDING, RemoteStatus.EXPIRED):
+            self._emit_all(self.ledger.expired(payment))
+        elif payment.status is PaymentStatus.PENDING and result.status in (RemoteStatus.CANCELLED, RemoteStatus.FAILED):
+            self._emit_all(self.ledger.failed(payment, result.detail or f"provider reports {result.status.value}"))
         else:
             # Expired/cancelled here and still nothing paid: look again later, until the
             # late-watch window closes.
-            with self.db.transaction() as conn:
-                update_payment(conn, payment.id, now,
-                               next_check_at=now + timedelta(seconds=self.late_poll_interval_s))
+            self.ledger.watch_later(payment, self.late_poll_interval_s)
 
-    def _expire(self, payment: PaymentRecord, now: datetime) -> None:
-        with self.db.transaction() as conn:
-            update_payment(conn, payment.id, now, status=PaymentStatus.EXPIRED,
-                           next_check_at=now + timedelta(seconds=self.late_poll_interval_s))
-            self._move_order(conn, payment.order_id, OrderEvent.EXPIRE, now)
-            self.db.audit(conn, "sync", "payment_expired", order_id=payment.order_id, payment_id=payment.id)
-        self.emit(SyncEvent(EventKind.EXPIRED, payment.order_id, payment.id, {
-            "provider": payment.provider, "payable_amount": payment.payable_amount,
-        }))
+    # -- statements and feeds ------------------------------------------------------------
+    def poll_credit_source(self, name: str) -> bool:
+        """Read one account's statement if a payment is open on it and its limit allows."""
+        route = self.route_for(name)
+        source = route.credit_source
+        if source is None or route.account is None:
+            return False
+        open_payments = self.ledger.open_on_account(route.account)
+        if not open_payments or self.health.blocked(f"{name}:{source.name}"):
+            return False
+        if self.spacer.try_acquire(f"mutasi:{source.account_key}", source.min_interval_s) > 0:
+            return False
+        since = min(p.created_at for p in open_payments) - timedelta(minutes=2)
+        health_key = source.name
+        try:
+            credits = source.fetch_credits(since)
+        except ProviderError as exc:
+            self._note_error(health_key, exc)
+            if exc.retry_after_s:
+                self.spacer.push_back(f"mutasi:{source.account_key}", exc.retry_after_s)
+            return True
+        self._note_ok(health_key)
+        self._emit_all(self.ledger.credits(route.account, credits))
+        return True
 
-    def _paid(self, payment: PaymentRecord, result: StatusResult, now: datetime, *, actor: str, action: str,
-              note: str = "") -> None:
-        expected = payment.payable_amount
-        if result.paid_amount is not None and result.paid_amount != expected:
-            # Never a false "paid": a different amount needs a person to look at it.
-            reason = f"amount mismatch: expected {expected}, provider reports {result.paid_amount}"
-            with self.db.transaction() as conn:
-                update_payment(conn, payment.id, now, error=reason,
-                               next_check_at=now + timedelta(seconds=self.late_poll_interval_s))
-                self.db.audit(conn, "sync", "payment_amount_mismatch", order_id=payment.order_id,
-                              payment_id=payment.id, details=json.dumps({"reported": result.paid_amount}))
-            log.error("payment %s: %s", payment.order_id, reason)
-            self.emit(SyncEvent(EventKind.RETRYING, payment.order_id, payment.id, {"error": reason}))
-            return
-        late = payment.status is not PaymentStatus.PENDING
-        paid_at = result.paid_at or now
-        with self.db.transaction() as conn:
-            current = conn.execute("SELECT status FROM payments WHERE id = ?", (payment.id,)).fetchone()
-            if PaymentStatus(current["status"]) in (PaymentStatus.PAID, PaymentStatus.LATE):
-                return  # another thread got there first
-            update_payment(
-                conn, payment.id, now,
-                status=PaymentStatus.LATE if late else PaymentStatus.PAID,
-                paid_amount=result.paid_amount if result.paid_amount is not None else expected,
-                provider_ref=result.provider_ref or payment.provider_ref,
-                paid_at=paid_at, next_check_at=None, error=None,
-            )
-            self._move_order(conn, payment.order_id, OrderEvent.LATE_PAY if late else OrderEvent.PAY, now)
-            if not late:
-                enqueue(conn, OutboxKind.SALE_COMPLETED, now, order_id=payment.order_id,
-                        payment_id=payment.id, payload={"method": "qris", "provider": payment.provider})
-            self.db.audit(conn, actor, "late_payment_received" if late else action,
-                          order_id=payment.order_id, payment_id=payment.id,
-                          details=json.dumps({"paid_amount": result.paid_amount if result.paid_amount is not None else expected,
-                                              "provider_ref": result.provider_ref, "note": note}))
-        self.emit(SyncEvent(EventKind.LATE_PAYMENT if late else EventKind.PAID, payment.order_id, payment.id, {
-            "paid_amount": result.paid_amount if result.paid_amount is not None else expected,
-            "provider_ref": result.provider_ref or payment.provider_ref,
-            "provider": payment.provider,
-        }))
+    def poll_feed(self, name: str) -> bool:
+        route = self.route_for(name)
+        provider = route.provider
+        if not isinstance(provider, FeedProvider) or self.health.blocked(name):
+            return False
+        stamp = to_iso(self.clock() - timedelta(seconds=self.late_watch_s))
+        has_open = self.db.scalar(
+            "SELECT count(*) FROM payments WHERE provider = ? AND payable_amount IS NOT NULL AND"
+            " (status = 'pending' OR (status IN ('expired', 'cancelled') AND expires_at >= ?))",
+            (name, stamp))
+        if not has_open:
+            return False
+        now_m = self.clock().timestamp()
+        if now_m < self._next_feed.get(name, 0.0):
+            return False
+        self._next_feed[name] = now_m + self._poll_interval(provider)
+        try:
+            items = provider.poll_feed()
+        except ProviderError as exc:
+            self._note_error(name, exc)
+            if exc.retry_after_s:
+                self._next_feed[name] = now_m + exc.retry_after_s
+            return True
+        self._note_ok(name)
+        for item in items:
+            row = self.db.query_one("SELECT id FROM payments WHERE provider = ? AND provider_ref = ?",
+                                    (name, item.provider_ref))
+            payment = load_payment(self.db, row["id"]) if row else None
+            if payment is None:
+                log.warning("%s: notification for unknown transaction %s", name, item.provider_ref)
+                self._ack(provider, item, ok=False, reason="unknown transaction")
+                continue
+            self.apply_status(payment, item.result, provider)
+            self._ack(provider, item, ok=True)
+        return True
+
+    def _ack(self, provider: FeedProvider, item: Any, *, ok: bool, reason: str = "ok") -> None:
+        try:
+            provider.ack(item, ok=ok, reason=reason)
+        except ProviderError as exc:  # the platform re-delivers unacked commands; applying is idempotent
+            log.warning("%s: ack of %s failed: %s", provider.name, item.ack_id, exc)
+
+    def _active_providers(self) -> list[str]:
+        stamp = to_iso(self.clock() - timedelta(seconds=self.late_watch_s))
+        rows = self.db.query(
+            "SELECT DISTINCT provider FROM payments WHERE method = 'qris' AND payable_amount IS NOT NULL AND"
+            " (status = 'pending' OR (status IN ('expired', 'cancelled') AND expires_at >= ?))",
+            (stamp,))
+        return [r[0] for r in rows if r[0]]
 
     # -- cashier actions -------------------------------------------------------------------
+    def _latest_qris(self, conn, order_id: str):  # type: ignore[no-untyped-def]
+        return conn.execute(
+            "SELECT * FROM payments WHERE order_id = ? AND method = 'qris' ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (order_id,),
+        ).fetchone()
+
     def cancel(self, order_id: str, actor: str = "cashier") -> bool:
         """Cancel the open QRIS payment of an order; tells the provider through the outbox."""
         now = self.clock()
         with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT * FROM payments WHERE order_id = ? AND method = 'qris' ORDER BY created_at DESC, rowid DESC LIMIT 1",
-                (order_id,),
-            ).fetchone()
+            row = self._latest_qris(conn, order_id)
             if row is None or row["status"] != PaymentStatus.PENDING.value:
                 return False
             update_payment(conn, row["id"], now, status=PaymentStatus.CANCELLED,
                            next_check_at=now + timedelta(seconds=self.late_poll_interval_s))
-            self._move_order(conn, order_id, OrderEvent.CANCEL, now)
+            move_order(conn, order_id, OrderEvent.CANCEL, now)
             # A create that never left the building is simply dropped.
             conn.execute(
                 "UPDATE outbox SET status = 'done', last_error = 'cancelled before sending', updated_at = ?"
@@ -410,15 +507,30 @@ class SyncEngine:
     def confirm_manually(self, order_id: str, actor: str, note: str = "") -> bool:
         """The cashier saw the money arrive (``static`` without mutasi): audited confirmation."""
         with self.db.lock:
-            row = self.db.conn.execute(
-                "SELECT id FROM payments WHERE order_id = ? AND method = 'qris' ORDER BY created_at DESC, rowid DESC LIMIT 1",
-                (order_id,),
-            ).fetchone()
+            row = self._latest_qris(self.db.conn, order_id)
         payment = load_payment(self.db, row["id"]) if row else None
         if payment is None or payment.status is not PaymentStatus.PENDING or payment.payable_amount is None:
             return False
-        self._paid(payment, StatusResult(RemoteStatus.PAID, payment.payable_amount, None, self.clock()),
-                   self.clock(), actor=actor, action="payment_confirmed_manually", note=note)
+        self._emit_all(self.ledger.paid(payment, StatusResult(RemoteStatus.PAID, payment.payable_amount, None,
+                                                              self.clock()),
+                                        actor=actor, action="payment_confirmed_manually", note=note))
+        return True
+
+    def resolve_late(self, order_id: str, *, accept: bool, actor: str, note: str = "") -> bool:
+        """The cashier's decision on a late payment: keep the money (paid) or give it back."""
+        now = self.clock()
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT status FROM orders WHERE id = ?", (order_id,)).fetchone()
+            if row is None or row["status"] != OrderStatus.LATE_PAYMENT.value:
+                return False
+            move_order(conn, order_id, OrderEvent.ACCEPT_LATE if accept else OrderEvent.REFUND, now)
+            if accept:
+                pay = self._latest_qris(conn, order_id)
+                enqueue(conn, OutboxKind.SALE_COMPLETED, now, order_id=order_id, payment_id=pay["id"] if pay else None,
+                        payload={"method": "qris", "late": True})
+            self.db.audit(conn, actor, "late_payment_accepted" if accept else "late_payment_refunded",
+                          order_id=order_id, details=json.dumps({"note": note}))
+        self.emit(SyncEvent(EventKind.PAID if accept else EventKind.REFUNDED, order_id, None, {"late": True}))
         return True
 
     # -- scheduling ----------------------------------------------------------------------
@@ -432,16 +544,9 @@ class SyncEngine:
             f"{due_clause} ORDER BY created_at",
             {"now": stamp, "late_from": late_from},
         )
-        out = []
-        for r in rows:
-            p = load_payment(self.db, r["id"])
-            if p is not None:
-                out.append(p)
-        return out
+        return [p for p in (load_payment(self.db, r["id"]) for r in rows) if p is not None]
 
     def due_outbox(self, now: datetime, *, all_pending: bool = False) -> list[OutboxEntry]:
-        from pos_app.storage.orders import due_outbox, pending_outbox
-
         return pending_outbox(self.db) if all_pending else due_outbox(self.db, now)
 
     def pending_count(self) -> tuple[int, int]:
@@ -449,6 +554,25 @@ class SyncEngine:
         outbox = int(self.db.scalar("SELECT count(*) FROM outbox WHERE status = 'pending'"))
         payments = int(self.db.scalar("SELECT count(*) FROM payments WHERE status = 'pending' AND method = 'qris'"))
         return outbox, payments
+
+    def _side_polls(self) -> int:
+        done = 0
+        for name in self._active_providers():
+            try:
+                route = self.route_for(name)
+            except ProviderError:
+                continue
+            key = ("side", name)
+            if not self._claim(key):
+                continue
+            try:
+                if route.credit_source is not None:
+                    done += self.poll_credit_source(name)
+                if isinstance(route.provider, FeedProvider):
+                    done += self.poll_feed(name)
+            finally:
+                self._release(key)
+        return done
 
     def run_once(self, *, full_pass: bool = False) -> int:
         """Do the work that is due now, on the calling thread. Returns how much was done."""
@@ -462,6 +586,7 @@ class SyncEngine:
                     done += 1
                 finally:
                     self._release(key)
+        done += self._side_polls()
         for payment in self.due_payments(now, all_open=full_pass):
             key = ("payment", payment.id)
             if self._claim(key):
@@ -509,7 +634,7 @@ class SyncEngine:
             self._wake = True
             self._cond.notify_all()
 
-    def _submit(self, key: tuple[str, Any], fn: Callable[[], None]) -> bool:
+    def _submit(self, key: tuple[str, Any], fn: Callable[[], object]) -> bool:
         if not self._claim(key):
             return False
 
@@ -544,21 +669,32 @@ class SyncEngine:
                 if self._stop:
                     return
                 self._wake = False
+            wait = 1.0
             try:
                 now = self.clock()
                 submitted = 0
                 for entry in self.due_outbox(now, all_pending=first):
                     submitted += self._submit(("outbox", entry.id), lambda e=entry: self.handle_outbox(e))
+                for name in self._active_providers():
+                    submitted += self._submit(("side", name), lambda n=name: self._side_poll_one(n))
                 for payment in self.due_payments(now, all_open=first):
                     submitted += self._submit(("payment", payment.id), lambda p=payment: self.check_payment(p))
                 first = False
-                wait = min(self._next_due_in(self.clock()), 5.0)
+                wait = min(self._next_due_in(self.clock()), 1.0 if self._active_providers() else 5.0)
                 if wait <= 0.0 and not submitted:
-                    # Everything due is already in flight; a finishing task wakes us.
-                    wait = 1.0
+                    wait = 1.0  # everything due is already in flight; a finishing task wakes us
             except Exception:
                 log.exception("sync loop iteration failed")
-                wait = 1.0
             with self._cond:
                 if not self._wake and not self._stop:
                     self._cond.wait(timeout=max(0.02, wait))
+
+    def _side_poll_one(self, name: str) -> None:
+        route = self.route_for(name)
+        if route.credit_source is not None:
+            self.poll_credit_source(name)
+        if isinstance(route.provider, FeedProvider):
+            self.poll_feed(name)
+
+
+__all__ = ["Health", "Route", "SyncEngine", "backoff_delay"]

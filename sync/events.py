@@ -16,6 +16,8 @@ class EventKind(StrEnum):
     CANCELLED = "cancelled"
     LATE_PAYMENT = "late_payment"
     RETRYING = "retrying"  # a transient problem; the engine tries again by itself
+    REFUNDED = "refunded"  # the cashier gave a late payment back
+    PROVIDER_STATE = "provider_state"  # a provider became ok / degraded / down / needs login
 
 
 @dataclass(frozen=True)

@@ -256,3 +256,42 @@ def test_window_in_english(data_dir: Path, qtbot) -> None:
             t.close()
     finally:
         i18n.set_language("id")
+
+
+def test_late_payment_accepted_from_history(till: Till, qtbot) -> None:
+    w = till.window
+    till.scan(TEH)
+    w.pay_qris()
+    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None, timeout=5000)
+    order_id = w.qris_dialog.order_id
+    # The QR runs out (forced here instead of waiting ten minutes) ...
+    engine = till.service.engine
+    engine._emit_all(engine.ledger.expired(latest_payment(till.db, order_id)))
+    qtbot.waitUntil(lambda: w.qris_dialog is None or w.qris_dialog.final is EventKind.EXPIRED, timeout=3000)
+    # ... and the customer pays anyway, from a screenshot.
+    till.service.simulate_paid(order_id)
+    qtbot.waitUntil(lambda: load_order(till.db, order_id).status is OrderStatus.LATE_PAYMENT, timeout=5000)
+    qtbot.waitUntil(lambda: "terlambat" in w.statusBar().currentMessage(), timeout=3000)
+    if w.qris_dialog is not None:
+        w.qris_dialog.close_button.click()
+    w.show_history()
+    qtbot.waitUntil(lambda: w.history_dialog is not None, timeout=3000)
+    dlg = w.history_dialog
+    row = [r["id"] for r in dlg.rows].index(order_id)
+    dlg.table.setCurrentCell(row, 0)
+    assert dlg.accept_late.isEnabled() and dlg.late_hint.isVisible()
+    dlg.accept_late.click()
+    qtbot.waitUntil(lambda: load_order(till.db, order_id).status is OrderStatus.PAID, timeout=3000)
+
+
+def test_provider_trouble_banner(till: Till, qtbot) -> None:
+    from sync.events import SyncEvent
+
+    w = till.window
+    assert not w.health_banner.isVisible()
+    w._on_sync_event(SyncEvent(EventKind.PROVIDER_STATE, "", None, {"provider": "pakasir", "state": "down"}))
+    assert w.health_banner.isVisible() and "tunai" in w.health_banner.text()
+    w._on_sync_event(SyncEvent(EventKind.PROVIDER_STATE, "", None, {"provider": "pakasir", "state": "needs_login"}))
+    assert "Login pakasir" in w.health_banner.text()
+    w._on_sync_event(SyncEvent(EventKind.PROVIDER_STATE, "", None, {"provider": "pakasir", "state": "ok"}))
+    assert not w.health_banner.isVisible()

@@ -129,7 +129,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from pos_app.cli.announce import run
 
         return run(args)
-    if cmd in ("provider", "soundbox"):
+    if cmd == "provider":
+        from pos_app.cli.provider_cmd import run
+
+        return run(args)
+    if cmd == "soundbox":
         raise CliError(f"'{cmd}' is not available in this version of pos-app yet")
     raise CliError(f"unknown command {cmd}")  # pragma: no cover - argparse catches it
 

@@ -55,7 +55,17 @@ def _status(service, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
         errors[r["provider"]] = r["last_error"]
     for r in db.query("SELECT provider, error FROM payments WHERE error IS NOT NULL ORDER BY updated_at"):
         errors[r["provider"] or "?"] = r["error"]
-    status = {"outbox_depth": outbox, "pending_payments": pending, "payments": payments, "last_errors": errors}
+    providers = {
+        r["provider"]: {"state": r["state"], "failures": r["failures"], "last_error": r["last_error"],
+                        "updated_at": r["updated_at"]}
+        for r in db.query("SELECT * FROM provider_state ORDER BY provider")
+    }
+    review = [
+        {"source": r["source"], "credit_id": r["credit_id"], "amount": r["amount"], "note": r["note"]}
+        for r in db.query("SELECT * FROM credits WHERE status = 'review' ORDER BY credited_at")
+    ]
+    status = {"outbox_depth": outbox, "pending_payments": pending, "payments": payments,
+              "providers": providers, "last_errors": errors, "credits_to_review": review}
     if as_json:
         print(json.dumps(status, ensure_ascii=False))
     else:
@@ -63,6 +73,10 @@ def _status(service, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
         print(f"Pembayaran tertunda: {pending}")
         for p in payments:
             print(f"  {p['order_id']}  {p['provider']}  {p['payable_amount']}  s/d {p['expires_at']}")
+        for name, info in providers.items():
+            print(f"Penyedia {name:<18}: {info['state']}" + (f" ({info['last_error']})" if info["last_error"] else ""))
         for name, message in errors.items():
             print(f"Galat terakhir {name}: {message}")
+        for r in review:
+            print(f"Perlu diperiksa: kredit {r['source']} {r['credit_id']} Rp {r['amount']}: {r['note']}")
     return Exit.OK

@@ -143,6 +143,47 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX audit_by_order ON audit_log (order_id);
         """,
     ),
+    Migration(
+        2,
+        "incoming credits, mutasi accounts, provider states",
+        """
+        -- The merchant account (mutasi source) a payment is paid into, for unique amounts.
+        ALTER TABLE payments ADD COLUMN account TEXT;
+        -- The nominal we asked the back-end for (amount +/- unique code), before it answered.
+        ALTER TABLE payments ADD COLUMN reserved_amount INTEGER;
+        CREATE INDEX payments_by_account ON payments (account, status);
+
+        -- Every incoming credit we have seen on a statement. UNIQUE (source, credit_id): a
+        -- credit is claimed at most once, even by two tills on one account or after a crash.
+        CREATE TABLE credits (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            source       TEXT NOT NULL,
+            account      TEXT NOT NULL,
+            credit_id    TEXT NOT NULL,
+            amount       INTEGER NOT NULL,
+            credited_at  TEXT NOT NULL,
+            precision    TEXT NOT NULL DEFAULT 'second',
+            description  TEXT NOT NULL DEFAULT '',
+            seen_at      TEXT NOT NULL,
+            status       TEXT NOT NULL CHECK (status IN ('matched', 'late', 'review', 'unmatched')),
+            payment_id   TEXT REFERENCES payments (id),
+            note         TEXT NOT NULL DEFAULT '',
+            UNIQUE (source, credit_id)
+        );
+        -- ... and a payment is confirmed by at most one credit.
+        CREATE UNIQUE INDEX credits_one_per_payment ON credits (payment_id) WHERE payment_id IS NOT NULL;
+        CREATE INDEX credits_by_status ON credits (status, credited_at);
+
+        -- What the sync engine last knew of each provider, for `sync status` and the window.
+        CREATE TABLE provider_state (
+            provider    TEXT PRIMARY KEY,
+            state       TEXT NOT NULL CHECK (state IN ('ok', 'degraded', 'down', 'needs_login')),
+            failures    INTEGER NOT NULL DEFAULT 0,
+            last_error  TEXT,
+            updated_at  TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -85,6 +85,8 @@ class PaymentRecord:
     expires_at: datetime | None
     paid_at: datetime | None
     next_check_at: datetime | None
+    account: str | None = None
+    reserved_amount: int | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ def _payment(row: sqlite3.Row) -> PaymentRecord:
         expires_at=_dt(row["expires_at"]),
         paid_at=_dt(row["paid_at"]),
         next_check_at=_dt(row["next_check_at"]),
+        account=row["account"],
+        reserved_amount=row["reserved_amount"],
     )
 
 

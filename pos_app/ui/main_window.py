@@ -75,6 +75,12 @@ register({
     "Kesalahan": "Error", "Pembayaran dibatalkan": "Payment cancelled", "QRIS kedaluwarsa": "QRIS expired",
     "Sinkronisasi: {error}": "Sync: {error}",
     "Bahasa akan berganti setelah aplikasi dibuka ulang.": "The language changes after the app is restarted.",
+    "QRIS {provider} sedang lambat — mencoba lagi otomatis": "QRIS {provider} is slow — retrying automatically",
+    "QRIS {provider} tidak bisa dihubungi — terima tunai dulu; penjualan QRIS tersimpan dan dilanjutkan otomatis":
+        "QRIS {provider} can't be reached — take cash for now; QRIS sales are kept and resume automatically",
+    "Login {provider} kedaluwarsa — buka Pengaturan lalu Login": "{provider} login expired — open Settings and log in",
+    "Pembayaran terlambat {id} diterima": "Late payment {id} accepted",
+    "Pembayaran terlambat {id} dikembalikan": "Late payment {id} refunded",
 })
 
 _TRAILING_CODE = re.compile(r"(\d{6,})$")
@@ -139,6 +145,11 @@ class CashierWindow(QMainWindow):
         self.demo_banner.setWordWrap(True)
         self.demo_banner.setVisible(self.demo)
         outer.addWidget(self.demo_banner)
+        self.health_banner = QLabel(objectName="healthBanner")
+        self.health_banner.setWordWrap(True)
+        self.health_banner.hide()
+        outer.addWidget(self.health_banner)
+        self.provider_states: dict[str, str] = {}
 
         split = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
@@ -446,6 +457,9 @@ class CashierWindow(QMainWindow):
         self.focus_search()
 
     def _on_sync_event(self, ev: SyncEvent) -> None:
+        if ev.kind is EventKind.PROVIDER_STATE:
+            self._provider_state(str(ev.data.get("provider")), str(ev.data.get("state")))
+            return
         self._recent.setdefault(ev.order_id, []).append(ev)
         while len(self._recent) > _RECENT_EVENTS:
             self._recent.popitem(last=False)
@@ -458,7 +472,7 @@ class CashierWindow(QMainWindow):
             dlg.on_event(ev)
             if self.display is not None:
                 self._to_display(ev)
-        elif ev.kind is EventKind.LATE_PAYMENT:
+        if ev.kind is EventKind.LATE_PAYMENT:
             self.say(tr("Pembayaran terlambat masuk untuk {id} ({amount}) — periksa Riwayat",
                         id=ev.order_id, amount=format_rupiah(int(ev.data.get("paid_amount") or 0))), 30000)
         elif ev.kind is EventKind.RETRYING and ev.data.get("error"):
@@ -468,18 +482,39 @@ class CashierWindow(QMainWindow):
         elif mine and ev.kind is EventKind.EXPIRED:
             self.say(tr("QRIS {id} kedaluwarsa — keranjang masih ada, bisa dibayar tunai", id=ev.order_id), 20000)
 
+    def _provider_state(self, provider: str, state: str) -> None:
+        self.provider_states[provider] = state
+        bad = {p: st for p, st in self.provider_states.items() if st != "ok"}
+        if not bad:
+            self.health_banner.hide()
+            return
+        p, st = next(iter(bad.items()))
+        text = {
+            "degraded": tr("QRIS {provider} sedang lambat — mencoba lagi otomatis", provider=p),
+            "down": tr("QRIS {provider} tidak bisa dihubungi — terima tunai dulu; penjualan QRIS tersimpan dan "
+                       "dilanjutkan otomatis", provider=p),
+            "needs_login": tr("Login {provider} kedaluwarsa — buka Pengaturan lalu Login", provider=p),
+        }.get(st, st)
+        self.health_banner.setText(text)
+        self.health_banner.setProperty("state", st)
+        self.health_banner.style().unpolish(self.health_banner)
+        self.health_banner.style().polish(self.health_banner)
+        self.health_banner.show()
+
     def _to_display(self, ev: SyncEvent) -> None:
         assert self.display is not None
-        if ev.kind is EventKind.AWAITING_PAYMENT and ev.data.get("qris"):
+        payload = ev.data.get("qris") or ev.data.get("checkout_url")
+        if ev.kind is EventKind.AWAITING_PAYMENT and payload:
             merchant = None
             fee = None
-            try:
-                parsed = qris.parse(ev.data["qris"])
-                merchant = parsed.merchant.name
-                fee = qris.fee_policy_text(parsed)
-            except qris.InvalidQris:
-                log.error("provider returned an invalid QRIS for %s", ev.order_id)
-            self.display.show_qris(ev.data["qris"], int(ev.data["payable_amount"]), from_iso(ev.data["expires_at"]),
+            if ev.data.get("qris"):
+                try:
+                    parsed = qris.parse(ev.data["qris"])
+                    merchant = parsed.merchant.name
+                    fee = qris.fee_policy_text(parsed)
+                except qris.InvalidQris:
+                    log.error("provider returned an invalid QRIS for %s", ev.order_id)
+            self.display.show_qris(payload, int(ev.data["payable_amount"]), from_iso(ev.data["expires_at"]),
                                    merchant_name=merchant, fee_note=fee)
         elif ev.kind is EventKind.PAID:
             self.display.show_paid(int(ev.data.get("paid_amount") or 0))
@@ -532,10 +567,19 @@ class CashierWindow(QMainWindow):
         def shown(data: list[dict]) -> None:
             dlg = HistoryDialog(data, self)
             self.history_dialog = dlg
+            dlg.lateDecision.connect(self._resolve_late)
             dlg.finished.connect(lambda _r: dlg.chosen and self.show_receipt(dlg.chosen))
             dlg.open()
 
         self.tasks.read(rows, shown)
+
+    def _resolve_late(self, order_id: str, accept: bool) -> None:
+        def done(ok: bool) -> None:
+            if ok:
+                self.say(tr("Pembayaran terlambat {id} diterima", id=order_id) if accept
+                         else tr("Pembayaran terlambat {id} dikembalikan", id=order_id), 15000)
+
+        self.tasks.write(lambda: self.service.engine.resolve_late(order_id, accept=accept, actor=self.cashier), done)
 
     def open_settings(self) -> None:
         from pos_app.ui.settings_dialog import SettingsDialog

@@ -30,6 +30,7 @@ register({
     "Pastikan uang {amount} sudah masuk di aplikasi bank/e-wallet toko. Konfirmasi ini dicatat atas nama Anda.":
         "Make sure {amount} has arrived in the shop's bank/e-wallet app. This confirmation is recorded in your name.",
     "Pembayaran terlambat diterima — periksa di Riwayat": "A late payment arrived — check the order history",
+    "Minta pelanggan memindai QR untuk membuka halaman bayar": "Ask the customer to scan the QR to open the payment page",
 })
 
 
@@ -92,12 +93,14 @@ class QrisDialog(QDialog):
         if ev.order_id != self.order_id or self.final is not None:
             return
         if ev.kind is EventKind.AWAITING_PAYMENT:
-            self.payload = ev.data.get("qris")
+            # Midtrans gives a payment page, not a QRIS: its QR opens that page on the phone.
+            self.payload = ev.data.get("qris") or ev.data.get("checkout_url")
             self.payable = int(ev.data.get("payable_amount") or self.amount)
             self.expires_at = from_iso(ev.data["expires_at"]) if ev.data.get("expires_at") else None
             self.qr.set_payload(self.payload)
             self.amount_label.setText(format_rupiah(self.payable))
-            self.status.setText(tr("Menunggu pembayaran — minta pelanggan memindai QR"))
+            self.status.setText(tr("Menunggu pembayaran — minta pelanggan memindai QR") if ev.data.get("qris")
+                                else tr("Minta pelanggan memindai QR untuk membuka halaman bayar"))
             self.simulate_button.setEnabled(True)
             self.confirm_button.setEnabled(True)
             self._timer.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +36,9 @@ register({
     "Lihat struk": "View receipt", "Diskon tidak valid: {error}": "Invalid discount: {error}",
     "lunas": "paid", "menunggu": "waiting", "kedaluwarsa": "expired", "dibatalkan": "cancelled",
     "bayar terlambat": "late payment", "dikembalikan": "refunded", "terbuka": "open",
+    "Terima bayar terlambat": "Accept late payment", "Kembalikan uang": "Refund",
+    "Uang masuk setelah QRIS kedaluwarsa: terima sebagai penjualan, atau kembalikan ke pelanggan.":
+        "Money arrived after the QRIS expired: accept it as a sale, or give it back to the customer.",
 })
 
 STATUS_TEXT = {
@@ -127,7 +130,10 @@ class ReceiptDialog(QDialog):
 
 
 class HistoryDialog(QDialog):
-    """Today's orders, newest first; double-click (or the button) shows the receipt."""
+    """Today's orders, newest first; double-click (or the button) shows the receipt. A late
+    payment (money after the QR expired) is accepted or refunded here."""
+
+    lateDecision = Signal(str, bool)  # order id, accept
 
     def __init__(self, rows: Sequence[dict], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -151,7 +157,18 @@ class HistoryDialog(QDialog):
                 self.table.setItem(r, c, item)
         self.table.cellDoubleClicked.connect(lambda r, _c: self._choose(r))
         layout.addWidget(self.table)
+        self.late_hint = QLabel(tr("Uang masuk setelah QRIS kedaluwarsa: terima sebagai penjualan, atau kembalikan ke pelanggan."))
+        self.late_hint.setWordWrap(True)
+        self.late_hint.hide()
+        layout.addWidget(self.late_hint)
         row = QHBoxLayout()
+        self.accept_late = QPushButton(tr("Terima bayar terlambat"), objectName="primaryButton")
+        self.refund_late = QPushButton(tr("Kembalikan uang"), objectName="dangerButton")
+        for b, accept in ((self.accept_late, True), (self.refund_late, False)):
+            b.setEnabled(False)
+            b.clicked.connect(lambda _=False, a=accept: self._decide(a))
+            row.addWidget(b)
+        self.table.currentCellChanged.connect(lambda r, *_: self._selected(r))
         receipt = QPushButton(tr("Lihat struk"))
         receipt.clicked.connect(lambda: self._choose(self.table.currentRow()))
         close = QPushButton(tr("Tutup"))
@@ -161,6 +178,18 @@ class HistoryDialog(QDialog):
         row.addWidget(close)
         layout.addLayout(row)
         self.resize(820, 520)
+
+    def _selected(self, row: int) -> None:
+        late = 0 <= row < len(self.rows) and self.rows[row]["status"] == "late_payment"
+        self.accept_late.setEnabled(late)
+        self.refund_late.setEnabled(late)
+        self.late_hint.setVisible(late)
+
+    def _decide(self, accept: bool) -> None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self.rows) and self.rows[row]["status"] == "late_payment":
+            self.lateDecision.emit(self.rows[row]["id"], accept)
+            self.reject()
 
     def _choose(self, row: int) -> None:
         if 0 <= row < len(self.rows):

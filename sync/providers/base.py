@@ -133,6 +133,9 @@ class StatusResult:
     provider_ref: str | None = None
     paid_at: datetime | None = None
     detail: str = ""
+    #: incoming credits that may pay this payment (orkut's status-pembayaran answers with the
+    #: account's credits of that nominal); the engine's matcher decides, never the adapter
+    credits: tuple["Credit", ...] = ()
 
 
 class Provider(ABC):
@@ -157,3 +160,80 @@ class Provider(ABC):
 
     def close(self) -> None:  # noqa: B027
         """Release connections."""
+
+
+# -- confirmation by incoming credits (mutasi) and by pushed notifications ---------------
+class TimePrecision(StrEnum):
+    SECOND = "second"
+    MINUTE = "minute"  # "25/07/2025 18:02": the credit happened somewhere in that minute
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One incoming credit on a merchant account's statement (mutasi)."""
+
+    source: str  # "orderkuota" / "orkut": together with credit_id, unique forever
+    credit_id: str  # the statement line's id / issuer reference
+    amount: int  # integer rupiah
+    credited_at: datetime  # UTC (back-ends send WIB without an offset; adapters convert)
+    precision: TimePrecision = TimePrecision.SECOND
+    description: str = ""
+
+
+class CreditSource(ABC):
+    """A merchant account's incoming-credit statement, read by polling."""
+
+    name: ClassVar[str]
+    #: at most one statement request per this many seconds per account (seed 000/001: 5 s)
+    min_interval_s: ClassVar[float] = 5.0
+
+    @property
+    def account_key(self) -> str:
+        """Identifies the account, so that two sources on one account share a rate limit."""
+        return self.name
+
+    @abstractmethod
+    def fetch_credits(self, since: datetime) -> list[Credit]:
+        """Credits (incoming only) at or after ``since``, newest pages first, as far as needed."""
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """A notification pulled from a back-end's feed (soundbox platform heartbeat commands)."""
+
+    provider_ref: str  # the back-end's transaction id, as returned by create
+    result: StatusResult
+    ack_id: str  # what to acknowledge once the engine has recorded it
+
+
+class FeedProvider(Provider):
+    """A provider that learns "paid" from a feed of notifications rather than per payment."""
+
+    confirmation = Confirmation.FEED
+
+    @abstractmethod
+    def poll_feed(self) -> list[FeedItem]: ...
+
+    @abstractmethod
+    def ack(self, item: FeedItem, *, ok: bool, reason: str = "ok") -> None: ...
+
+    def check(self, ref: PaymentRef) -> StatusResult:
+        # Between feed polls there is nothing to ask per payment; expiry is local.
+        return StatusResult(RemoteStatus.PENDING)
+
+
+# -- interactive logins (OTP) ------------------------------------------------------------
+class LoginFailed(ProviderError):
+    """Wrong username/password or OTP: a message the person at the keyboard can act on."""
+
+
+class LoginFlow(ABC):
+    """Two steps: credentials -> an OTP is sent somewhere -> the OTP gives a token."""
+
+    @abstractmethod
+    def request_otp(self, username: str, password: str) -> str:
+        """Ask the back-end to send an OTP; returns where it went (e.g. a masked e-mail)."""
+
+    @abstractmethod
+    def verify_otp(self, username: str, otp: str) -> str:
+        """Exchange the OTP for a token (a secret: never log it)."""

@@ -32,12 +32,14 @@ class StaticQrisProvider(Provider):
     min_poll_interval_s = 1.0
     local_create = True
 
-    def __init__(self, static_qris: str, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, static_qris: str, clock: Callable[[], datetime] = utcnow, *, by_mutasi: bool = False) -> None:
         if not static_qris:
             raise ConfigMissing(self.name, ["payment.static_qris"])
         qris.validate(static_qris)  # fail at start-up, not at the first sale
         self.static_qris = static_qris
         self._clock = clock
+        if by_mutasi:
+            self.confirmation = Confirmation.MUTASI  # type: ignore[misc]
 
     @property
     def merchant(self) -> qris.MerchantInfo:
@@ -54,4 +56,4 @@ class StaticQrisProvider(Provider):
     def check(self, ref: PaymentRef) -> StatusResult:
         if self._clock() >= ref.expires_at:
             return StatusResult(RemoteStatus.EXPIRED)
-        return StatusResult(RemoteStatus.PENDING, detail="waiting for the cashier's confirmation")
+        return StatusResult(RemoteStatus.PENDING, detail="waiting for the money to show up")

@@ -1,0 +1,479 @@
+"""``pakasir``: the Pakasir QRIS gateway (seed 003), polled through ``transactiondetail``.
+
+Endpoints (``base_url`` defaults to ``https://app.pakasir.com``):
+
+* ``POST /api/transactioncreate/qris`` ``{"project", "order_id", "amount", "api_key"}`` ->
+  ``{"payment": {"project", "order_id", "amount", "fee", "total_payment", "payment_method",
+  "payment_number", "expired_at"}}``
+* ``GET /api/transactiondetail?project=&amount=&order_id=&api_key=`` ->
+  ``{"transaction": {"amount", "order_id", "project", "status", "payment_method",
+  "completed_at"}}``
+* ``POST /api/transactioncancel`` ``{"project", "order_id", "amount", "api_key"}``
+* errors: ``{"error": "...", "code": 400}``
+
+What the real back-end does beyond the seed (SPEC.md section 5), and how this adapter copes:
+
+* **The fee is Pakasir's.** The customer pays ``total_payment`` (= ``amount`` + ``fee``); the
+  adapter never computes a fee (the seed's "0.7% + Rp310" formula is not used). It checks that
+  the answer is self-consistent instead: ``total_payment == amount + fee``, ``amount`` is the
+  amount we asked for, and the QRIS ``payment_number`` is valid and carries ``total_payment``
+  in tag 54 when it carries an amount at all.
+* **``expired_at`` may carry nanoseconds** (Go's RFC 3339 "nano" format) or an offset such as
+  ``+07:00``; :func:`parse_pakasir_time` truncates the fraction to microseconds and returns an
+  aware UTC datetime. A time without an offset is taken as WIB (Asia/Jakarta), like every other
+  zone-less time the Indonesian back-ends send.
+* **Statuses** are ``pending``, ``completed``, ``expired`` and ``cancelled`` *or* ``canceled``.
+  Anything else is a ``BadResponse`` - never a guessed state.
+* **The API key travels in the query string** (``transactiondetail``) and in request bodies.
+  ``HttpClient`` gets it as a secret (redacted from error snippets; messages name only the
+  path), and :func:`_protect_httpx_log` puts a redacting filter on the ``httpx`` logger, which
+  otherwise logs every request URL - query string included - at INFO.
+* **The webhook is not signed** (the seed's ``X-Pakasir-Signature`` does not exist):
+  :meth:`PakasirProvider.parse_webhook` only extracts the order id to re-query; a webhook never
+  marks anything paid by itself.
+* **Cancel** (``POST /api/transactioncancel``) is sent when the cashier cancels. Cancelling a
+  transaction that is already completed raises ``Rejected`` so the engine re-checks and finds it
+  paid; cancelling one that is already expired or cancelled counts as done.
+
+Decisions where the seed and SPEC are silent:
+
+* ``provider_ref`` is our ``order_id``: Pakasir identifies a transaction by (project,
+  order_id) and returns no reference of its own.
+* ``transactiondetail``'s ``amount`` is the ORIGINAL order amount (``PaymentRef.amount``, what
+  we sent to ``transactioncreate``), not ``total_payment``: the seed calls it "Payment amount",
+  the create answer's ``amount`` is that original amount, and public integrations query with
+  it. The detail's ``amount`` must echo it; ``completed`` then reports ``paid_amount =
+  PaymentRef.payable_amount`` (the ``total_payment`` we were given). A detail whose amount is not
+  the order's amount is a ``BadResponse``, never "paid".
+* A create retried with the same ``order_id`` is assumed idempotent at Pakasir (it answers the
+  existing transaction); that is what makes the engine's "retry with the same order id" safe.
+  A create answer with a different ``amount``/``order_id``/``project`` is a ``BadResponse``.
+* Credentials: Pakasir answers a wrong project or API key with HTTP 400 ``{"error": "Invalid
+  project or api key"}`` (or 401/403); both become ``AuthExpired`` so the engine stops polling
+  and tells the cashier to fix ``providers.pakasir.project`` / ``.api_key``.
+* ``transactiondetail`` saying "not found" for a transaction that ``transactioncreate``
+  accepted is a ``BadResponse`` (a visible error on the order), not "pending".
+* ``Invoice.expires_at`` is the earlier of Pakasir's ``expired_at`` and now + ``ttl_s`` (the
+  store's ``payment.invoice_ttl_s`` decides how long the QR is shown); Pakasir's own expiry is
+  kept in ``Invoice.extra["pakasir_expired_at"]``.
+* Creation is limited to 100 per minute per project: ``max_creates_per_minute`` tells the engine,
+  and the adapter itself refuses the 101st create inside 60 s with a ``TransientError`` carrying
+  ``retry_after_s`` instead of provoking a 429.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+from uuid import uuid4
+
+from pos_app import qris
+from pos_app.clock import UTC, utcnow, zone
+from pos_app.secrets import SecretRedactingFilter, redact, register_secret
+from sync.http import HttpClient, HttpResult
+from sync.providers.base import (
+    AuthExpired,
+    BadResponse,
+    Confirmation,
+    ConfigMissing,
+    CreateRequest,
+    Invoice,
+    PaymentRef,
+    Provider,
+    Rejected,
+    RemoteStatus,
+    StatusResult,
+    TransientError,
+)
+
+__all__ = ["DEFAULT_BASE_URL", "PakasirProvider", "parse_pakasir_time"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://app.pakasir.com"
+CREATE_PATH = "/api/transactioncreate/qris"
+DETAIL_PATH = "/api/transactiondetail"
+CANCEL_PATH = "/api/transactioncancel"
+
+#: 4xx answers whose body we read ourselves (to tell "wrong credentials" from "not found" from
+#: "already completed"); 401/403 stay with HttpClient (AuthExpired), 429 too (TransientError).
+_OWN_4XX = (400, 404, 405, 409, 410, 422)
+
+_STATUS = {
+    "pending": RemoteStatus.PENDING,
+    "completed": RemoteStatus.PAID,
+    "expired": RemoteStatus.EXPIRED,
+    "cancelled": RemoteStatus.CANCELLED,
+    "canceled": RemoteStatus.CANCELLED,  # both spellings are seen in the wild
+}
+
+# An error text that means "your project / API key is wrong" rather than "this request is".
+_AUTH_TEXT = re.compile(
+    r"api[\s_-]*key|invalid project|project (?:not found|tidak ditemukan)|unauthori[sz]ed|"
+    r"forbidden|credential",
+    re.IGNORECASE,
+)
+_NOT_FOUND_TEXT = re.compile(r"not found|tidak ditemukan|no (?:such )?transaction", re.IGNORECASE)
+_COMPLETED_TEXT = re.compile(r"complet|already paid|sudah dibayar|success|berhasil", re.IGNORECASE)
+_GONE_TEXT = re.compile(r"expire|kedaluwarsa|cancel", re.IGNORECASE)
+
+# RFC 3339 with any number of fractional digits (Go's RFC3339Nano trims trailing zeros, so
+# 1-9 digits occur), "Z" / "+07:00" / "+0700" / no zone. A space instead of "T" is tolerated.
+_TIME = re.compile(
+    r"(?P<base>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2})(?:[.,](?P<frac>\d{1,12}))?"
+    r"(?P<zone>Z|z|[+-]\d{2}:?\d{2})?"
+)
+WIB = zone("Asia/Jakarta")
+
+
+def parse_pakasir_time(text: str) -> datetime:
+    """Parse a Pakasir timestamp into an aware UTC datetime (``ValueError`` if it is not one).
+
+    ``datetime.fromisoformat`` takes at most 6 fractional digits, so nanoseconds are truncated
+    (not rounded: rounding up could move a time across a second). No offset means WIB.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"expected a timestamp string, got {type(text).__name__}")
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"not an ISO-8601 timestamp: {text[:40]!r}")
+    frac = (match.group("frac") or "")[:6].ljust(6, "0")
+    zone_text = match.group("zone")
+    iso = f"{match.group('base').replace(' ', 'T')}.{frac}"
+    if zone_text:
+        zone_text = "+00:00" if zone_text in ("Z", "z") else zone_text
+        if ":" not in zone_text:
+            zone_text = f"{zone_text[:3]}:{zone_text[3:]}"
+        iso += zone_text
+    moment = datetime.fromisoformat(iso)  # ValueError for month 13, hour 25, ...
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=WIB)
+    return moment.astimezone(UTC)
+
+
+# -- log hygiene -------------------------------------------------------------------------
+_httpx_guard_lock = threading.Lock()
+
+
+class _HttpxUrlRedactor(SecretRedactingFilter):
+    """Marker subclass so that the filter is installed on the ``httpx`` logger only once."""
+
+
+def _protect_httpx_log() -> None:
+    """httpx logs ``HTTP Request: GET https://...?...&api_key=... "HTTP/1.1 200 OK"`` at INFO.
+
+    The app's log handlers redact (pos_app.context), but any other handler - pytest's caplog,
+    a developer's ``logging.basicConfig(level=DEBUG)`` - would get the key. A filter on the
+    ``httpx`` logger itself runs before any handler sees the record. (This belongs in
+    ``sync/http.py``; see the module docstring of the tests.)
+    """
+    logger = logging.getLogger("httpx")
+    with _httpx_guard_lock:
+        if not any(isinstance(f, _HttpxUrlRedactor) for f in logger.filters):
+            logger.addFilter(_HttpxUrlRedactor())
+
+
+# -- the adapter -------------------------------------------------------------------------
+def _is_int(value: Any) -> bool:
+    return type(value) is int  # bool is an int subclass; floats are not rupiah
+
+
+class PakasirProvider(Provider):
+    """Pakasir QRIS: create with ``transactioncreate/qris``, poll ``transactiondetail``."""
+
+    name = "pakasir"
+    confirmation = Confirmation.POLL
+    #: status checks are limited to 1000/min per project; one check per pending order every 2 s
+    #: stays far inside that for any till.
+    min_poll_interval_s: ClassVar[float] = 2.0
+    local_create = False
+    #: transaction creation is limited to 100/min per project (seed 003, "Rate Limiting")
+    max_creates_per_minute: ClassVar[int] = 100
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        timeout: float = 10.0,
+    ) -> None:
+        def text(key: str) -> str:
+            value = config.get(key)
+            return value.strip() if isinstance(value, str) else ""
+
+        project, api_key = text("project"), text("api_key")
+        missing = [f"providers.pakasir.{k}" for k, v in (("project", project), ("api_key", api_key)) if not v]
+        if missing:
+            raise ConfigMissing(self.name, missing)
+        self.project = project
+        self._api_key = api_key
+        self.base_url = text("base_url") or DEFAULT_BASE_URL
+        self._clock = clock
+        register_secret(api_key)  # the app's redacting log filters learn it too
+        _protect_httpx_log()
+        self._http = HttpClient(self.base_url, self.name, timeout=timeout, secrets=[api_key])
+        self._rate_lock = threading.Lock()
+        self._recent_creates: deque[float] = deque()
+
+    def __repr__(self) -> str:  # never show the key, even in a debugger or a crash report
+        return f"PakasirProvider(project={self.project!r}, base_url={self.base_url!r})"
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _clean(self, text: Any, limit: int = 160) -> str:
+        """A server-provided text made safe for a one-line, secret-free message."""
+        if not isinstance(text, str):
+            return ""
+        one_line = " ".join(text.split())[:limit]
+        return redact(one_line, [self._api_key])
+
+    @staticmethod
+    def _error_text(data: Any) -> str:
+        if isinstance(data, dict):
+            for key in ("error", "message", "msg"):
+                value = data.get(key)
+                if isinstance(value, str) and value.strip():
+                    return value
+        return ""
+
+    def _auth_error(self, where: str, detail: str) -> AuthExpired:
+        return AuthExpired(
+            f"pakasir {where}: project or API key refused ({detail or 'no reason given'}); "
+            "check providers.pakasir.project and providers.pakasir.api_key"
+        )
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> HttpResult:
+        return self._http.request(method, path, allow=_OWN_4XX, **kwargs)
+
+    def _take_create_slot(self) -> None:
+        """Refuse locally what Pakasir would refuse with 429 (100 creates / 60 s / project)."""
+        now = time.monotonic()
+        with self._rate_lock:
+            while self._recent_creates and now - self._recent_creates[0] >= 60.0:
+                self._recent_creates.popleft()
+            if len(self._recent_creates) >= self.max_creates_per_minute:
+                wait = 60.0 - (now - self._recent_creates[0])
+                raise TransientError(
+                    f"pakasir create: more than {self.max_creates_per_minute} transactions a minute "
+                    "for this project; waiting for the rate limit",
+                    retry_after_s=max(0.0, wait),
+                )
+            self._recent_creates.append(now)
+
+    # -- create ----------------------------------------------------------------------------
+    def create(self, request: CreateRequest) -> Invoice:
+        if not _is_int(request.amount) or request.amount < 1:
+            raise Rejected(f"pakasir create: amount must be a positive whole rupiah, got {request.amount!r}")
+        self._take_create_slot()
+        result = self._request("POST", CREATE_PATH, json_body={
+            "project": self.project,
+            "order_id": request.order_id,
+            "amount": request.amount,
+            "api_key": self._api_key,
+        })
+        where = "create"
+        data = result.data
+        if result.status // 100 != 2 or (isinstance(data, dict) and "payment" not in data
+                                         and self._error_text(data)):
+            self._raise_error(where, result, request.order_id)
+        if not isinstance(data, dict) or not isinstance(data.get("payment"), dict):
+            raise BadResponse(f"pakasir {where}: the answer has no 'payment' object")
+        p = data["payment"]
+
+        order_id = p.get("order_id")
+        if order_id != request.order_id:
+            raise BadResponse(f"pakasir {where}: the answer is for order {self._clean(str(order_id), 60)!r}, "
+                              f"not {request.order_id!r}")
+        if "project" in p and p["project"] != self.project:
+            raise BadResponse(f"pakasir {where}: the answer is for another project "
+                              f"({self._clean(str(p['project']), 60)!r})")
+        amount, fee, total = p.get("amount"), p.get("fee"), p.get("total_payment")
+        for field_name, value in (("amount", amount), ("fee", fee), ("total_payment", total)):
+            if not _is_int(value):
+                raise BadResponse(f"pakasir {where}: '{field_name}' is not a whole number of rupiah "
+                                  f"({type(value).__name__})")
+        assert isinstance(amount, int) and isinstance(fee, int) and isinstance(total, int)
+        if amount != request.amount:
+            raise BadResponse(f"pakasir {where}: amount {amount} differs from the order's {request.amount}")
+        if fee < 0:
+            raise BadResponse(f"pakasir {where}: negative fee {fee}")
+        if total != amount + fee:
+            raise BadResponse(f"pakasir {where}: total_payment {total} is not amount {amount} + fee {fee}")
+        method = p.get("payment_method")
+        if method is not None and method != "qris":
+            raise BadResponse(f"pakasir {where}: payment_method is {self._clean(str(method), 30)!r}, not 'qris'")
+
+        payload = p.get("payment_number")
+        if not isinstance(payload, str) or not payload:
+            raise BadResponse(f"pakasir {where}: 'payment_number' (the QRIS) is missing")
+        try:
+            parsed = qris.parse(payload)
+            qr_amount = parsed.amount
+        except qris.InvalidQris as exc:
+            raise BadResponse(f"pakasir {where}: payment_number is not a valid QRIS: {exc}") from None
+        if qr_amount is not None and qr_amount != total:
+            raise BadResponse(f"pakasir {where}: the QRIS asks for {qr_amount}, total_payment is {total}")
+
+        try:
+            pakasir_expiry = parse_pakasir_time(p.get("expired_at"))
+        except ValueError as exc:
+            raise BadResponse(f"pakasir {where}: bad expired_at: {self._clean(str(exc), 80)}") from None
+        local_expiry = self._clock() + timedelta(seconds=max(1, request.ttl_s))
+        return Invoice(
+            payable_amount=total,
+            expires_at=min(pakasir_expiry, local_expiry),
+            provider_ref=request.order_id,
+            qris=payload,
+            extra={"fee": fee, "pakasir_expired_at": pakasir_expiry.isoformat()},
+        )
+
+    def _raise_error(self, where: str, result: HttpResult, order_id: str) -> None:
+        detail = self._clean(self._error_text(result.data))
+        if _AUTH_TEXT.search(detail):
+            raise self._auth_error(where, detail)
+        raise Rejected(f"pakasir {where} for order {order_id}: refused (HTTP {result.status})"
+                       f"{': ' + detail if detail else ''}")
+
+    # -- check -----------------------------------------------------------------------------
+    def _detail(self, order_id: str, amount: int) -> HttpResult:
+        return self._request("GET", DETAIL_PATH, params={
+            "project": self.project,
+            "amount": amount,
+            "order_id": order_id,
+            "api_key": self._api_key,
+        })
+
+    def check(self, ref: PaymentRef) -> StatusResult:
+        where = "status"
+        # The ORIGINAL amount (what create was given), not total_payment: see module docstring.
+        result = self._detail(ref.order_id, ref.payable_amount)
+        data = result.data
+        tx = data.get("transaction") if isinstance(data, dict) else None
+        if result.status // 100 != 2 or (tx is None and self._error_text(data)):
+            detail = self._clean(self._error_text(data))
+            if _AUTH_TEXT.search(detail):
+                raise self._auth_error(where, detail)
+            if result.status == 404 or _NOT_FOUND_TEXT.search(detail):
+                raise BadResponse(f"pakasir {where}: Pakasir does not know order {ref.order_id} "
+                                  f"with amount {ref.amount} (HTTP {result.status})")
+            raise Rejected(f"pakasir {where} for order {ref.order_id}: refused (HTTP {result.status})"
+                           f"{': ' + detail if detail else ''}")
+        if not isinstance(tx, dict):
+            raise BadResponse(f"pakasir {where}: the answer has no 'transaction' object")
+
+        if tx.get("order_id") != ref.order_id:
+            raise BadResponse(f"pakasir {where}: the answer is for order "
+                              f"{self._clean(str(tx.get('order_id')), 60)!r}, not {ref.order_id!r}")
+        if "project" in tx and tx["project"] != self.project:
+            raise BadResponse(f"pakasir {where}: the answer is for another project "
+                              f"({self._clean(str(tx['project']), 60)!r})")
+        amount = tx.get("amount")
+        if not _is_int(amount):
+            raise BadResponse(f"pakasir {where}: 'amount' is not a whole number of rupiah ({type(amount).__name__})")
+        if amount != ref.amount:
+            # We asked about ref.amount; a different amount is somebody else's transaction or a
+            # changed contract - either way not proof that OUR total was paid.
+            raise BadResponse(f"pakasir {where}: amount {amount} differs from the order's {ref.amount}")
+        method = tx.get("payment_method")
+        if method not in (None, "", "qris"):
+            raise BadResponse(f"pakasir {where}: payment_method is {self._clean(str(method), 30)!r}, not 'qris'")
+        raw_status = tx.get("status")
+        status = _STATUS.get(raw_status.strip().lower()) if isinstance(raw_status, str) else None
+        if status is None:
+            raise BadResponse(f"pakasir {where}: unknown transaction status {self._clean(str(raw_status), 30)!r}")
+
+        if status is not RemoteStatus.PAID:
+            return StatusResult(status, provider_ref=ref.order_id, detail=f"pakasir status {raw_status}")
+        paid_at: datetime | None = None
+        completed_at = tx.get("completed_at")
+        if completed_at not in (None, ""):
+            try:
+                paid_at = parse_pakasir_time(completed_at)
+            except ValueError as exc:
+                raise BadResponse(f"pakasir {where}: bad completed_at: {self._clean(str(exc), 80)}") from None
+        # Pakasir reports the order amount; the customer paid amount + fee = the total_payment
+        # that create gave us, which is PaymentRef.payable_amount.
+        return StatusResult(RemoteStatus.PAID, paid_amount=ref.payable_amount, provider_ref=ref.order_id,
+                            paid_at=paid_at, detail="pakasir status completed")
+
+    # -- cancel ----------------------------------------------------------------------------
+    def cancel(self, ref: PaymentRef) -> None:
+        where = "cancel"
+        result = self._request("POST", CANCEL_PATH, json_body={
+            "project": self.project,
+            "order_id": ref.order_id,
+            "amount": ref.amount,
+            "api_key": self._api_key,
+        })
+        data = result.data
+        detail = self._clean(self._error_text(data))
+        tx = data.get("transaction") if isinstance(data, dict) else None
+        tx_status = tx.get("status") if isinstance(tx, dict) else None
+        if result.status // 100 == 2 and not (isinstance(data, dict) and "error" in data):
+            if isinstance(tx_status, str) and _STATUS.get(tx_status.lower()) is RemoteStatus.PAID:
+                raise Rejected(f"pakasir {where}: order {ref.order_id} is already paid; it was not cancelled")
+            return
+        if _AUTH_TEXT.search(detail):
+            raise self._auth_error(where, detail)
+        # Checked before "gone": "cannot cancel a completed transaction" mentions both.
+        if _COMPLETED_TEXT.search(detail):
+            raise Rejected(f"pakasir {where}: order {ref.order_id} is already paid at Pakasir; "
+                           f"it was not cancelled ({detail})")
+        if _GONE_TEXT.search(detail):
+            log.info("pakasir cancel: order %s was already not payable (%s)", ref.order_id, detail)
+            return
+        raise Rejected(f"pakasir {where} for order {ref.order_id}: refused (HTTP {result.status})"
+                       f"{': ' + detail if detail else ''}")
+
+    # -- webhook & set-up ------------------------------------------------------------------
+    def parse_webhook(self, body: bytes) -> str | None:
+        """The order id a Pakasir webhook is about, to re-query with ``transactiondetail``.
+
+        Pakasir does not sign its webhooks, so anybody can post one: its ``status`` and
+        ``amount`` are deliberately ignored. Returns ``None`` for a body that is not a webhook
+        of this project (garbage, no order id, another project).
+        """
+        try:
+            data = json.loads(body)
+        except (ValueError, TypeError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        order_id = data.get("order_id")
+        if not isinstance(order_id, str) or not order_id.strip() or len(order_id) > 100:
+            return None
+        project = data.get("project")
+        if project is not None and project != self.project:
+            return None
+        return order_id
+
+    def test_connection(self) -> str:
+        """Ask about an order that cannot exist: "not found" means project and key are accepted.
+
+        Raises ``AuthExpired`` (wrong project / key), ``TransientError`` (unreachable) or
+        ``BadResponse``/``Rejected`` (something else answered).
+        """
+        where = "connection test"
+        probe = f"POSAPP-PING-{uuid4().hex[:12]}"
+        result = self._detail(probe, 1)
+        data = result.data
+        detail = self._clean(self._error_text(data))
+        if _AUTH_TEXT.search(detail):
+            raise self._auth_error(where, detail)
+        if result.status // 100 == 2 and isinstance(data, dict) and isinstance(data.get("transaction"), dict):
+            return f"Pakasir project {self.project!r} at {self.base_url}: credentials accepted"
+        if result.status == 404 or _NOT_FOUND_TEXT.search(detail):
+            return f"Pakasir project {self.project!r} at {self.base_url}: credentials accepted"
+        if result.status // 100 == 2:
+            raise BadResponse(f"pakasir {where}: unexpected answer (HTTP {result.status})")
+        raise Rejected(f"pakasir {where}: refused (HTTP {result.status}){': ' + detail if detail else ''}")
+
+    def close(self) -> None:
+        self._http.close()
+

@@ -1,0 +1,1 @@
+"""Loopback fakes of the payment back-ends, following the seed documents and SPEC.md section 5."""
