@@ -14,6 +14,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -135,12 +136,30 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float, poll_ms: int = 2
     return ok
 
 
+@dataclass(frozen=True)
+class Stall:
+    """One gap between two timer ticks, and what the process did meanwhile."""
+
+    wall_s: float
+    gui_cpu_s: float  # CPU time of the GUI thread itself during the gap
+    process_cpu_s: float  # CPU time of all threads of the process during the gap
+    phase: str
+
+    def as_json(self) -> dict[str, Any]:
+        """gui_cpu close to wall: the GUI thread was busy computing. Much less, with process_cpu
+        close to wall: it waited for another thread of the app (GIL, a lock). Both low: it was
+        off the CPU (another process had it, or it slept on I/O)."""
+        return {"ms": ms(self.wall_s), "phase": self.phase, "gui_thread_cpu_ms": ms(self.gui_cpu_s),
+                "process_cpu_ms": ms(self.process_cpu_s)}
+
+
 class StallRecorder:
     """Records the gaps between timeouts of a 1 ms timer on the GUI thread.
 
-    A gap much longer than the interval means the GUI thread was busy (or blocked) for that
-    long: nothing else, not a keystroke nor a repaint, could run meanwhile. ``phase`` labels
-    each gap with what the benchmark was doing, so the longest stall can be attributed.
+    A gap much longer than the interval means the GUI thread did not get back to its event
+    loop for that long: nothing else, not a keystroke nor a repaint, could run meanwhile.
+    ``phase`` labels each gap with what the benchmark was doing, so the longest stall can be
+    attributed; thread and process CPU times tell computing from waiting (see :class:`Stall`).
     """
 
     def __init__(self, interval_ms: int = 1) -> None:
@@ -150,23 +169,33 @@ class StallRecorder:
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
-        self._last = 0.0
+        self._last = (0.0, 0.0, 0.0)
         self.phase = ""
         self.gaps: list[float] = []
-        self.worst: tuple[float, str] = (0.0, "")
+        self.worst = Stall(0.0, 0.0, 0.0, "")  # the longest gap
+        self.busiest = Stall(0.0, 0.0, 0.0, "")  # the gap with the most GUI-thread CPU time
+
+    @staticmethod
+    def _now() -> tuple[float, float, float]:
+        return time.perf_counter(), time.thread_time(), time.process_time()
 
     def _tick(self) -> None:
-        now = time.perf_counter()
-        gap = now - self._last
-        self._last = now
+        now = self._now()
+        gap = now[0] - self._last[0]
         self.gaps.append(gap)
-        if gap > self.worst[0]:
-            self.worst = (gap, self.phase)
+        if gap > self.worst.wall_s or now[1] - self._last[1] > self.busiest.gui_cpu_s:
+            stall = Stall(gap, now[1] - self._last[1], now[2] - self._last[2], self.phase)
+            if gap > self.worst.wall_s:
+                self.worst = stall
+            if stall.gui_cpu_s > self.busiest.gui_cpu_s:
+                self.busiest = stall
+        self._last = now
 
     def start(self) -> None:
         self.gaps = []
-        self.worst = (0.0, "")
-        self._last = time.perf_counter()
+        self.worst = Stall(0.0, 0.0, 0.0, "")
+        self.busiest = Stall(0.0, 0.0, 0.0, "")
+        self._last = self._now()
         self._timer.start()
 
     def stop(self) -> list[float]:

@@ -31,7 +31,8 @@ compiles ~200 modules from source, which costs the app far more than the bare wi
 prints, to stderr, the top N modules by cumulative import time of ``python -X importtime -m
 pos_app --demo`` under the same environment.
 
-Run: .venv/bin/python bench/bench_startup.py [--runs 7] [--xvfb] [--no-bytecode-cache] [--importtime 15]
+Run: .venv/bin/python bench/bench_startup.py [--runs 7] [--xvfb] [--no-bytecode-cache]
+     [--importtime 15]
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class RunFailed(RuntimeError):
     pass
 
 
-def timed_start(cmd: list[str], env: dict[str, str], timeout_s: float = 60.0) -> tuple[float, float, float]:
+def timed_start(cmd: list[str], env: dict[str, str],
+                timeout_s: float = 60.0) -> tuple[float, float, float]:
     """(spawn -> "shown" line read, in-process seconds the child printed, spawn -> exit)."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
@@ -108,7 +110,8 @@ def timed_start(cmd: list[str], env: dict[str, str], timeout_s: float = 60.0) ->
         if t_shown is None or rc != 0:
             err.seek(0)
             tail = err.read().decode(errors="replace")[-2000:]
-            raise RunFailed(f"{cmd[0]} exited {rc} {'after' if t_shown else 'without'} 'shown':\n{tail}")
+            when = "after" if t_shown else "without"
+            raise RunFailed(f"{cmd[0]} exited {rc} {when} printing 'shown':\n{tail}")
     return t_shown - t0, inner, t_exit - t0
 
 
@@ -135,7 +138,8 @@ def summarize(values: list[float]) -> dict[str, float]:
     return {"median": ms(statistics.median(values)), "min": ms(min(values)), "max": ms(max(values))}
 
 
-def measure(platform_name: str, display: str | None, runs: int, pycache: Path | None) -> dict[str, Any]:
+def measure(platform_name: str, display: str | None, runs: int,
+            pycache: Path | None) -> dict[str, Any]:
     env = base_env(platform_name, display, pycache)
     bare_cmd = [str(PYTHON), "-c", BARE_SCRIPT]
     app_cmd = [str(POS_APP), "--demo"]
@@ -216,9 +220,10 @@ def import_profile(top: int, pycache: Path | None) -> list[tuple[str, float, flo
     env = base_env("offscreen", None, pycache)
     with tempfile.TemporaryDirectory(prefix="pos-bench-imp-") as tmp:
         aenv = app_env(env, Path(tmp))
-        subprocess.run([str(POS_APP), "--demo"], env=aenv, capture_output=True, timeout=120, check=True)
+        subprocess.run([str(POS_APP), "--demo"], env=aenv, capture_output=True, timeout=120,
+                       check=True)
         out = subprocess.run([str(PYTHON), "-X", "importtime", "-m", "pos_app", "--demo"], env=aenv,
-                             capture_output=True, text=True, timeout=120, cwd=ROOT)
+                             capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
     rows: list[tuple[str, float, float]] = []
     for line in out.stderr.splitlines():
         m = _IMPORT_LINE.match(line)
@@ -231,10 +236,13 @@ def import_profile(top: int, pycache: Path | None) -> list[tuple[str, float, flo
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=7, help="measured runs of each (default 7)")
-    ap.add_argument("--xvfb", action="store_true", help="also measure under an Xvfb server started here")
-    ap.add_argument("--no-xvfb", action="store_true", help="never start Xvfb, even when DISPLAY is set")
+    ap.add_argument("--xvfb", action="store_true",
+                    help="also measure under an Xvfb server started here")
+    ap.add_argument("--no-xvfb", action="store_true",
+                    help="never start Xvfb, even when DISPLAY is set")
     ap.add_argument("--no-bytecode-cache", action="store_true",
-                    help="keep this shell's PYTHONDONTWRITEBYTECODE (every start compiles from source)")
+                    help="keep this shell's PYTHONDONTWRITEBYTECODE "
+                         "(every start compiles from source)")
     ap.add_argument("--importtime", type=int, metavar="N", default=0,
                     help="print the top N modules by cumulative import time to stderr")
     a = ap.parse_args()
@@ -247,14 +255,17 @@ def main() -> None:
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "bytecode_cache": pycache is not None,
+            "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
             **measure("offscreen", None, a.runs, pycache),
         }
         if (a.xvfb or os.environ.get("DISPLAY")) and not a.no_xvfb:
             result["xvfb"] = measure_xvfb(a.runs, pycache)
+        result["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
         print(json.dumps(result), flush=True)
         if a.importtime:
-            print(f"\nTop {a.importtime} imports by cumulative time (python -X importtime -m pos_app --demo,"
-                  f" bytecode cache {'on' if pycache else 'off'}):", file=sys.stderr)
+            cache = "on" if pycache else "off"
+            print(f"\nTop {a.importtime} imports by cumulative time (python -X importtime -m"
+                  f" pos_app --demo, bytecode cache {cache}):", file=sys.stderr)
             print(f"{'cumulative ms':>14} {'self ms':>9}  module", file=sys.stderr)
             for name, cum, self_ms in import_profile(a.importtime, pycache):
                 print(f"{cum:14.1f} {self_ms:9.1f}  {name}", file=sys.stderr)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -77,6 +78,7 @@ Listener = Callable[[SyncEvent], None]
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0
 AUTH_RETRY_S = 300.0
+LEASE_S = 120.0  # longer than any single provider call (timeouts are 10 s)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,23 @@ class Route:
     #: checks return the credits themselves
     credit_source: CreditSource | None = None
     code_mode: CodeMode = CodeMode.OFF
+
+
+def _alive(owner: str) -> bool:
+    """Whether the engine holding a lease still runs (a ``kill -9`` leaves its lease behind)."""
+    try:
+        pid = int(owner.split("-", 1)[0])
+    except ValueError:
+        return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def backoff_delay(attempt: int, rng: random.Random, retry_after_s: float | None = None) -> float:
@@ -122,6 +141,7 @@ class SyncEngine:
             lookup = provider_for
             route_for = lambda name: Route(lookup(name))  # noqa: E731
         self.db = db
+        self.engine_id = f"{os.getpid()}-{id(self):x}"
         self.route_for = route_for
         self.terminal_id = terminal_id
         self.clock = clock
@@ -215,7 +235,24 @@ class SyncEngine:
             self._in_flight.discard(key)
 
     # -- outbox --------------------------------------------------------------------------
+    def _lease(self, entry: OutboxEntry) -> bool:
+        """Take the entry for this engine for a while; False if another live engine holds it."""
+        now = self.clock()
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT lease_owner, leased_until, status FROM outbox WHERE id = ?",
+                               (entry.id,)).fetchone()
+            if row is None or row["status"] != "pending":
+                return False
+            owner, until = row["lease_owner"], row["leased_until"]
+            if owner and owner != self.engine_id and until and until >= to_iso(now) and _alive(owner):
+                return False
+            conn.execute("UPDATE outbox SET lease_owner = ?, leased_until = ? WHERE id = ?",
+                         (self.engine_id, to_iso(now + timedelta(seconds=LEASE_S)), entry.id))
+            return True
+
     def handle_outbox(self, entry: OutboxEntry) -> None:
+        if not self._lease(entry):
+            return
         if entry.kind is OutboxKind.CREATE_PAYMENT:
             self._create(entry)
         elif entry.kind is OutboxKind.CANCEL_PAYMENT:
@@ -261,11 +298,15 @@ class SyncEngine:
         if route.account is not None and payment.reserved_amount is None:
             try:
                 with self.db.transaction() as conn:
-                    amount = allocate(conn, account=route.account, amount=payment.amount, mode=route.code_mode,
-                                      terminal_id=self.terminal_id, now=now,
-                                      reserve_after_expiry_s=self.late_watch_s)
-                    update_payment(conn, payment.id, now, account=route.account, reserved_amount=amount,
-                                   unique_code=amount - payment.amount)
+                    already = conn.execute("SELECT reserved_amount FROM payments WHERE id = ?", (payment.id,)).fetchone()[0]
+                    if already is not None:
+                        amount = int(already)  # reserved by an earlier attempt that crashed
+                    else:
+                        amount = allocate(conn, account=route.account, amount=payment.amount, mode=route.code_mode,
+                                          terminal_id=self.terminal_id, now=now,
+                                          reserve_after_expiry_s=self.late_watch_s)
+                        update_payment(conn, payment.id, now, account=route.account, reserved_amount=amount,
+                                       unique_code=amount - payment.amount)
             except NoCodeAvailable as exc:
                 self._emit_all(self.ledger.failed(payment, str(exc), outbox_id=entry.id))
                 return

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,8 +15,8 @@ import pytest
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     CreateRequest,
     Invoice,
     PaymentRef,
@@ -35,7 +35,6 @@ from sync.providers.midtrans import (
 from tests.fakes.midtrans import MidtransFake
 from tests.fakes.server import Fault, Reply
 
-UTC = timezone.utc
 T0 = datetime(2026, 11, 27, 3, 0, 0, tzinfo=UTC)
 ORDER = "K1-20261127-0001"
 
@@ -63,7 +62,12 @@ def make(fake: MidtransFake) -> Iterator[Callable[..., MidtransProvider]]:
 
     def build(**overrides: Any) -> MidtransProvider:
         timeout = overrides.pop("timeout", 3.0)
-        config = {"base_url": fake.base_url, "app_code": fake.app_code, "api_key": fake.api_key, **overrides}
+        config = {
+            "base_url": fake.base_url,
+            "app_code": fake.app_code,
+            "api_key": fake.api_key,
+            **overrides,
+        }
         provider = MidtransProvider(config, clock=lambda: T0, timeout=timeout)
         made.append(provider)
         return provider
@@ -78,36 +82,56 @@ def provider(make: Callable[..., MidtransProvider]) -> MidtransProvider:
     return make()
 
 
-def req(order_id: str = ORDER, amount: int = 15000, note: str = "", ttl_s: int = 600) -> CreateRequest:
-    return CreateRequest(order_id=order_id, payment_id=f"pay-{order_id}", amount=amount, ttl_s=ttl_s,
-                         created_at=T0, note=note)
+def req(
+    order_id: str = ORDER, amount: int = 15000, note: str = "", ttl_s: int = 600
+) -> CreateRequest:
+    return CreateRequest(
+        order_id=order_id,
+        payment_id=f"pay-{order_id}",
+        amount=amount,
+        ttl_s=ttl_s,
+        created_at=T0,
+        note=note,
+    )
 
 
 def ref(request: CreateRequest, invoice: Invoice | None = None) -> PaymentRef:
     return PaymentRef(
-        order_id=request.order_id, payment_id=request.payment_id, amount=request.amount,
-        payable_amount=invoice.payable_amount if invoice else request.amount, created_at=request.created_at,
+        order_id=request.order_id,
+        payment_id=request.payment_id,
+        amount=request.amount,
+        payable_amount=invoice.payable_amount if invoice else request.amount,
+        created_at=request.created_at,
         expires_at=request.created_at + timedelta(seconds=request.ttl_s),
         provider_ref=invoice.provider_ref if invoice else "snap-token",
     )
 
 
-def created(provider: MidtransProvider, fake: MidtransFake, **kw: Any) -> tuple[CreateRequest, Invoice]:
+def created(
+    provider: MidtransProvider, fake: MidtransFake, **kw: Any
+) -> tuple[CreateRequest, Invoice]:
     request = req(**kw)
     return request, provider.create(request)
 
 
 def status_body(**fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "id": "e67a2012-3208-4b3e-9a0e-000000000001", "transaction_status": "settlement",
-        "fraud_status": "accept", "status_code": "200", "status_message": "Success, transaction is found",
-        "order_id": ORDER, "gross_amount": "15000.00", "currency": "IDR",
+        "id": "e67a2012-3208-4b3e-9a0e-000000000001",
+        "transaction_status": "settlement",
+        "fraud_status": "accept",
+        "status_code": "200",
+        "status_message": "Success, transaction is found",
+        "order_id": ORDER,
+        "gross_amount": "15000.00",
+        "currency": "IDR",
     }
     body.update(fields)
     return {k: v for k, v in body.items() if v is not ...}
 
 
-def check_with(provider: MidtransProvider, fake: MidtransFake, body: Any, status: int = 200) -> StatusResult:
+def check_with(
+    provider: MidtransProvider, fake: MidtransFake, body: Any, status: int = 200
+) -> StatusResult:
     fake.inject(Fault.status(status, body=body), path="/status/")
     return provider.check(ref(req()))
 
@@ -117,7 +141,7 @@ def assert_clean(message: str, fake: MidtransFake) -> None:
     assert "\n" not in message
     assert fake.api_key not in message
     assert "127.0.0.1" not in message and "http://" not in message
-    assert "Traceback" not in message and "File \"" not in message
+    assert "Traceback" not in message and 'File "' not in message
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
@@ -142,8 +166,11 @@ def test_missing_keys_are_named() -> None:
     assert "providers.midtrans.base_url" in str(info.value)
     with pytest.raises(ConfigMissing) as info:
         MidtransProvider({})
-    assert info.value.keys == ["providers.midtrans.base_url", "providers.midtrans.app_code",
-                               "providers.midtrans.api_key"]
+    assert info.value.keys == [
+        "providers.midtrans.base_url",
+        "providers.midtrans.app_code",
+        "providers.midtrans.api_key",
+    ]
 
 
 def test_base_url_must_be_an_http_url() -> None:
@@ -154,9 +181,13 @@ def test_base_url_must_be_an_http_url() -> None:
 
 
 def test_full_key_names_are_accepted_too(fake: MidtransFake) -> None:
-    provider = MidtransProvider({"providers.midtrans.base_url": fake.base_url,
-                                 "providers.midtrans.app_code": fake.app_code,
-                                 "providers.midtrans.api_key": fake.api_key})
+    provider = MidtransProvider(
+        {
+            "providers.midtrans.base_url": fake.base_url,
+            "providers.midtrans.app_code": fake.app_code,
+            "providers.midtrans.api_key": fake.api_key,
+        }
+    )
     try:
         assert provider.create(req()).checkout_url
     finally:
@@ -167,14 +198,24 @@ def test_full_key_names_are_accepted_too(fake: MidtransFake) -> None:
 def test_happy_path_create_then_paid(provider: MidtransProvider, fake: MidtransFake) -> None:
     request, invoice = created(provider, fake)
     order = fake.orders[ORDER]
-    assert invoice == Invoice(payable_amount=15000, expires_at=T0 + timedelta(seconds=600),
-                              provider_ref=order.token, qris=None, checkout_url=order.redirect_url)
+    assert invoice == Invoice(
+        payable_amount=15000,
+        expires_at=T0 + timedelta(seconds=600),
+        provider_ref=order.token,
+        qris=None,
+        checkout_url=order.redirect_url,
+    )
     assert invoice.checkout_url.startswith("https://app.sandbox.midtrans.com/snap/v4/redirection/")
     sent = fake.requests_to("/charge", "POST")[0].json
-    assert sent == {"order_id": ORDER, "amount": 15000,
-                    "item_details": [{"id": "POS", "price": 15000, "quantity": 1, "name": "Belanja"}]}
+    assert sent == {
+        "order_id": ORDER,
+        "amount": 15000,
+        "item_details": [{"id": "POS", "price": 15000, "quantity": 1, "name": "Belanja"}],
+    }
 
-    assert provider.check(ref(request, invoice)).status is RemoteStatus.PENDING  # 404: no method yet
+    assert (
+        provider.check(ref(request, invoice)).status is RemoteStatus.PENDING
+    )  # 404: no method yet
     fake.choose_method(ORDER)
     pending = provider.check(ref(request, invoice))
     assert pending.status is RemoteStatus.PENDING and "waiting for the payment" in pending.detail
@@ -206,8 +247,9 @@ def test_item_name_is_the_note_cut_to_50(provider: MidtransProvider, fake: Midtr
 
 
 def test_base_url_with_a_path_prefix_and_trailing_slash(fake: MidtransFake) -> None:
-    provider = MidtransProvider({"base_url": fake.base_url + "/", "app_code": fake.app_code,
-                                 "api_key": fake.api_key})
+    provider = MidtransProvider(
+        {"base_url": fake.base_url + "/", "app_code": fake.app_code, "api_key": fake.api_key}
+    )
     try:
         provider.create(req())
     finally:
@@ -215,7 +257,9 @@ def test_base_url_with_a_path_prefix_and_trailing_slash(fake: MidtransFake) -> N
     assert fake.requests[0].path == "/charge"
 
 
-def test_odd_order_id_or_amount_is_refused_before_any_request(provider: MidtransProvider, fake: MidtransFake) -> None:
+def test_odd_order_id_or_amount_is_refused_before_any_request(
+    provider: MidtransProvider, fake: MidtransFake
+) -> None:
     with pytest.raises(Rejected, match="order id 'K1 0001' is not allowed"):
         provider.create(req("K1 0001"))
     with pytest.raises(Rejected, match="order id"):
@@ -226,7 +270,9 @@ def test_odd_order_id_or_amount_is_refused_before_any_request(provider: Midtrans
 
 
 # -- SPEC 5, seed 002: 404 until a method is chosen is "pending" ---------------------------
-def test_status_404_before_a_method_is_chosen_is_pending(provider: MidtransProvider, fake: MidtransFake) -> None:
+def test_status_404_before_a_method_is_chosen_is_pending(
+    provider: MidtransProvider, fake: MidtransFake
+) -> None:
     request, invoice = created(provider, fake)
     for _ in range(3):
         result = provider.check(ref(request, invoice))
@@ -236,17 +282,24 @@ def test_status_404_before_a_method_is_chosen_is_pending(provider: MidtransProvi
     assert fake.status_queries == 3
 
 
-def test_status_200_with_midtrans_404_body_is_pending(provider: MidtransProvider, fake: MidtransFake) -> None:
-    result = check_with(provider, fake, {"status_code": "404", "status_message": "Transaction doesn't exist."})
+def test_status_200_with_midtrans_404_body_is_pending(
+    provider: MidtransProvider, fake: MidtransFake
+) -> None:
+    result = check_with(
+        provider, fake, {"status_code": "404", "status_message": "Transaction doesn't exist."}
+    )
     assert result.status is RemoteStatus.PENDING
 
 
-def test_endpoint_not_found_is_a_configuration_error_not_pending(make: Callable[..., MidtransProvider],
-                                                                 fake: MidtransFake) -> None:
+def test_endpoint_not_found_is_a_configuration_error_not_pending(
+    make: Callable[..., MidtransProvider], fake: MidtransFake
+) -> None:
     wrong = make(base_url=fake.base_url + "/gateway")
     with pytest.raises(Rejected) as info:
         wrong.check(ref(req()))
-    assert "Endpoint not found" in str(info.value) and "providers.midtrans.base_url" in str(info.value)
+    assert "Endpoint not found" in str(info.value) and "providers.midtrans.base_url" in str(
+        info.value
+    )
     with pytest.raises(Rejected, match="no Midtrans middleware at this address"):
         wrong.test_connection()
 
@@ -256,7 +309,11 @@ def test_settlement_is_paid(provider: MidtransProvider, fake: MidtransFake) -> N
     request, invoice = created(provider, fake)
     fake.settle(ORDER)
     result = provider.check(ref(request, invoice))
-    assert (result.status, result.paid_amount, result.detail) == (RemoteStatus.PAID, 15000, "settlement")
+    assert (result.status, result.paid_amount, result.detail) == (
+        RemoteStatus.PAID,
+        15000,
+        "settlement",
+    )
 
 
 def test_capture_accept_is_paid(provider: MidtransProvider, fake: MidtransFake) -> None:
@@ -273,7 +330,9 @@ def test_challenge_is_pending(provider: MidtransProvider, fake: MidtransFake) ->
     result = provider.check(ref(request, invoice))
     assert result.status is RemoteStatus.PENDING and "challenge" in result.detail
     # ... also as a transaction_status of its own
-    result = check_with(provider, fake, status_body(transaction_status="challenge", fraud_status=None))
+    result = check_with(
+        provider, fake, status_body(transaction_status="challenge", fraud_status=None)
+    )
     assert result.status is RemoteStatus.PENDING and "fraud review" in result.detail
 
 
@@ -292,8 +351,12 @@ def test_expire_is_expired(provider: MidtransProvider, fake: MidtransFake) -> No
     assert result.status is RemoteStatus.EXPIRED and "expire" in result.detail
 
 
-@pytest.mark.parametrize("action, words", [("cancel", "cancelled at the gateway"), ("deny", "denied")])
-def test_cancel_and_deny_are_failed(provider: MidtransProvider, fake: MidtransFake, action: str, words: str) -> None:
+@pytest.mark.parametrize(
+    "action, words", [("cancel", "cancelled at the gateway"), ("deny", "denied")]
+)
+def test_cancel_and_deny_are_failed(
+    provider: MidtransProvider, fake: MidtransFake, action: str, words: str
+) -> None:
     request, invoice = created(provider, fake)
     getattr(fake, action)(ORDER)
     result = provider.check(ref(request, invoice))
@@ -302,24 +365,34 @@ def test_cancel_and_deny_are_failed(provider: MidtransProvider, fake: MidtransFa
 
 
 @pytest.mark.parametrize("status", ["refund", "partial_refund", "chargeback", "failure"])
-def test_money_going_back_is_never_paid(provider: MidtransProvider, fake: MidtransFake, status: str) -> None:
+def test_money_going_back_is_never_paid(
+    provider: MidtransProvider, fake: MidtransFake, status: str
+) -> None:
     result = check_with(provider, fake, status_body(transaction_status=status))
     assert result.status is RemoteStatus.FAILED and status in result.detail
 
 
 def test_authorize_is_pending(provider: MidtransProvider, fake: MidtransFake) -> None:
-    assert check_with(provider, fake, status_body(transaction_status="authorize")).status is RemoteStatus.PENDING
+    assert (
+        check_with(provider, fake, status_body(transaction_status="authorize")).status
+        is RemoteStatus.PENDING
+    )
 
 
-def test_gross_amount_mismatch_is_passed_on_for_the_engine_to_refuse(provider: MidtransProvider,
-                                                                     fake: MidtransFake) -> None:
+def test_gross_amount_mismatch_is_passed_on_for_the_engine_to_refuse(
+    provider: MidtransProvider, fake: MidtransFake
+) -> None:
     request, invoice = created(provider, fake)
     fake.settle(ORDER, gross_amount=1500)
     result = provider.check(ref(request, invoice))
-    assert result.status is RemoteStatus.PAID and result.paid_amount == 1500 != invoice.payable_amount
+    assert (
+        result.status is RemoteStatus.PAID and result.paid_amount == 1500 != invoice.payable_amount
+    )
 
 
-def test_seed_shaped_status_without_gross_amount(provider: MidtransProvider, fake: MidtransFake) -> None:
+def test_seed_shaped_status_without_gross_amount(
+    provider: MidtransProvider, fake: MidtransFake
+) -> None:
     request, invoice = created(provider, fake)
     fake.minimal_status = True
     fake.settle(ORDER)
@@ -328,52 +401,74 @@ def test_seed_shaped_status_without_gross_amount(provider: MidtransProvider, fak
     assert result.paid_amount is None  # the engine uses the payable amount
     assert result.provider_ref == fake.orders[ORDER].transaction_id  # from "id"
     assert set(fake.orders[ORDER].status_json(minimal=True)) == {
-        "id", "transaction_status", "fraud_status", "status_code", "status_message"}
+        "id",
+        "transaction_status",
+        "fraud_status",
+        "status_code",
+        "status_message",
+    }
 
 
 def test_paid_at_is_settlement_time_in_wib(provider: MidtransProvider, fake: MidtransFake) -> None:
-    result = check_with(provider, fake, status_body(settlement_time="2026-11-27 10:01:02",
-                                                     transaction_time="2026-11-27 09:59:00"))
+    result = check_with(
+        provider,
+        fake,
+        status_body(settlement_time="2026-11-27 10:01:02", transaction_time="2026-11-27 09:59:00"),
+    )
     assert result.paid_at == datetime(2026, 11, 27, 3, 1, 2, tzinfo=UTC)
     result = check_with(provider, fake, status_body(settlement_time="yesterday-ish"))
     assert result.status is RemoteStatus.PAID and result.paid_at is None  # informational only
 
 
-@pytest.mark.parametrize("value, expected", [("15000.00", 15000), ("15000", 15000), (15000, 15000),
-                                             (" 15000.0 ", 15000), ("0.00", 0)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("15000.00", 15000), ("15000", 15000), (15000, 15000), (" 15000.0 ", 15000), ("0.00", 0)],
+)
 def test_parse_amount_exact(value: Any, expected: int) -> None:
     assert parse_amount(value, "x") == expected
 
 
-@pytest.mark.parametrize("value", ["15000.50", 15000.0, "15.000", "-5", -5, True, None, "", "1e4", [15000]])
+@pytest.mark.parametrize(
+    "value", ["15000.50", 15000.0, "15.000", "-5", -5, True, None, "", "1e4", [15000]]
+)
 def test_parse_amount_refuses(value: Any) -> None:
     with pytest.raises(BadResponse):
         parse_amount(value, "gross_amount")
 
 
 # -- malformed status answers: BadResponse, never PAID -------------------------------------
-@pytest.mark.parametrize("body, words", [
-    (status_body(transaction_status=...), "transaction_status is missing"),
-    (status_body(transaction_status=1), "transaction_status is not a string"),
-    (status_body(transaction_status="paid"), "unknown transaction_status 'paid'"),
-    (status_body(transaction_status="SETTLED"), "unknown transaction_status 'settled'"),
-    (status_body(transaction_status="capture", fraud_status=...), "capture with fraud_status None"),
-    (status_body(transaction_status="capture", fraud_status="maybe"), "capture with fraud_status 'maybe'"),
-    (status_body(fraud_status="challenge"), "settlement with fraud_status 'challenge'"),
-    (status_body(fraud_status=["accept"]), "fraud_status is not a string"),
-    (status_body(gross_amount="15000.50"), "gross_amount '15000.50' is not a whole number"),
-    (status_body(gross_amount=15000.0), "gross_amount is not an amount"),
-    (status_body(gross_amount="lima belas ribu"), "gross_amount is not an amount"),
-    (status_body(order_id="K1-20261127-0002"), "about another order"),
-    (status_body(currency="USD"), "currency 'usd' is not IDR"),
-    (status_body(id=12345), "id is not a transaction id"),
-    (status_body(transaction_id=""), "transaction_id is not a transaction id"),
-    (["settlement"], "expected a JSON object, got list"),
-    (b'"settlement"', "expected a JSON object, got str"),
-    (b"", "expected a JSON object, got no body"),
-])
-def test_malformed_status_is_bad_response(provider: MidtransProvider, fake: MidtransFake, body: Any,
-                                          words: str) -> None:
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (status_body(transaction_status=...), "transaction_status is missing"),
+        (status_body(transaction_status=1), "transaction_status is not a string"),
+        (status_body(transaction_status="paid"), "unknown transaction_status 'paid'"),
+        (status_body(transaction_status="SETTLED"), "unknown transaction_status 'settled'"),
+        (
+            status_body(transaction_status="capture", fraud_status=...),
+            "capture with fraud_status None",
+        ),
+        (
+            status_body(transaction_status="capture", fraud_status="maybe"),
+            "capture with fraud_status 'maybe'",
+        ),
+        (status_body(fraud_status="challenge"), "settlement with fraud_status 'challenge'"),
+        (status_body(fraud_status=["accept"]), "fraud_status is not a string"),
+        (status_body(gross_amount="15000.50"), "gross_amount '15000.50' is not a whole number"),
+        (status_body(gross_amount=15000.0), "gross_amount is not an amount"),
+        (status_body(gross_amount="lima belas ribu"), "gross_amount is not an amount"),
+        (status_body(order_id="K1-20261127-0002"), "about another order"),
+        (status_body(currency="USD"), "currency 'usd' is not IDR"),
+        (status_body(id=12345), "id is not a transaction id"),
+        (status_body(transaction_id=""), "transaction_id is not a transaction id"),
+        (["settlement"], "expected a JSON object, got list"),
+        (b'"settlement"', "expected a JSON object, got str"),
+        (b"", "expected a JSON object, got no body"),
+    ],
+)
+def test_malformed_status_is_bad_response(
+    provider: MidtransProvider, fake: MidtransFake, body: Any, words: str
+) -> None:
     with pytest.raises(BadResponse) as info:
         check_with(provider, fake, body)
     assert words in str(info.value)
@@ -387,32 +482,53 @@ def test_status_not_json_is_bad_response(provider: MidtransProvider, fake: Midtr
         provider.check(ref(req()))
 
 
-def test_unexpected_2xx_status_code_is_bad_response(provider: MidtransProvider, fake: MidtransFake) -> None:
+def test_unexpected_2xx_status_code_is_bad_response(
+    provider: MidtransProvider, fake: MidtransFake
+) -> None:
     with pytest.raises(BadResponse, match="HTTP 202, expected 200"):
         check_with(provider, fake, status_body(), status=202)
 
 
 # -- malformed charge answers -------------------------------------------------------------
-@pytest.mark.parametrize("body, words", [
-    ({"token": "abc"}, "redirect_url is missing"),
-    ({"token": "abc", "redirect_url": ""}, "redirect_url is missing"),
-    ({"token": "abc", "redirect_url": 42}, "redirect_url is missing or not a string"),
-    ({"token": "abc", "redirect_url": "http://pay.example.com/snap/v4/redirection/abc"}, "https link, got scheme 'http'"),
-    ({"token": "abc", "redirect_url": "javascript:alert(1)"}, "not a URL with a host"),
-    ({"token": "abc", "redirect_url": "ftp://app.midtrans.com/x"}, "scheme 'ftp'"),
-    ({"token": "abc", "redirect_url": "https:///snap/v4/redirection/abc"}, "not a URL with a host"),
-    ({"token": "abc", "redirect_url": "https://app.midtrans.com/snap v4/abc"}, "not a usable URL"),
-    ({"token": "abc", "redirect_url": "https://user:pw@app.midtrans.com/x"}, "not a URL with a host"),
-    ({"token": "abc", "redirect_url": "https://app.midtrans.com/" + "a" * 3000}, "not a usable URL"),
-    ({"redirect_url": "https://app.midtrans.com/snap/v4/redirection/abc"}, "token is missing"),
-    ({"redirect_url": "https://app.midtrans.com/x", "token": ""}, "token is missing"),
-    ({"redirect_url": "https://app.midtrans.com/x", "token": 5}, "token is missing"),
-    ({"redirect_url": "https://app.midtrans.com/x", "token": "a b"}, "not a token"),
-    ([], "expected a JSON object, got list"),
-    (None, "expected a JSON object, got no body"),
-])
-def test_malformed_charge_answer_is_bad_response(provider: MidtransProvider, fake: MidtransFake, body: Any,
-                                                 words: str) -> None:
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"token": "abc"}, "redirect_url is missing"),
+        ({"token": "abc", "redirect_url": ""}, "redirect_url is missing"),
+        ({"token": "abc", "redirect_url": 42}, "redirect_url is missing or not a string"),
+        (
+            {"token": "abc", "redirect_url": "http://pay.example.com/snap/v4/redirection/abc"},
+            "https link, got scheme 'http'",
+        ),
+        ({"token": "abc", "redirect_url": "javascript:alert(1)"}, "not a URL with a host"),
+        ({"token": "abc", "redirect_url": "ftp://app.midtrans.com/x"}, "scheme 'ftp'"),
+        (
+            {"token": "abc", "redirect_url": "https:///snap/v4/redirection/abc"},
+            "not a URL with a host",
+        ),
+        (
+            {"token": "abc", "redirect_url": "https://app.midtrans.com/snap v4/abc"},
+            "not a usable URL",
+        ),
+        (
+            {"token": "abc", "redirect_url": "https://user:pw@app.midtrans.com/x"},
+            "not a URL with a host",
+        ),
+        (
+            {"token": "abc", "redirect_url": "https://app.midtrans.com/" + "a" * 3000},
+            "not a usable URL",
+        ),
+        ({"redirect_url": "https://app.midtrans.com/snap/v4/redirection/abc"}, "token is missing"),
+        ({"redirect_url": "https://app.midtrans.com/x", "token": ""}, "token is missing"),
+        ({"redirect_url": "https://app.midtrans.com/x", "token": 5}, "token is missing"),
+        ({"redirect_url": "https://app.midtrans.com/x", "token": "a b"}, "not a token"),
+        ([], "expected a JSON object, got list"),
+        (None, "expected a JSON object, got no body"),
+    ],
+)
+def test_malformed_charge_answer_is_bad_response(
+    provider: MidtransProvider, fake: MidtransFake, body: Any, words: str
+) -> None:
     fake.inject(Fault.status(201, body=body if body is not None else b""), path="/charge")
     with pytest.raises(BadResponse) as info:
         provider.create(req())
@@ -420,8 +536,14 @@ def test_malformed_charge_answer_is_bad_response(provider: MidtransProvider, fak
     assert_clean(str(info.value), fake)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:5000/snap/v4/redirection/abc", "http://localhost/snap/abc",
-                                 "https://app.midtrans.com/snap/v4/redirection/abc"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5000/snap/v4/redirection/abc",
+        "http://localhost/snap/abc",
+        "https://app.midtrans.com/snap/v4/redirection/abc",
+    ],
+)
 def test_redirect_url_accepted(provider: MidtransProvider, fake: MidtransFake, url: str) -> None:
     fake.inject(Fault.status(201, body={"redirect_url": url, "token": "abc"}), path="/charge")
     assert provider.create(req()).checkout_url == url
@@ -433,20 +555,29 @@ def test_charge_not_json_is_bad_response(provider: MidtransProvider, fake: Midtr
         provider.create(req())
 
 
-def test_charge_answering_200_is_accepted(make: Callable[..., MidtransProvider], fake: MidtransFake) -> None:
+def test_charge_answering_200_is_accepted(
+    make: Callable[..., MidtransProvider], fake: MidtransFake
+) -> None:
     fake.charge_status = 200
     assert make().create(req()).provider_ref == fake.orders[ORDER].token
 
 
 # -- transient faults on create: retried by the engine with the same order id --------------
-@pytest.mark.parametrize("fault, words", [
-    (Fault.status(500, body={"error": "Masalah koneksi ke Midtrans"}), "HTTP 500 from the server"),
-    (Fault.status(502, body=b"<html>Bad Gateway</html>"), "HTTP 502"),
-    (Fault.drop(), "cannot connect"),
-    (Fault.status(429, headers={"Retry-After": "1"}), "rate limited"),
-])
-def test_transient_create_faults_then_the_same_request_succeeds(provider: MidtransProvider, fake: MidtransFake,
-                                                                fault: Fault, words: str) -> None:
+@pytest.mark.parametrize(
+    "fault, words",
+    [
+        (
+            Fault.status(500, body={"error": "Masalah koneksi ke Midtrans"}),
+            "HTTP 500 from the server",
+        ),
+        (Fault.status(502, body=b"<html>Bad Gateway</html>"), "HTTP 502"),
+        (Fault.drop(), "cannot connect"),
+        (Fault.status(429, headers={"Retry-After": "1"}), "rate limited"),
+    ],
+)
+def test_transient_create_faults_then_the_same_request_succeeds(
+    provider: MidtransProvider, fake: MidtransFake, fault: Fault, words: str
+) -> None:
     request = req()
     fake.inject(fault, path="/charge")
     with pytest.raises(TransientError) as info:
@@ -462,8 +593,9 @@ def test_transient_create_faults_then_the_same_request_succeeds(provider: Midtra
     assert len(fake.orders) == 1
 
 
-def test_hang_beyond_the_timeout_then_retry_while_the_first_still_hangs(make: Callable[..., MidtransProvider],
-                                                                        fake: MidtransFake) -> None:
+def test_hang_beyond_the_timeout_then_retry_while_the_first_still_hangs(
+    make: Callable[..., MidtransProvider], fake: MidtransFake
+) -> None:
     provider = make(timeout=0.5)
     request = req()
     fake.inject(Fault.hang(1.5), path="/charge")
@@ -480,8 +612,9 @@ def test_hang_beyond_the_timeout_then_retry_while_the_first_still_hangs(make: Ca
 
 # -- SPEC 5, seed 002: a reused order id is refused ----------------------------------------
 @pytest.mark.parametrize("how", ["hang", "slow answer"])
-def test_retry_after_a_lost_answer_is_refused_as_order_id_used(make: Callable[..., MidtransProvider],
-                                                               fake: MidtransFake, how: str) -> None:
+def test_retry_after_a_lost_answer_is_refused_as_order_id_used(
+    make: Callable[..., MidtransProvider], fake: MidtransFake, how: str
+) -> None:
     """The first /charge is made at the gateway but its answer never arrives; the engine's retry
     (same order id) is refused. No second charge, and a clear, final error for the cashier."""
     provider = make(timeout=0.3)
@@ -508,8 +641,9 @@ def test_retry_after_a_lost_answer_is_refused_as_order_id_used(make: Callable[..
     assert list(fake.orders) == [ORDER] and fake.duplicates_refused == 1
 
 
-def test_order_id_used_by_a_transaction_at_the_gateway_is_never_taken_as_paid(provider: MidtransProvider,
-                                                                              fake: MidtransFake) -> None:
+def test_order_id_used_by_a_transaction_at_the_gateway_is_never_taken_as_paid(
+    provider: MidtransProvider, fake: MidtransFake
+) -> None:
     """Another sale with the same id (a till restored from an old backup) was paid there: that
     must not become this sale's payment."""
     provider.create(req(amount=20000))
@@ -522,22 +656,33 @@ def test_order_id_used_by_a_transaction_at_the_gateway_is_never_taken_as_paid(pr
     assert len(fake.orders) == 1 and fake.orders[ORDER].amount == 20000
 
 
-@pytest.mark.parametrize("reply", [
-    Reply(400, {"error": "order_id already used"}),
-    Reply(409, {"message": "Conflict"}),
-    Reply(400, {"error_messages": ["transaction_details.order_id has already been taken"]}),
-    Reply(500, {"error": "Midtrans API is returning API error. HTTP status code: `400`. API response: "
-                         '`{"error_messages":["transaction_details.order_id sudah digunakan"]}`'}),
-])
-def test_duplicate_wordings_and_codes(provider: MidtransProvider, fake: MidtransFake, reply: Reply) -> None:
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(400, {"error": "order_id already used"}),
+        Reply(409, {"message": "Conflict"}),
+        Reply(400, {"error_messages": ["transaction_details.order_id has already been taken"]}),
+        Reply(
+            500,
+            {
+                "error": "Midtrans API is returning API error. HTTP status code: `400`. API response: "
+                '`{"error_messages":["transaction_details.order_id sudah digunakan"]}`'
+            },
+        ),
+    ],
+)
+def test_duplicate_wordings_and_codes(
+    provider: MidtransProvider, fake: MidtransFake, reply: Reply
+) -> None:
     provider.create(req())
     fake.duplicate_reply = reply
     with pytest.raises(OrderIdUsed, match="order id already used at the gateway"):
         provider.create(req())
 
 
-def test_unworded_400_for_a_known_transaction_is_order_id_used(provider: MidtransProvider,
-                                                               fake: MidtransFake) -> None:
+def test_unworded_400_for_a_known_transaction_is_order_id_used(
+    provider: MidtransProvider, fake: MidtransFake
+) -> None:
     provider.create(req())
     fake.choose_method(ORDER)
     fake.duplicate_reply = Reply(400, {"error": "Bad Request"})
@@ -546,9 +691,13 @@ def test_unworded_400_for_a_known_transaction_is_order_id_used(provider: Midtran
     assert info.value.gateway_status == "pending"
 
 
-def test_other_400_is_a_plain_rejection_with_the_middlewares_words(provider: MidtransProvider,
-                                                                   fake: MidtransFake) -> None:
-    fake.inject(Fault.status(400, body={"error": f"amount harus berupa angka (key {fake.api_key})"}), path="/charge")
+def test_other_400_is_a_plain_rejection_with_the_middlewares_words(
+    provider: MidtransProvider, fake: MidtransFake
+) -> None:
+    fake.inject(
+        Fault.status(400, body={"error": f"amount harus berupa angka (key {fake.api_key})"}),
+        path="/charge",
+    )
     with pytest.raises(Rejected) as info:
         provider.create(req())
     assert not isinstance(info.value, OrderIdUsed)
@@ -556,7 +705,9 @@ def test_other_400_is_a_plain_rejection_with_the_middlewares_words(provider: Mid
     assert_clean(str(info.value), fake)  # the key the middleware echoed is masked
 
 
-def test_refusal_then_status_unreachable_is_transient(provider: MidtransProvider, fake: MidtransFake) -> None:
+def test_refusal_then_status_unreachable_is_transient(
+    provider: MidtransProvider, fake: MidtransFake
+) -> None:
     provider.create(req())
     fake.inject(Fault.status(503), path="/status/")
     with pytest.raises(TransientError):  # the engine retries; the next try ends in OrderIdUsed
@@ -568,15 +719,22 @@ def test_refusal_then_status_unreachable_is_transient(provider: MidtransProvider
 
 # -- credentials --------------------------------------------------------------------------
 @pytest.mark.parametrize("field", ["app_code", "api_key"])
-def test_wrong_credentials_are_auth_expired(make: Callable[..., MidtransProvider], fake: MidtransFake,
-                                            field: str) -> None:
+def test_wrong_credentials_are_auth_expired(
+    make: Callable[..., MidtransProvider], fake: MidtransFake, field: str
+) -> None:
     wrong_key = "wrong-" + fake.api_key
     provider = make(**{field: wrong_key if field == "api_key" else "other-app"})
-    for call in (lambda: provider.create(req()), lambda: provider.check(ref(req())), provider.test_connection):
+    for call in (
+        lambda: provider.create(req()),
+        lambda: provider.check(ref(req())),
+        provider.test_connection,
+    ):
         with pytest.raises(AuthExpired) as info:
             call()
         assert str(info.value) == AUTH_MESSAGE.format(status=401)
-        assert str(info.value) == "midtrans: app code or API key refused (HTTP 401) — check Settings"
+        assert (
+            str(info.value) == "midtrans: app code or API key refused (HTTP 401) — check Settings"
+        )
         assert wrong_key not in str(info.value)
         assert_clean(str(info.value), fake)
     assert fake.auth_failures == 3 and fake.orders == {}
@@ -590,7 +748,10 @@ def test_403_is_auth_expired_too(provider: MidtransProvider, fake: MidtransFake)
 
 # -- test_connection, cancel, close, threads ----------------------------------------------
 def test_test_connection(provider: MidtransProvider, fake: MidtransFake) -> None:
-    assert provider.test_connection() == f"midtrans: connected to the middleware as app {fake.app_code}"
+    assert (
+        provider.test_connection()
+        == f"midtrans: connected to the middleware as app {fake.app_code}"
+    )
     probe = fake.requests_to("/status/")[0]
     assert probe.path.startswith("/status/pos-app-connection-test-")
     assert fake.orders == {}
@@ -600,7 +761,9 @@ def test_test_connection_unreachable_is_transient() -> None:
     gone = MidtransFake()
     base_url = gone.start()
     gone.stop()
-    provider = MidtransProvider({"base_url": base_url, "app_code": "a", "api_key": "k"}, timeout=1.0)
+    provider = MidtransProvider(
+        {"base_url": base_url, "app_code": "a", "api_key": "k"}, timeout=1.0
+    )
     try:
         with pytest.raises(TransientError, match="cannot connect"):
             provider.test_connection()
@@ -656,6 +819,13 @@ def test_fake_auto_settle_and_unknown_paths(provider: MidtransProvider, fake: Mi
 def test_fake_refuses_items_that_do_not_add_up(fake: MidtransFake) -> None:
     import httpx
 
-    r = httpx.post(f"{fake.base_url}/charge", headers={"X-App-Code": fake.app_code, "X-Api-Key": fake.api_key},
-                   json={"order_id": "X1", "amount": 100, "item_details": [{"id": "a", "price": 50, "quantity": 1}]})
+    r = httpx.post(
+        f"{fake.base_url}/charge",
+        headers={"X-App-Code": fake.app_code, "X-Api-Key": fake.api_key},
+        json={
+            "order_id": "X1",
+            "amount": 100,
+            "item_details": [{"id": "a", "price": 50, "quantity": 1}],
+        },
+    )
     assert r.status_code == 400 and fake.orders == {}

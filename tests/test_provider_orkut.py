@@ -9,7 +9,7 @@ per-account limit / "terlalu sering", and that only credits of exactly the nomin
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -18,8 +18,8 @@ from pos_app import qris
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     CreateRequest,
     Credit,
     LoginFailed,
@@ -37,10 +37,9 @@ from sync.providers.orkut import (
     parse_amount,
     parse_wib,
 )
-from tests.fakes.orkut import WIB, OrkutFake
+from tests.fakes.orkut import OrkutFake
 from tests.fakes.server import Fault
 
-UTC = timezone.utc
 CREATED = datetime(2025, 7, 25, 11, 0, 0, tzinfo=UTC)  # 18:00 WIB
 
 

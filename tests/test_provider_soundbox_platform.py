@@ -60,7 +60,9 @@ def fake():
     f.stop()
 
 
-def make_provider(fake: SoundboxPlatformFake, *, timeout: float = 2.0, **overrides: Any) -> SoundboxPlatformProvider:
+def make_provider(
+    fake: SoundboxPlatformFake, *, timeout: float = 2.0, **overrides: Any
+) -> SoundboxPlatformProvider:
     config = {**fake.config(), **overrides}
     return SoundboxPlatformProvider(config, timeout=timeout)
 
@@ -74,19 +76,37 @@ def provider(fake: SoundboxPlatformFake):
 
 def create_request(amount: int = 50000, *, ttl_s: int = 300) -> CreateRequest:
     payment_id = str(uuid.uuid4())
-    return CreateRequest(order_id="K1-20261127-0001", payment_id=payment_id, amount=amount, ttl_s=ttl_s,
-                         created_at=datetime.now(UTC))
+    return CreateRequest(
+        order_id="K1-20261127-0001",
+        payment_id=payment_id,
+        amount=amount,
+        ttl_s=ttl_s,
+        created_at=datetime.now(UTC),
+    )
 
 
 def ref_for(req: CreateRequest, inv: Invoice) -> PaymentRef:
-    return PaymentRef(req.order_id, req.payment_id, req.amount, inv.payable_amount, req.created_at,
-                      inv.expires_at, inv.provider_ref, inv.qris)
+    return PaymentRef(
+        req.order_id,
+        req.payment_id,
+        req.amount,
+        inv.payable_amount,
+        req.created_at,
+        inv.expires_at,
+        inv.provider_ref,
+        inv.qris,
+    )
 
 
 def good_answer(req: CreateRequest, **changes: Any) -> dict[str, Any]:
-    body = {"request_id": req.payment_id, "transaction_id": "tx_9999", "qr_type": "dynamic",
-            "qr_payload": qris.to_dynamic(DEMO_STATIC_QRIS, req.amount),
-            "expires_at": "2026-05-23T10:05:00Z", "status": "awaiting_payment"}
+    body = {
+        "request_id": req.payment_id,
+        "transaction_id": "tx_9999",
+        "qr_type": "dynamic",
+        "qr_payload": qris.to_dynamic(DEMO_STATIC_QRIS, req.amount),
+        "expires_at": "2026-05-23T10:05:00Z",
+        "status": "awaiting_payment",
+    }
     body.update(changes)  # a value of ``...`` removes the field
     return {k: v for k, v in body.items() if v is not ...}
 
@@ -101,9 +121,13 @@ def test_class_attributes():
 
 def test_missing_config_names_the_full_keys():
     with pytest.raises(ConfigMissing) as info:
-        SoundboxPlatformProvider({"base_url": "http://127.0.0.1:1", "device_id": " ", "terminal_id": ""})
-    assert info.value.keys == ["providers.soundbox_platform.device_id",
-                               "providers.soundbox_platform.device_token"]
+        SoundboxPlatformProvider(
+            {"base_url": "http://127.0.0.1:1", "device_id": " ", "terminal_id": ""}
+        )
+    assert info.value.keys == [
+        "providers.soundbox_platform.device_id",
+        "providers.soundbox_platform.device_token",
+    ]
     assert "providers.soundbox_platform.device_token" in str(info.value)
 
 
@@ -118,20 +142,43 @@ def test_create_heartbeat_paid_ack(fake: SoundboxPlatformFake, provider: Soundbo
     sent = fake.requests_to(CREATE)[0]
     assert sent.headers["authorization"] == f"Bearer {DEVICE_TOKEN}"
     assert sent.headers["idempotency-key"] == req.payment_id
-    assert sent.json == {"device_id": DEVICE_ID, "terminal_id": TERMINAL_ID, "amount": 50000,
-                         "currency": "IDR", "request_id": req.payment_id}
+    assert sent.json == {
+        "device_id": DEVICE_ID,
+        "terminal_id": TERMINAL_ID,
+        "amount": 50000,
+        "currency": "IDR",
+        "request_id": req.payment_id,
+    }
 
     assert provider.poll_feed() == []  # not paid yet
     assert fake.heartbeat_bodies[-1]["state"] == "awaiting_payment"
 
     command_id = fake.pay(inv.provider_ref)
     items = provider.poll_feed()
-    assert items == [FeedItem(inv.provider_ref, StatusResult(
-        RemoteStatus.PAID, 50000, inv.provider_ref, None, f"payment_notification {command_id}: paid"), command_id)]
+    assert items == [
+        FeedItem(
+            inv.provider_ref,
+            StatusResult(
+                RemoteStatus.PAID,
+                50000,
+                inv.provider_ref,
+                None,
+                f"payment_notification {command_id}: paid",
+            ),
+            command_id,
+        )
+    ]
     assert fake.acks == []  # the engine acks after recording
     provider.ack(items[0], ok=True)
-    assert fake.acks == [{"device_id": DEVICE_ID, "command_id": command_id, "status": "delivered",
-                          "reason": "ok", "result_payload": {"payment_result": "ok"}}]
+    assert fake.acks == [
+        {
+            "device_id": DEVICE_ID,
+            "command_id": command_id,
+            "status": "delivered",
+            "reason": "ok",
+            "result_payload": {"payment_result": "ok"},
+        }
+    ]
     assert provider.poll_feed() == []
     assert fake.pending_commands() == []
     assert fake.heartbeat_bodies[-1]["state"] == "idle"  # nothing open any more
@@ -145,10 +192,16 @@ def test_heartbeat_body(fake: SoundboxPlatformFake):
         p.poll_feed()
     finally:
         p.close()
-    assert fake.heartbeat_bodies == [{
-        "device_id": DEVICE_ID, "timestamp": "2026-05-23T10:00:00Z",
-        "firmware_version": f"pos-app {pos_app.__version__}", "network_strength": 100,
-        "battery_level": 100, "state": "idle"}]
+    assert fake.heartbeat_bodies == [
+        {
+            "device_id": DEVICE_ID,
+            "timestamp": "2026-05-23T10:00:00Z",
+            "firmware_version": f"pos-app {pos_app.__version__}",
+            "network_strength": 100,
+            "battery_level": 100,
+            "state": "idle",
+        }
+    ]
     assert fake.heartbeats == 1
 
 
@@ -174,10 +227,16 @@ def test_local_expiry_turns_heartbeat_state_idle(fake: SoundboxPlatformFake):
         p.close()
 
 
-@pytest.mark.parametrize("status, expected", [
-    ("paid", RemoteStatus.PAID), ("success", RemoteStatus.PAID), ("SETTLED", RemoteStatus.PAID),
-    ("failed", RemoteStatus.FAILED), ("cancelled", RemoteStatus.CANCELLED),
-])
+@pytest.mark.parametrize(
+    "status, expected",
+    [
+        ("paid", RemoteStatus.PAID),
+        ("success", RemoteStatus.PAID),
+        ("SETTLED", RemoteStatus.PAID),
+        ("failed", RemoteStatus.FAILED),
+        ("cancelled", RemoteStatus.CANCELLED),
+    ],
+)
 def test_notification_statuses(fake, provider, status, expected):
     inv = provider.create(create_request(7000))
     fake.pay(inv.provider_ref, status=status)
@@ -191,8 +250,13 @@ def test_engine_can_refuse_an_item(fake, provider):
     command_id = fake.pay(inv.provider_ref)
     [item] = provider.poll_feed()
     provider.ack(item, ok=False, reason="unknown transaction")
-    assert fake.acks[-1] == {"device_id": DEVICE_ID, "command_id": command_id, "status": "failed",
-                             "reason": "unknown transaction", "result_payload": {"payment_result": "failed"}}
+    assert fake.acks[-1] == {
+        "device_id": DEVICE_ID,
+        "command_id": command_id,
+        "status": "failed",
+        "reason": "unknown transaction",
+        "result_payload": {"payment_result": "failed"},
+    }
 
 
 # -- idempotency --------------------------------------------------------------------------
@@ -214,7 +278,7 @@ def test_retry_uses_the_same_idempotency_key_and_the_fake_holds_one_transaction(
 def _faults() -> list[tuple[str, Fault]]:
     return [
         ("500", Fault.status(500)),
-        ("hang", Fault.hang(1.5)),
+        ("hang", Fault.hang(2.5)),
         ("drop", Fault.drop()),
         ("429", Fault.status(429, headers={"Retry-After": "1"})),
         ("partner", SoundboxPlatformFake.error_fault("PARTNER_TIMEOUT", trace_id="trc_partner")),
@@ -224,7 +288,8 @@ def _faults() -> list[tuple[str, Fault]]:
 
 @pytest.mark.parametrize("label, fault", _faults(), ids=[f[0] for f in _faults()])
 def test_transient_fault_on_create_then_same_transaction(fake, label, fault):
-    p = make_provider(fake, timeout=0.5)
+    # A short client timeout only where the fault is a hang: a loaded CI box can be slow.
+    p = make_provider(fake, timeout=1.0 if label == "hang" else 5.0)
     try:
         req = create_request(33000)
         fake.inject(fault, path=CREATE)
@@ -244,7 +309,8 @@ def test_transient_fault_on_create_then_same_transaction(fake, label, fault):
         inv = p.create(req)
         again = p.create(req)
         assert inv.provider_ref == again.provider_ref
-        # The hang's request did reach the fake: it made the transaction, and the retry got it.
+        # Whichever of the hung request and the retry reached the fake first made the
+        # transaction; the other got it replayed for the same Idempotency-Key.
         assert len(fake.transactions) == 1
         assert {r.headers["idempotency-key"] for r in fake.requests_to(CREATE)} == {req.payment_id}
     finally:
@@ -288,8 +354,10 @@ def test_revoked_token_on_heartbeat_is_auth_expired(fake, provider):
 
 
 def test_auth_code_wins_over_status(fake, provider):
-    fake.inject(Fault.status(400, body=error_body("DEVICE_UNAUTHORIZED", "expired", trace_id="trc_a")),
-                path=CREATE)
+    fake.inject(
+        Fault.status(400, body=error_body("DEVICE_UNAUTHORIZED", "expired", trace_id="trc_a")),
+        path=CREATE,
+    )
     with pytest.raises(AuthExpired, match="trace_id trc_a"):
         provider.create(create_request())
 
@@ -325,10 +393,19 @@ def test_terminal_id_from_config_when_not_configured(fake):
         p.create(create_request(5000))
         p.create(create_request(6000))
         assert p.terminal_id == TERMINAL_ID
-        assert [r.json["terminal_id"] for r in fake.requests_to(CREATE)] == [TERMINAL_ID, TERMINAL_ID]
+        assert [r.json["terminal_id"] for r in fake.requests_to(CREATE)] == [
+            TERMINAL_ID,
+            TERMINAL_ID,
+        ]
         assert len(fake.requests_to("/device/config", "GET")) == 1  # fetched once, cached
-        assert fake.config_acks == [{"device_id": DEVICE_ID, "config_version": "cfg_1",
-                                     "status": "delivered", "reason": "ok"}]
+        assert fake.config_acks == [
+            {
+                "device_id": DEVICE_ID,
+                "config_version": "cfg_1",
+                "status": "delivered",
+                "reason": "ok",
+            }
+        ]
     finally:
         p.close()
 
@@ -347,6 +424,12 @@ def test_error_message_is_one_line_and_redacted(fake, provider):
         provider.create(create_request())
     message = str(info.value)
     assert "\n" not in message and DEVICE_TOKEN not in message and "bad amount for ***" in message
+    # A token at the cut-off point must not leak half of it either.
+    body = error_body("INVALID_AMOUNT", "x" * 110 + DEVICE_TOKEN, trace_id="trc_z")
+    fake.inject(Fault.status(422, body=body), path=CREATE)
+    with pytest.raises(Rejected) as info:
+        provider.create(create_request())
+    assert DEVICE_TOKEN[:8] not in str(info.value)
 
 
 def test_unknown_error_status_without_code(fake, provider):
@@ -356,7 +439,9 @@ def test_unknown_error_status_without_code(fake, provider):
     fake.inject(Fault.status(403, body=b"<html>forbidden</html>"), path=HEARTBEAT)
     with pytest.raises(AuthExpired, match="HTTP 403"):
         provider.poll_feed()
-    fake.inject(Fault.status(503, body=error_body("MAINTENANCE", "later", trace_id="trc_m")), path=HEARTBEAT)
+    fake.inject(
+        Fault.status(503, body=error_body("MAINTENANCE", "later", trace_id="trc_m")), path=HEARTBEAT
+    )
     with pytest.raises(TransientError, match="MAINTENANCE.*trc_m"):
         provider.poll_feed()
 
@@ -396,7 +481,10 @@ def test_malformed_create_answer_is_bad_response(fake, provider, index):
 def test_good_answer_helper_is_accepted(fake, provider):
     # Guards the malformed tests: the same answer, unmodified, is accepted (with an envelope too).
     req = create_request(50000)
-    fake.inject(Fault.status(200, body={"data": good_answer(req), "request_id": "r", "trace_id": "t"}), path=CREATE)
+    fake.inject(
+        Fault.status(200, body={"data": good_answer(req), "request_id": "r", "trace_id": "t"}),
+        path=CREATE,
+    )
     inv = provider.create(req)
     assert inv.provider_ref == "tx_9999"
     assert inv.expires_at == datetime(2026, 5, 23, 10, 5, tzinfo=UTC)
@@ -404,7 +492,10 @@ def test_good_answer_helper_is_accepted(fake, provider):
 
 def test_expires_at_with_offset_is_converted_to_utc(fake, provider):
     req = create_request(50000)
-    fake.inject(Fault.status(201, body=good_answer(req, expires_at="2026-05-23T17:05:00+07:00")), path=CREATE)
+    fake.inject(
+        Fault.status(201, body=good_answer(req, expires_at="2026-05-23T17:05:00+07:00")),
+        path=CREATE,
+    )
     assert provider.create(req).expires_at == datetime(2026, 5, 23, 10, 5, tzinfo=UTC)
 
 
@@ -433,8 +524,9 @@ def test_unacked_item_is_reported_until_the_engine_acks(fake, provider):
 
 def test_seen_set_is_bounded(fake, provider):
     for n in range(SEEN_COMMANDS + 5):
-        fake.queue_command("payment_notification",
-                           {"transaction_id": f"tx_{n}", "amount": 1000, "status": "paid"})
+        fake.queue_command(
+            "payment_notification", {"transaction_id": f"tx_{n}", "amount": 1000, "status": "paid"}
+        )
     items = provider.poll_feed()
     assert len(items) == SEEN_COMMANDS + 5
     for item in items:
@@ -445,9 +537,15 @@ def test_seen_set_is_bounded(fake, provider):
 def test_unknown_command_type_is_acked_failed_and_not_reported(fake, provider):
     command_id = fake.queue_command("reboot", {"delay_s": 5})
     assert provider.poll_feed() == []
-    assert fake.acks == [{"device_id": DEVICE_ID, "command_id": command_id, "status": "failed",
-                          "reason": "unsupported command type: reboot",
-                          "result_payload": {"payment_result": "failed"}}]
+    assert fake.acks == [
+        {
+            "device_id": DEVICE_ID,
+            "command_id": command_id,
+            "status": "failed",
+            "reason": "unsupported command type: reboot",
+            "result_payload": {"payment_result": "failed"},
+        }
+    ]
     assert provider.poll_feed() == [] and fake.pending_commands() == []
 
 
@@ -466,19 +564,39 @@ def test_pending_notification_is_acked_delivered_not_reported(fake, provider):
     assert fake.acks[-1]["status"] == "delivered"
 
 
-@pytest.mark.parametrize("payload, reason", [
-    ({"transaction_id": "tx_0001", "amount": "50000", "status": "paid"}, "amount is not"),
-    ({"transaction_id": "tx_0001", "amount": 50000.0, "status": "paid"}, "amount is not"),
-    ({"transaction_id": "tx_0001", "amount": True, "status": "paid"}, "amount is not"),
-    ({"transaction_id": "tx_0001", "status": "paid"}, "amount is not"),
-    ({"amount": 50000, "status": "paid"}, "transaction_id missing"),
-    ({"transaction_id": "tx 0001", "amount": 50000, "status": "paid"}, "transaction_id missing"),
-    ({"transaction_id": "tx_0001", "amount": 50000}, "status missing"),
-    ({"transaction_id": "tx_0001", "amount": 0, "status": "paid"}, "paid amount must be above zero"),
-    ({"transaction_id": "tx_0001", "amount": 50000, "status": "paid", "currency": "USD"}, "currency"),
-    ({"transaction_id": "tx_0001", "amount": 50000, "status": "paid", "paid_at": "2026-05-23 10:00"}, "paid_at"),
-    ("paid", "not an object"),
-])
+@pytest.mark.parametrize(
+    "payload, reason",
+    [
+        ({"transaction_id": "tx_0001", "amount": "50000", "status": "paid"}, "amount is not"),
+        ({"transaction_id": "tx_0001", "amount": 50000.0, "status": "paid"}, "amount is not"),
+        ({"transaction_id": "tx_0001", "amount": True, "status": "paid"}, "amount is not"),
+        ({"transaction_id": "tx_0001", "status": "paid"}, "amount is not"),
+        ({"amount": 50000, "status": "paid"}, "transaction_id missing"),
+        (
+            {"transaction_id": "tx 0001", "amount": 50000, "status": "paid"},
+            "transaction_id missing",
+        ),
+        ({"transaction_id": "tx_0001", "amount": 50000}, "status missing"),
+        (
+            {"transaction_id": "tx_0001", "amount": 0, "status": "paid"},
+            "paid amount must be above zero",
+        ),
+        (
+            {"transaction_id": "tx_0001", "amount": 50000, "status": "paid", "currency": "USD"},
+            "currency",
+        ),
+        (
+            {
+                "transaction_id": "tx_0001",
+                "amount": 50000,
+                "status": "paid",
+                "paid_at": "2026-05-23 10:00",
+            },
+            "paid_at",
+        ),
+        ("paid", "not an object"),
+    ],
+)
 def test_malformed_notification_is_never_paid(fake, provider, payload, reason):
     command_id = fake.queue_command("payment_notification", payload)
     assert provider.poll_feed() == []
@@ -488,18 +606,36 @@ def test_malformed_notification_is_never_paid(fake, provider, payload, reason):
 
 
 def test_command_without_id_is_skipped(fake, provider, caplog):
-    fake.inject(Fault.status(200, body={"commands": [
-        {"type": "payment_notification", "payload": {"transaction_id": "tx_1", "amount": 1, "status": "paid"}},
-        "garbage",
-    ]}), path=HEARTBEAT)
+    fake.inject(
+        Fault.status(
+            200,
+            body={
+                "commands": [
+                    {
+                        "type": "payment_notification",
+                        "payload": {"transaction_id": "tx_1", "amount": 1, "status": "paid"},
+                    },
+                    "garbage",
+                ]
+            },
+        ),
+        path=HEARTBEAT,
+    )
     with caplog.at_level(logging.WARNING):
         assert provider.poll_feed() == []
     assert fake.acks == [] and "without a usable command_id" in caplog.text
 
 
 def test_paid_at_is_read_when_present(fake, provider):
-    fake.queue_command("payment_notification", {"transaction_id": "tx_7", "amount": 500, "status": "paid",
-                                                "paid_at": "2026-05-23T17:01:02+07:00"})
+    fake.queue_command(
+        "payment_notification",
+        {
+            "transaction_id": "tx_7",
+            "amount": 500,
+            "status": "paid",
+            "paid_at": "2026-05-23T17:01:02+07:00",
+        },
+    )
     [item] = provider.poll_feed()
     assert item.result.paid_at == datetime(2026, 5, 23, 10, 1, 2, tzinfo=UTC)
 
@@ -513,11 +649,14 @@ def test_mixed_batch(fake, provider):
     assert [(a["command_id"], a["status"]) for a in fake.acks] == [(reboot, "failed")]
 
 
-@pytest.mark.parametrize("body, expected", [
-    ({"commands": "none"}, "commands is not a list"),
-    ({"status": "ok"}, "no commands list"),
-    ([1, 2], "not a JSON object"),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ({"commands": "none"}, "commands is not a list"),
+        ({"status": "ok"}, "no commands list"),
+        ([1, 2], "not a JSON object"),
+    ],
+)
 def test_malformed_heartbeat_is_bad_response(fake, provider, body, expected):
     fake.inject(Fault.status(200, body=body), path=HEARTBEAT)
     with pytest.raises(BadResponse, match=expected):
@@ -563,7 +702,9 @@ def test_concurrent_polls_and_creates(fake, provider):
 def test_activation_success(fake):
     result = activate(fake.base_url, DEVICE_ID, ACTIVATION_CODE, timeout=2.0)
     assert isinstance(result, Activation)
-    assert result.device_token == fake.devices[DEVICE_ID].token and result.device_token != DEVICE_TOKEN
+    assert (
+        result.device_token == fake.devices[DEVICE_ID].token and result.device_token != DEVICE_TOKEN
+    )
     assert result.terminal_id == TERMINAL_ID and result.merchant_name == "Toko Indo"
     assert result.merchant_id == "m_123" and result.token_expires_at is not None
     assert result.device_token not in repr(result)
@@ -620,13 +761,57 @@ def test_fetch_config_and_test_connection(fake, provider):
     config = provider.fetch_config()
     assert config["terminal_id"] == TERMINAL_ID and config["merchant"]["name"] == "Toko Indo"
     assert len(fake.config_acks) == 1
-    assert provider.test_connection() == f"device {DEVICE_ID}, terminal {TERMINAL_ID}, merchant Toko Indo"
+    assert (
+        provider.test_connection()
+        == f"device {DEVICE_ID}, terminal {TERMINAL_ID}, merchant Toko Indo"
+    )
     fake.revoke_token()
     with pytest.raises(AuthExpired):
         provider.test_connection()
 
 
 def test_config_for_another_device_is_bad_response(fake, provider):
-    fake.inject(Fault.status(200, body={"device_id": "sbx_999", "terminal_id": "t"}), path="/device/config")
+    fake.inject(
+        Fault.status(200, body={"device_id": "sbx_999", "terminal_id": "t"}), path="/device/config"
+    )
     with pytest.raises(BadResponse, match="another device"):
         provider.fetch_config()
+
+
+# -- with the sync engine (real SQLite) ---------------------------------------------------
+def test_engine_end_to_end(db, clock):
+    from pos_app.cart import Cart, Product
+    from pos_app.checkout import CheckoutService, Till
+    from pos_app.clock import zone
+    from pos_app.order_state import OrderStatus
+    from pos_app.storage.orders import load_order
+    from sync.engine import SyncEngine
+
+    fake = SoundboxPlatformFake(clock=clock)
+    fake.start()
+    provider = SoundboxPlatformProvider(fake.config(), clock=clock, timeout=2.0)
+    try:
+        engine = SyncEngine(
+            db,
+            {"soundbox_platform": provider}.__getitem__,
+            clock=clock,
+            poll_interval_s=2.0,
+            late_poll_interval_s=30.0,
+            late_watch_s=1800.0,
+        )
+        cart = Cart()
+        cart.add(Product(sku="X", name="Kopi", price=18000))
+        order, _ = CheckoutService(db, Till("K1", zone("Asia/Jakarta")), clock).open_qris_sale(
+            cart, "soundbox_platform", ttl_s=300
+        )
+        engine.run_once()
+        [tx] = fake.transactions.values()
+        assert tx.amount == 18000 and load_order(db, order.id).status is not OrderStatus.PAID
+        command_id = fake.pay(tx.transaction_id)
+        clock.advance(2.5)
+        engine.run_once()
+        assert load_order(db, order.id).status is OrderStatus.PAID
+        assert [(a["command_id"], a["status"]) for a in fake.acks] == [(command_id, "delivered")]
+    finally:
+        provider.close()
+        fake.stop()

@@ -129,11 +129,20 @@ def test_defaults_when_nothing_is_configured(qtbot, data_dir: Path) -> None:
     assert "Belum ada QRIS statis" in dlg.qris_preview_text()
 
 
-def test_provider_offers_only_what_this_version_runs(qtbot, data_dir: Path) -> None:
+def test_provider_offers_every_provider_this_version_runs(qtbot, data_dir: Path) -> None:
     dlg = open_dialog(qtbot, data_dir)
     box = combo(dlg, "payment.provider")
     offered = {box.itemData(i): box.itemText(i) for i in range(box.count())}
-    assert offered == {"simulator": "Simulator (demo)", "static": "QRIS statis toko"}
+    assert offered == {
+        "simulator": "Simulator (demo)",
+        "static": "QRIS statis toko",
+        "orderkuota": "Order Kuota",
+        "orkut": "Orkut (OrderKuota mutasi)",
+        "midtrans": "Midtrans (Snap)",
+        "pakasir": "Pakasir",
+        "soundbox_platform": "Platform Soundbox QRIS",
+    }
+    assert [box.itemData(i) for i in range(box.count())] == list(KEYS["payment.provider"].choices)
 
 
 def test_labels_are_indonesian(qtbot, data_dir: Path) -> None:
@@ -443,14 +452,24 @@ def test_clearing_the_qris_of_a_static_shop_is_refused(qtbot, data_dir: Path) ->
     assert file_state(data_dir) == before
 
 
-def test_static_provider_names_keys_the_dialog_cannot_edit(qtbot, data_dir: Path) -> None:
+def test_static_provider_reports_missing_mutasi_keys_next_to_them(qtbot,
+                                                                   data_dir: Path) -> None:
+    # The mutasi source's login keys are edited in that source's box, shown under the
+    # static QRIS box; each missing one is reported under its own field.
     Settings.load(data_dir).set("payment.mutasi_source", "orkut")
     dlg = open_dialog(qtbot, data_dir)
     qris_box(dlg).setPlainText(DEMO_STATIC_QRIS)
     choose(combo(dlg, "payment.provider"), "static")
+    dlg.tabs.setCurrentIndex(2)
+    assert dlg.panel("orkut").isVisible() and dlg.panel("static").isVisible()
+    assert dlg.panel("orkut").title() == "Akun Orkut (OrderKuota mutasi) untuk cek mutasi"
     click_save(qtbot, dlg)
     assert dlg.isVisible()
-    assert "providers.orkut.token" in dlg.error_text("payment.provider")
+    assert dlg.error_text("providers.orkut.token").startswith("Belum login")
+    for key in ("providers.orkut.api_key", "providers.orkut.username", "providers.orkut.merchant"):
+        assert dlg.error_text(key) == "Wajib diisi untuk QRIS statis toko.", key
+    assert dlg.error_text("providers.orkut.base_url") == ""  # it has a default
+    assert dlg.error_text("payment.provider") == ""
     assert not reloaded(data_dir).is_set("payment.static_qris")
 
 
@@ -465,17 +484,45 @@ def test_simulator_field_only_shown_for_simulator(qtbot, data_dir: Path) -> None
     assert sim.isVisible()
 
 
-def test_unavailable_provider_set_elsewhere_is_kept(qtbot, data_dir: Path) -> None:
-    Settings.load(data_dir).set("payment.provider", "orkut")
+def test_provider_set_elsewhere_is_shown_and_kept(qtbot, data_dir: Path) -> None:
+    s = Settings.load(data_dir)
+    for key, value in (("providers.orkut.api_key", "orkut-api-key-1"),
+                       ("providers.orkut.username", "warungsri"),
+                       ("providers.orkut.token", "orkut-token-1"),
+                       ("providers.orkut.merchant", "OK1234567"),
+                       ("payment.provider", "orkut")):
+        s.set(key, value)
     dlg = open_dialog(qtbot, data_dir)
     box = combo(dlg, "payment.provider")
     assert box.currentData() == "orkut"
+    assert box.currentText() == "Orkut (OrderKuota mutasi)"
+    type_into(qtbot, line(dlg, "store.name"), "Warung Baru")
+    with qtbot.waitSignal(dlg.saved, timeout=2000) as blocker:
+        click_save(qtbot, dlg)
+    assert blocker.args == [["store.name"]]
+    s = reloaded(data_dir)
+    assert s.get("payment.provider") == "orkut"
+    assert s.get("providers.orkut.token") == "orkut-token-1"
+
+
+def test_provider_not_supported_by_this_version_is_kept(
+        qtbot, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A back-end the registry knows but this build can't run (AVAILABLE is smaller).
+    monkeypatch.setattr(module, "AVAILABLE", ("simulator", "static", "pakasir"))
+    s = Settings.load(data_dir)
+    s.set("providers.midtrans.base_url", "http://10.0.0.5:5000")
+    s.set("providers.midtrans.app_code", "warung")
+    s.set("providers.midtrans.api_key", "midtrans-key-1")
+    s.set("payment.provider", "midtrans")
+    dlg = open_dialog(qtbot, data_dir)
+    box = combo(dlg, "payment.provider")
+    assert box.currentData() == "midtrans"
     assert "belum didukung" in box.currentText()
     type_into(qtbot, line(dlg, "store.name"), "Warung Baru")
     with qtbot.waitSignal(dlg.saved, timeout=2000) as blocker:
         click_save(qtbot, dlg)
     assert blocker.args == [["store.name"]]
-    assert reloaded(data_dir).get("payment.provider") == "orkut"
+    assert reloaded(data_dir).get("payment.provider") == "midtrans"
 
 
 # --------------------------------------------------------------------------- Batal, failures
@@ -560,11 +607,14 @@ def test_tab_order_follows_the_form(qtbot, data_dir: Path) -> None:
         if widget.objectName() in KEYS or widget in (dlg.save_button, dlg.cancel_button):
             order.append(widget.objectName() or widget.text())
         widget = widget.nextInFocusChain()
+    provider_keys = [k for k in KEYS if k.startswith("providers.")]
     assert order == [
         "store.name", "store.address", "store.terminal_id", "store.timezone",
         "tax.mode", "tax.rate_percent",
-        "payment.provider", "simulator.pay_after_s", "payment.invoice_ttl_s",
-        "payment.static_qris",
+        "payment.provider", "simulator.pay_after_s",
+        "payment.static_qris", "payment.mutasi_source",
+        *provider_keys,
+        "payment.unique_code", "payment.invoice_ttl_s",
         "ui.language", "ui.customer_display_screen",
         "Simpan", "Batal",
     ]
@@ -588,6 +638,9 @@ def test_every_tr_literal_has_an_english_entry() -> None:
     ]
     # Texts passed to tr() through a table, not as literals.
     literals += list(module._TAX_MODES.values()) + list(module._PROVIDER_LABELS.values())
+    for table in (module._PROVIDER_INTROS, module._KEY_HINTS, module._MUTASI_LABELS,
+                  module._UNIQUE_CODE_LABELS, module.FIELD_LABELS):
+        literals += list(table.values())
     assert len(literals) > 40
     catalogue = i18n.english_catalogue()
     missing = sorted({text for text in literals if text not in catalogue})

@@ -64,6 +64,27 @@ def _print_human(event: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def _progress_in_db(db, order_id: str, awaiting_shown: bool) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
+    """What another engine on this data dir did with our order (the events went to it)."""
+    row = db.query_one(
+        "SELECT p.* FROM payments p WHERE p.order_id = ? ORDER BY p.created_at DESC LIMIT 1", (order_id,)
+    )
+    if row is None:
+        return None
+    if not awaiting_shown and row["payable_amount"] is not None and row["expires_at"]:
+        return {"event": "awaiting_payment", "order_id": order_id, "provider": row["provider"],
+                "payable_amount": row["payable_amount"], "qris": row["qris"],
+                "checkout_url": row["checkout_url"], "expires_at": row["expires_at"]}
+    if row["status"] == "paid":
+        return {"event": "paid", "order_id": order_id, "paid_amount": row["paid_amount"],
+                "provider_ref": row["provider_ref"]}
+    if row["status"] == "expired":
+        return {"event": "expired", "order_id": order_id}
+    if row["status"] == "failed":
+        return {"event": "failed", "order_id": order_id, "error": row["error"] or "payment failed"}
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from pos_app.cart import Cart, TaxConfig, TaxMode
     from pos_app.payments import PaymentService
@@ -120,12 +141,21 @@ def run(args: argparse.Namespace) -> int:
             threading.Thread(target=ask, name="manual-confirm", daemon=True).start()
 
         deadline = None if args.timeout is None else time.monotonic() + args.timeout
+        awaiting_shown = False
         emit = (lambda e: print(json.dumps(_shape(e)), flush=True)) if args.json else _print_human
         while True:
             wait = 0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic()))
             try:
                 event = events.get(timeout=wait)
             except queue.Empty:
+                # Another process on this data dir (a second till window, `sync run`) may have
+                # settled the sale: the database is the truth.
+                progress = _progress_in_db(ctx.db, order_id, awaiting_shown)
+                if progress is not None:
+                    emit(progress)
+                    if progress["event"] in TERMINAL:
+                        return TERMINAL[progress["event"]]
+                    awaiting_shown = True
                 if deadline is not None and time.monotonic() >= deadline:
                     pending = {"event": "pending", "order_id": order_id, "provider": provider_name}
                     emit(pending)
@@ -136,8 +166,12 @@ def run(args: argparse.Namespace) -> int:
             if event["event"] == "retrying":
                 err(f"pos-app: {provider_name}: {event.get('error')} (mencoba lagi)")
                 continue
-            if event["event"] == "late_payment":
+            if event["event"] in ("late_payment", "provider_state", "refunded"):
                 continue
+            if event["event"] == "awaiting_payment":
+                if awaiting_shown:
+                    continue
+                awaiting_shown = True
             emit(event)
             if event["event"] in TERMINAL:
                 return TERMINAL[event["event"]]

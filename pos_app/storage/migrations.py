@@ -153,6 +153,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE payments ADD COLUMN reserved_amount INTEGER;
         CREATE INDEX payments_by_account ON payments (account, status);
 
+        -- Two engines may share a data dir (the window and `pos-app sync run`): an outbox entry
+        -- is leased to one of them before it is sent, so a create never goes out twice at once.
+        ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+        ALTER TABLE outbox ADD COLUMN leased_until TEXT;
+
         -- Every incoming credit we have seen on a statement. UNIQUE (source, credit_id): a
         -- credit is claimed at most once, even by two tills on one account or after a crash.
         CREATE TABLE credits (

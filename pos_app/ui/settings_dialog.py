@@ -26,14 +26,49 @@ Decisions:
   to and is hidden unless the provider is the simulator (its edits are still kept and saved).
 * The QRIS preview uses plain-text labels: the merchant name comes from pasted data and must
   not be interpreted as HTML.
+
+Payment providers (the *Pembayaran* tab):
+
+* The provider combo offers every provider of ``sync.providers.AVAILABLE``; under it one
+  group box per provider holds exactly its keys (``providers.<name>.*``, or the simulator's /
+  static QRIS's ``simulator.*`` / ``payment.*`` keys) and only the chosen provider's box is
+  shown. With ``static`` and a mutasi source, that source's box is shown as well (titled
+  "Akun ... untuk cek mutasi"): its login keys are what the static provider then needs.
+  ``payment.unique_code`` sits under the boxes because it applies to every provider that is
+  confirmed by matching amounts on a statement (``static`` with a mutasi source, ``orkut``);
+  it is disabled for a static QRIS confirmed by hand, where no code is used.
+* Required keys are checked with ``Settings.missing_for_provider`` run against the *form*: an
+  in-memory ``Settings`` built from the form's texts (and, for secrets, "typed or stored"),
+  so the rule is the one the app uses at start-up and can't drift. Each missing key gets its
+  message under its own field. Bad values in the box of a provider that is not chosen still
+  block the save (all or nothing) and are named in the summary as "Pembayaran > box > field".
+* Secrets (``Key.secret``) are password fields that are never pre-filled: the placeholder
+  says whether one is stored. Empty (or blank) means "keep the stored one"; anything typed
+  replaces it, and the field is emptied again once written. There is no way to delete a
+  stored secret here (``pos-app config set KEY ""`` does that). ``pending_changes`` reports a
+  typed secret as ``***``.
+* "Tes koneksi" builds the provider from the *form* values through ``provider_factory`` and
+  calls ``test_connection()`` on a worker thread (``tasks.read``), so the dialog stays usable;
+  editing a field of that box discards the running test's answer (it described old values).
+  Every text shown from a provider goes through ``pos_app.secrets.redact`` with the typed and
+  stored secrets of the box.
+* "Login…" / "Aktivasi…" open :class:`~pos_app.ui.login_dialog.LoginDialog` with the form's
+  values of that box (orkut's login needs ``api_key``), so an owner can log in before
+  pressing *Simpan*. A successful login writes the username/device id and the token at once
+  and emits :attr:`SettingsDialog.saved` with those keys; the other values of the form are
+  still written only by *Simpan*.
+* Pass no ``tasks`` from the main window unless its TaskManager has a spare thread: a slow
+  network test on the app's single reader thread would delay catalogue reads behind it. By
+  default the dialog makes its own and shuts it down when it closes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QTextOption
 from PySide6.QtWidgets import (
@@ -42,10 +77,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -55,9 +92,20 @@ from PySide6.QtWidgets import (
 )
 
 from pos_app import qris
+from pos_app.secrets import MASK, redact, registered_secrets
 from pos_app.settings import KEYS, Settings, SettingsError
 from pos_app.ui.i18n import register, tr
-from sync.providers import AVAILABLE
+from pos_app.ui.login_dialog import (
+    ACTIVATION_PROVIDERS,
+    FIELD_LABELS,
+    LOGIN_PROVIDERS,
+    PROVIDER_LABELS,
+    LoginDialog,
+    field_label,
+    provider_error_message,
+)
+from pos_app.ui.tasks import TaskManager
+from sync.providers import AVAILABLE, MUTASI_SOURCES, build_provider, login_flow
 
 __all__ = ["SettingsDialog"]
 
@@ -126,8 +174,72 @@ register({
     "Wajib diisi: cara pembayaran \u201cQRIS statis toko\u201d membutuhkan QRIS statis yang "
     "valid.":
         "Required: the \u201cShop's static QRIS\u201d payment method needs a valid static QRIS.",
-    "Belum lengkap untuk QRIS statis: {keys}. Isi dengan pos-app config set.":
-        "Not complete for static QRIS: {keys}. Set them with pos-app config set.",
+    "Belum lengkap untuk {provider}: {keys}. Isi dengan pos-app config set.":
+        "Not complete for {provider}: {keys}. Set them with pos-app config set.",
+    # provider boxes
+    "Untuk demo dan latihan: tanpa uang sungguhan dan tanpa jaringan.":
+        "For demos and practice: no real money and no network.",
+    "QRIS dari stiker toko; nominal ditambahkan di kasir ini, jadi tetap jalan tanpa internet.":
+        "The QRIS from the shop's sticker; the amount is added at this till, so it works "
+        "without internet.",
+    "QRIS dibuat dan dicek lewat gateway Order Kuota.":
+        "QRIS codes are made and checked through the Order Kuota gateway.",
+    "QRIS dibuat lewat Orkut; pembayaran dikenali dari mutasi akun OrderKuota.":
+        "QRIS codes are made through Orkut; payments are recognised on the OrderKuota "
+        "account's statement.",
+    "QRIS lewat middleware Midtrans (Snap) milik toko.":
+        "QRIS through the shop's Midtrans (Snap) middleware.",
+    "QRIS dibuat dan dicek lewat Pakasir.": "QRIS codes are made and checked through Pakasir.",
+    "QRIS lewat platform soundbox; kabar pembayaran datang dari platform.":
+        "QRIS through the soundbox platform; payment notices come from the platform.",
+    "Akun {provider} untuk cek mutasi": "{provider} account for statement checks",
+    "Biasanya tidak perlu diubah.": "Usually no need to change this.",
+    "Diisi otomatis lewat tombol Login…": "Filled in by the Log in… button",
+    "Diisi otomatis lewat tombol Aktivasi…": "Filled in by the Activate… button",
+    "Diisi otomatis saat aktivasi.": "Filled in by the activation.",
+    "Dari penyedia layanan Orkut.": "From the Orkut service provider.",
+    "Contoh: OK1234567.": "E.g. OK1234567.",
+    "Kode merchant tanpa “OK”, untuk membaca mutasi.":
+        "The merchant code without “OK”, for reading the statement.",
+    "Alamat middleware Midtrans milik toko, mis. http://10.0.0.5:5000.":
+        "Address of the shop's Midtrans middleware, e.g. http://10.0.0.5:5000.",
+    "X-App-Code dari middleware.": "X-App-Code of the middleware.",
+    "X-Api-Key dari middleware.": "X-Api-Key of the middleware.",
+    "Slug proyek di dasbor Pakasir.": "The project slug in the Pakasir dashboard.",
+    "Dari dasbor Pakasir.": "From the Pakasir dashboard.",
+    "Alamat platform dari penyedia soundbox.": "The platform address from the soundbox vendor.",
+    "ID perangkat yang terdaftar di platform.": "The device id registered on the platform.",
+    "(tersimpan — kosongkan untuk tetap)": "(stored — leave empty to keep)",
+    "(belum diisi)": "(not set)",
+    "Tidak ada — konfirmasi manual": "None — manual confirmation",
+    "Orkut": "Orkut",
+    "Dari mana pembayaran masuk dicek otomatis. Tanpa sumber mutasi kasir mengonfirmasi "
+    "sendiri setelah melihat aplikasi merchant.":
+        "Where incoming payments are checked automatically. Without a statement source the "
+        "cashier confirms each payment after looking at the merchant app.",
+    "Tambah": "Add",
+    "Kurangi": "Subtract",
+    "Mati": "Off",
+    "Nominal digeser sedikit (15.000 \u2192 15.001) agar tiap pembayaran dikenali di mutasi.":
+        "The amount is shifted a little (15.000 \u2192 15.001) so that each payment is "
+        "recognised on the statement.",
+    "QRIS statis toko membaca mutasi akun ini untuk mengenali pembayaran masuk.":
+        "The shop's static QRIS reads this account's statement to recognise incoming "
+        "payments.",
+    "Tes koneksi": "Test connection",
+    "Menguji…": "Testing…",
+    "Terhubung: {description}": "Connected: {description}",
+    "Periksa isian yang ditandai merah.": "Check the fields marked in red.",
+    "Login…": "Log in…",
+    "Aktivasi…": "Activate…",
+    "Perlu login": "Login needed",
+    "Perlu aktivasi": "Activation needed",
+    "Login berhasil": "Logged in",
+    "Aktivasi berhasil": "Activated",
+    "Wajib diisi untuk {provider}.": "Required for {provider}.",
+    "Belum login — tekan “Login…”.": "Not logged in — press “Log in…”.",
+    "Belum diaktifkan — tekan “Aktivasi…”.":
+        "Not activated — press “Activate…”.",
     # Tampilan
     "Bahasa": "Language",
     "Layar pelanggan": "Customer display",
@@ -155,9 +267,47 @@ _TAX_MODES: dict[str, str] = {
     "included": "Harga sudah termasuk PPN",
     "added": "PPN ditambahkan",
 }
-_PROVIDER_LABELS: dict[str, str] = {
-    "simulator": "Simulator (demo)",
-    "static": "QRIS statis toko",
+_PROVIDER_LABELS: dict[str, str] = PROVIDER_LABELS  # shared with the login dialog
+_PROVIDER_INTROS: dict[str, str] = {
+    "simulator": "Untuk demo dan latihan: tanpa uang sungguhan dan tanpa jaringan.",
+    "static": "QRIS dari stiker toko; nominal ditambahkan di kasir ini, jadi tetap jalan tanpa "
+              "internet.",
+    "orderkuota": "QRIS dibuat dan dicek lewat gateway Order Kuota.",
+    "orkut": "QRIS dibuat lewat Orkut; pembayaran dikenali dari mutasi akun OrderKuota.",
+    "midtrans": "QRIS lewat middleware Midtrans (Snap) milik toko.",
+    "pakasir": "QRIS dibuat dan dicek lewat Pakasir.",
+    "soundbox_platform": "QRIS lewat platform soundbox; kabar pembayaran datang dari platform.",
+}
+_KEY_HINTS: dict[str, str] = {
+    "providers.orderkuota.base_url": "Biasanya tidak perlu diubah.",
+    "providers.orderkuota.token": "Diisi otomatis lewat tombol Login…",
+    "providers.orkut.base_url": "Biasanya tidak perlu diubah.",
+    "providers.orkut.api_key": "Dari penyedia layanan Orkut.",
+    "providers.orkut.token": "Diisi otomatis lewat tombol Login…",
+    "providers.orkut.merchant": "Contoh: OK1234567.",
+    "providers.orkut.merchant_id": "Kode merchant tanpa “OK”, untuk membaca mutasi.",
+    "providers.midtrans.base_url": "Alamat middleware Midtrans milik toko, mis. "
+                                   "http://10.0.0.5:5000.",
+    "providers.midtrans.app_code": "X-App-Code dari middleware.",
+    "providers.midtrans.api_key": "X-Api-Key dari middleware.",
+    "providers.pakasir.base_url": "Biasanya tidak perlu diubah.",
+    "providers.pakasir.project": "Slug proyek di dasbor Pakasir.",
+    "providers.pakasir.api_key": "Dari dasbor Pakasir.",
+    "providers.soundbox_platform.base_url": "Alamat platform dari penyedia soundbox.",
+    "providers.soundbox_platform.device_id": "ID perangkat yang terdaftar di platform.",
+    "providers.soundbox_platform.device_token": "Diisi otomatis lewat tombol Aktivasi…",
+    "providers.soundbox_platform.terminal_id": "Diisi otomatis saat aktivasi.",
+}
+_MUTASI_LABELS: dict[str, str] = {
+    "": "Tidak ada — konfirmasi manual",
+    "orderkuota": "Order Kuota",
+    "orkut": "Orkut",
+}
+_UNIQUE_CODE_LABELS: dict[str, str] = {"add": "Tambah", "subtract": "Kurangi", "off": "Mati"}
+# The secret a login / activation stores, per provider that has one.
+_TOKEN_KEYS: dict[str, str] = {
+    **{name: f"providers.{name}.token" for name in LOGIN_PROVIDERS},
+    **{name: f"providers.{name}.device_token" for name in ACTIVATION_PROVIDERS},
 }
 # Language names are shown in their own language, as every language picker does.
 _LANGUAGES: dict[str, str] = {"id": "Bahasa Indonesia", "en": "English"}
@@ -168,6 +318,7 @@ _FULL_WIDTH = 16777215  # QWIDGETSIZE_MAX: no maximum width set
 _ERROR_STYLE = "color: #b00020;"
 _WARNING_STYLE = "color: #8a4b00;"
 _HINT_STYLE = "color: #555555;"
+_OK_STYLE = "color: #1b7f3b;"
 
 
 class _Invalid:
@@ -178,6 +329,16 @@ class _Invalid:
 
 
 _INVALID = _Invalid()
+
+
+class _Secret:
+    """``_Field.current`` of a secret: the dialog never holds the stored value."""
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+
+_SECRET = _Secret()
 
 
 @dataclass
@@ -193,6 +354,49 @@ class _Field:
     error: QLabel
     initial: str = ""
     current: Any = field(default=_INVALID)
+    group: str = ""  # the provider box the field is in ("" outside boxes)
+
+
+@dataclass
+class _Panel:
+    """One provider's box on the Pembayaran tab."""
+
+    name: str
+    box: QGroupBox
+    form: QFormLayout
+    keys: list[str] = field(default_factory=list)
+    test_button: QPushButton | None = None
+    test_busy: QProgressBar | None = None
+    test_status: QLabel | None = None
+    login_button: QPushButton | None = None
+    login_state: QLabel | None = None
+    intro: QLabel | None = None
+    seq: int = 0  # bumped by every edit: an older test's answer is dropped
+
+
+class _FormSecrets:
+    """A read-only SecretStore over the form: the typed secret, else whether one is stored.
+
+    Only "is there a value" matters to ``missing_for_provider``, so a stored secret is
+    represented by a placeholder rather than read."""
+
+    def __init__(self, typed: Mapping[str, str], settings: Settings) -> None:
+        self._typed = typed
+        self._settings = settings
+
+    def get(self, key: str) -> str | None:
+        if self._typed.get(key, "").strip():
+            return self._typed[key].strip()
+        try:
+            return "(set)" if self._settings.is_set(key) else None
+        except SettingsError:
+            return None
+
+    def set(self, key: str, value: str) -> None:  # pragma: no cover - never written
+        raise SettingsError(f"{key}: the form is read-only")
+
+    def delete(self, key: str) -> None:  # pragma: no cover - never written
+        raise SettingsError(f"{key}: the form is read-only")
 
 
 class SettingsDialog(QDialog):
@@ -202,13 +406,29 @@ class SettingsDialog(QDialog):
     """Emitted with the names of the keys written (in registry order) after a save."""
 
     def __init__(self, settings: Settings, parent: QWidget | None = None, *,
-                 screens_count: int | None = None) -> None:
+                 screens_count: int | None = None,
+                 provider_factory: Callable[[str, Mapping[str, Any]], Any] = build_provider,
+                 tasks: TaskManager | None = None,
+                 provider_states: Mapping[str, str] | None = None,
+                 flow_factory: Callable[[str, Mapping[str, Any]], Any] = login_flow,
+                 activate_fn: Callable[[str, str, str], Any] | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self._screens_count = (len(QGuiApplication.screens()) if screens_count is None
                                else max(0, screens_count))
         self._fields: dict[str, _Field] = {}
+        self._panels: dict[str, _Panel] = {}
         self._written: list[str] = []  # keys already on disk (a failed save may leave some)
+        self._provider_factory = provider_factory
+        self._flow_factory = flow_factory
+        self._activate_fn = activate_fn
+        self._own_tasks = tasks is None
+        self._tasks: TaskManager | None = tasks
+        self._states: dict[str, str] = dict(provider_states or {})
+        self._logged_in: set[str] = set()  # logged in / activated while this dialog was open
+        self._closed = False
+        self.login_dialog: LoginDialog | None = None
+        """The last login dialog opened from here (for tests and the main window)."""
         self.setWindowTitle(tr("Pengaturan"))
         self.setObjectName("settingsDialog")
 
@@ -246,6 +466,8 @@ class SettingsDialog(QDialog):
 
         for f in self._fields.values():
             f.initial = f.read()
+        for name in self._panels:
+            self._update_login_state(name)
         self._update_provider_rows()
         self._update_qris_preview()
         # Fits a 1366x768 counter screen with room for the taskbar; each tab scrolls if needed.
@@ -275,8 +497,48 @@ class SettingsDialog(QDialog):
 
     def pending_changes(self) -> dict[str, str]:
         """Changed keys and their text, without validating the values (for callers that ask
-        "discard changes?" before closing)."""
-        return {k: f.read() for k, f in self._fields.items() if f.read() != f.initial}
+        "discard changes?" before closing). A typed secret is reported as ``***``."""
+        changed: dict[str, str] = {}
+        for k, f in self._fields.items():
+            text = f.read()
+            if KEYS[k].secret:
+                if text.strip():
+                    changed[k] = MASK
+            elif text != f.initial:
+                changed[k] = text
+        return changed
+
+    def panel(self, provider: str) -> QGroupBox:
+        """The box holding ``provider``'s fields on the Pembayaran tab."""
+        return self._panels[provider].box
+
+    def test_button(self, provider: str) -> QPushButton:
+        """The "Tes koneksi" button of a network provider's box."""
+        button = self._panels[provider].test_button
+        if button is None:
+            raise KeyError(f"{provider} has no connection test")
+        return button
+
+    def connection_status(self, provider: str) -> str:
+        """What the box says about the last connection test ("" before any)."""
+        label = self._panels[provider].test_status
+        return "" if label is None or label.isHidden() else label.text()
+
+    def is_testing(self, provider: str) -> bool:
+        busy = self._panels[provider].test_busy
+        return busy is not None and not busy.isHidden()
+
+    def login_button(self, provider: str) -> QPushButton:
+        """The "Login…" / "Aktivasi…" button (orderkuota, orkut, soundbox_platform)."""
+        button = self._panels[provider].login_button
+        if button is None:
+            raise KeyError(f"{provider} has no interactive login")
+        return button
+
+    def login_state(self, provider: str) -> str:
+        """"Perlu login" / "Perlu aktivasi" / "Login berhasil"... next to the button, or ""."""
+        label = self._panels[provider].login_state
+        return "" if label is None or label.isHidden() else label.text()
 
     # ------------------------------------------------------------------ building
 
@@ -288,13 +550,7 @@ class SettingsDialog(QDialog):
         outer.addLayout(form)
         # Spare height goes below the last row, not into a row (the QRIS preview would grow).
         outer.addStretch(1)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        # Every row spans the width, so wrapped hints get a stable width; narrow editors
-        # (combos, numbers) are capped in _add instead.
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        form.setVerticalSpacing(14)
-        form.setHorizontalSpacing(16)
+        _configure_form(form)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -305,7 +561,8 @@ class SettingsDialog(QDialog):
 
     def _add(self, form: QFormLayout, key: str, label: str, editor: QWidget,
              read: Callable[[], str], changed: SignalInstance, *, hint: str = "",
-             inline: QWidget | None = None, extra: QWidget | None = None) -> _Field:
+             inline: QWidget | None = None, extra: QWidget | None = None,
+             group: str = "") -> _Field:
         """One row: label | editor (+ ``inline`` beside it), hint, ``extra``, red error."""
         editor.setObjectName(key)
         editor.setMinimumHeight(max(editor.minimumHeight(), _MIN_HEIGHT))
@@ -336,9 +593,10 @@ class SettingsDialog(QDialog):
         row_label.setBuddy(editor)
         row_label.setMinimumHeight(_MIN_HEIGHT)  # align with the editor's first line
         form.addRow(row_label, box)
-        current, _text = self._stored(key)
+        # Never read a secret into the dialog: it is only ever replaced.
+        current = _SECRET if KEYS[key].secret else self._stored(key)[0]
         f = _Field(key, label, self.tabs.tabText(self.tabs.count() - 1), editor, box, read,
-                   error, current=current)
+                   error, current=current, group=group)
         self._fields[key] = f
         # Editing a field clears its old error: the red text described the previous value.
         changed.connect(lambda *_: self._clear_error(key))
@@ -361,6 +619,22 @@ class SettingsDialog(QDialog):
         edit = QLineEdit(self._stored(key)[1])
         edit.setClearButtonEnabled(True)
         return edit
+
+    def _secret_edit(self, key: str) -> QLineEdit:
+        """An empty password field; the placeholder tells whether a secret is stored."""
+        edit = QLineEdit()
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.setMaximumWidth(_COMBO_WIDTH)
+        self._show_secret_state(edit, key)
+        return edit
+
+    def _show_secret_state(self, edit: QLineEdit, key: str) -> None:
+        try:
+            stored = self.settings.is_set(key)
+        except SettingsError:
+            stored = False
+        edit.setPlaceholderText(tr("(tersimpan — kosongkan untuk tetap)") if stored
+                                else tr("(belum diisi)"))
 
     def _combo(self, key: str, items: list[tuple[str, str]]) -> QComboBox:
         """A choice combo (item data = stored text); a stored value not in ``items`` is added
@@ -443,13 +717,16 @@ class SettingsDialog(QDialog):
                   lambda: str(provider.currentData()), provider.currentIndexChanged)
         provider.currentIndexChanged.connect(self._update_provider_rows)
 
-        pay_after = self._line_edit("simulator.pay_after_s")
-        pay_after.setClearButtonEnabled(False)
-        pay_after.setMaximumWidth(200)
-        self._add(form, "simulator.pay_after_s", tr("Simulator membayar setelah (detik)"),
-                  pay_after, pay_after.text, pay_after.textChanged,
-                  hint=tr("Angka detik, atau never agar simulator tidak pernah membayar "
-                          "(untuk uji kedaluwarsa)."))
+        for name in KEYS["payment.provider"].choices or ():
+            self._build_panel(form, name)
+
+        code = self._combo("payment.unique_code",
+                           [(v, tr(_UNIQUE_CODE_LABELS.get(v, v)))
+                            for v in KEYS["payment.unique_code"].choices or ()])
+        self._add(form, "payment.unique_code", tr(FIELD_LABELS["payment.unique_code"]), code,
+                  lambda: str(code.currentData()), code.currentIndexChanged,
+                  hint=tr("Nominal digeser sedikit (15.000 \u2192 15.001) agar tiap pembayaran "
+                          "dikenali di mutasi."))
 
         ttl = QSpinBox()
         low, high = KEYS["payment.invoice_ttl_s"].bounds or (0, 86400)
@@ -472,6 +749,42 @@ class SettingsDialog(QDialog):
         self._add(form, "payment.invoice_ttl_s", tr("Masa berlaku QRIS (detik)"), ttl,
                   lambda: str(ttl.value()), ttl.valueChanged, inline=minutes)
 
+    def _build_panel(self, page_form: QFormLayout, name: str) -> None:
+        """The box with ``name``'s fields (shown only while that provider is chosen)."""
+        title = tr(_PROVIDER_LABELS.get(name, name))
+        box = QGroupBox(title)
+        box.setObjectName(f"panel.{name}")
+        form = QFormLayout(box)
+        _configure_form(form)
+        form.setContentsMargins(12, 12, 12, 12)
+        panel = _Panel(name, box, form)
+        if name in _PROVIDER_INTROS:
+            panel.intro = _hint_label(tr(_PROVIDER_INTROS[name]))
+            form.addRow(panel.intro)
+        page_form.addRow(box)
+        self._panels[name] = panel
+
+        if name == "simulator":
+            pay_after = self._line_edit("simulator.pay_after_s")
+            pay_after.setClearButtonEnabled(False)
+            pay_after.setMaximumWidth(200)
+            self._add(form, "simulator.pay_after_s", tr("Simulator membayar setelah (detik)"),
+                      pay_after, pay_after.text, pay_after.textChanged, group=title,
+                      hint=tr("Angka detik, atau never agar simulator tidak pernah membayar "
+                              "(untuk uji kedaluwarsa)."))
+            panel.keys.append("simulator.pay_after_s")
+            return
+        if name == "static":
+            self._build_static_fields(form, title)
+            panel.keys += ["payment.static_qris", "payment.mutasi_source"]
+            return
+
+        for key in KEYS:
+            if key.startswith(f"providers.{name}."):
+                self._add_provider_field(panel, key, title)
+        self._add_test_row(panel)
+
+    def _build_static_fields(self, form: QFormLayout, title: str) -> None:
         static = QPlainTextEdit()
         static.setPlainText(self._stored("payment.static_qris")[1])
         static.setPlaceholderText(tr("Tempel di sini isi QRIS statis toko (teks yang diawali "
@@ -486,7 +799,85 @@ class SettingsDialog(QDialog):
         static.textChanged.connect(self._update_qris_preview)
         self._add(form, "payment.static_qris", tr("QRIS statis toko (isi QRIS)"), static,
                   lambda: qris.strip_pasted(static.toPlainText()), static.textChanged,
-                  extra=self._build_qris_preview())
+                  extra=self._build_qris_preview(), group=title)
+
+        source = self._combo("payment.mutasi_source",
+                             [(v, tr(_MUTASI_LABELS.get(v, v))) for v in ("", *MUTASI_SOURCES)])
+        self._add(form, "payment.mutasi_source", tr(FIELD_LABELS["payment.mutasi_source"]),
+                  source, lambda: str(source.currentData()), source.currentIndexChanged,
+                  group=title,
+                  hint=tr("Dari mana pembayaran masuk dicek otomatis. Tanpa sumber mutasi kasir "
+                          "mengonfirmasi sendiri setelah melihat aplikasi merchant."))
+        source.currentIndexChanged.connect(self._update_provider_rows)
+
+    def _add_provider_field(self, panel: _Panel, key: str, title: str) -> None:
+        k = KEYS[key]
+        if k.secret:
+            edit = self._secret_edit(key)
+        else:
+            edit = self._line_edit(key)
+            if k.kind != "url":
+                edit.setMaximumWidth(_COMBO_WIDTH)
+        extra = None
+        if _TOKEN_KEYS.get(panel.name) == key:
+            extra = self._login_row(panel)
+        self._add(panel.form, key, tr(FIELD_LABELS.get(key, k.leaf)), edit, edit.text,
+                  edit.textChanged, hint=tr(_KEY_HINTS[key]) if key in _KEY_HINTS else "",
+                  extra=extra, group=title)
+        edit.textChanged.connect(lambda *_: self._panel_edited(panel.name))
+        panel.keys.append(key)
+
+    def _login_row(self, panel: _Panel) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        activation = panel.name in ACTIVATION_PROVIDERS
+        button = QPushButton(tr("Aktivasi\u2026") if activation else tr("Login\u2026"))
+        button.setObjectName(f"login.{panel.name}")
+        button.setMinimumHeight(_MIN_HEIGHT)
+        button.setMinimumWidth(140)
+        button.setAutoDefault(False)  # Enter in a field means Simpan, not Login
+        button.clicked.connect(lambda: self._open_login(panel.name))
+        state = QLabel()
+        state.setObjectName(f"loginState.{panel.name}")
+        state.setTextFormat(Qt.TextFormat.PlainText)
+        state.hide()
+        layout.addWidget(button)
+        layout.addWidget(state)
+        layout.addStretch(1)
+        panel.login_button, panel.login_state = button, state
+        return row
+
+    def _add_test_row(self, panel: _Panel) -> None:
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 4, 0, 0)
+        row = QHBoxLayout()
+        button = QPushButton(tr("Tes koneksi"))
+        button.setObjectName(f"test.{panel.name}")
+        button.setMinimumHeight(_MIN_HEIGHT)
+        button.setMinimumWidth(140)
+        button.setAutoDefault(False)
+        button.clicked.connect(lambda: self._test_connection(panel.name))
+        busy = QProgressBar()
+        busy.setRange(0, 0)  # indeterminate: the spinner
+        busy.setTextVisible(False)
+        busy.setFixedWidth(96)
+        busy.setMaximumHeight(12)
+        busy.hide()
+        row.addWidget(button)
+        row.addWidget(busy)
+        row.addStretch(1)
+        column.addLayout(row)
+        status = QLabel()
+        status.setObjectName(f"testStatus.{panel.name}")
+        status.setWordWrap(True)
+        status.setTextFormat(Qt.TextFormat.PlainText)  # quotes server text
+        status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        status.hide()
+        column.addWidget(status)
+        panel.form.addRow(QLabel(), box)
+        panel.test_button, panel.test_busy, panel.test_status = button, busy, status
 
     def _build_qris_preview(self) -> QWidget:
         frame = QFrame()
@@ -555,8 +946,42 @@ class SettingsDialog(QDialog):
 
     def _update_provider_rows(self) -> None:
         provider = self._fields["payment.provider"].read()
-        sim = self._fields["simulator.pay_after_s"].row
-        self._payment_form.setRowVisible(sim, provider == "simulator")
+        source = self._fields["payment.mutasi_source"].read() if provider == "static" else ""
+        for name, panel in self._panels.items():
+            panel.box.setVisible(name in (provider, source))
+            title = tr(_PROVIDER_LABELS.get(name, name))
+            intro = tr(_PROVIDER_INTROS[name]) if name in _PROVIDER_INTROS else ""
+            if name == source:
+                title = tr("Akun {provider} untuk cek mutasi", provider=title)
+                intro = tr("QRIS statis toko membaca mutasi akun ini untuk mengenali pembayaran "
+                           "masuk.")
+            panel.box.setTitle(title)
+            if panel.intro is not None:
+                panel.intro.setText(intro)
+        # The unique code matters where payments are matched by amount on a statement.
+        code = self._fields["payment.unique_code"]
+        self._payment_form.setRowVisible(code.row, provider in ("static", "orkut"))
+        code.editor.setEnabled(provider == "orkut" or bool(source))
+
+    def _update_login_state(self, name: str) -> None:
+        panel = self._panels[name]
+        label = panel.login_state
+        if label is None:
+            return
+        activation = name in ACTIVATION_PROVIDERS
+        if name in self._logged_in:
+            label.setText(tr("Aktivasi berhasil") if activation else tr("Login berhasil"))
+            label.setStyleSheet(_OK_STYLE)
+            label.show()
+            return
+        try:
+            stored = self.settings.is_set(_TOKEN_KEYS[name])
+        except SettingsError:
+            stored = False
+        needed = not stored or self._states.get(name) == "needs_login"
+        label.setText(tr("Perlu aktivasi") if activation else tr("Perlu login"))
+        label.setStyleSheet(_WARNING_STYLE + " font-weight: bold;")
+        label.setVisible(needed)
 
     def _update_qris_preview(self) -> None:
         text = qris.strip_pasted(self._fields["payment.static_qris"].editor
@@ -618,6 +1043,11 @@ class SettingsDialog(QDialog):
                 return False
             self._written.append(key)
             f = self._fields[key]
+            if KEYS[key].secret:
+                # Stored: the typed text leaves the widget (and a retry won't write it again).
+                f.editor.clear()  # type: ignore[attr-defined]
+                self._show_secret_state(f.editor, key)  # type: ignore[arg-type]
+                continue
             # Written: a retry after a later key's failure must not count it again.
             f.initial, f.current = f.read(), KEYS[key].value_of(changes[key])
         self._emit_saved()
@@ -628,6 +1058,17 @@ class SettingsDialog(QDialog):
         # Only non-empty after a save that failed midway: the main window must still re-read.
         self._emit_saved()
         super().reject()
+
+    def done(self, result: int) -> None:
+        self._closed = True  # answers of tests still running are dropped
+        if self._own_tasks and self._tasks is not None:
+            self._tasks.shutdown()
+            self._tasks = None
+        super().done(result)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        self._closed = False  # shown again after closing (exec() twice)
+        super().showEvent(event)
 
     def _emit_saved(self) -> None:
         if self._written:
@@ -641,6 +1082,16 @@ class SettingsDialog(QDialog):
         errors: dict[str, str] = {}
         for key, f in self._fields.items():
             text = f.read()
+            if KEYS[key].secret:
+                if not text.strip():
+                    continue  # empty: keep the stored secret
+                try:
+                    KEYS[key].value_of(text)
+                except SettingsError as exc:  # the messages of secrets never quote the value
+                    errors[key] = tr("Tidak valid: {detail}", detail=_detail(key, exc))
+                    continue
+                changes[key] = text
+                continue
             if text == f.initial:
                 continue
             try:
@@ -654,29 +1105,72 @@ class SettingsDialog(QDialog):
                 continue
             if f.current is _INVALID or value != f.current:
                 changes[key] = text
-        if self._fields["payment.provider"].read() == "static":
-            qris_field = self._fields["payment.static_qris"]
-            if "payment.static_qris" not in errors:
-                text = qris_field.read()
-                problem = _qris_problem(text) if text else None
-                if not text:
-                    errors["payment.static_qris"] = tr(
-                        "Wajib diisi: cara pembayaran \u201cQRIS statis toko\u201d membutuhkan "
-                        "QRIS statis yang valid.")
-                elif problem is not None:  # stored value was already bad and left untouched
-                    errors["payment.static_qris"] = tr(
-                        "Tidak bisa disimpan: QRIS tidak valid (lihat keterangan di atas).")
-            # Keys the static provider needs that this dialog doesn't edit (mutasi logins).
-            try:
-                missing = [k for k in self.settings.missing_for_provider("static")
-                           if k != "payment.static_qris"]
-            except SettingsError as exc:
-                missing = [str(exc)]
-            if missing:
-                errors["payment.provider"] = tr(
-                    "Belum lengkap untuk QRIS statis: {keys}. Isi dengan pos-app config set.",
-                    keys=", ".join(missing))
+        provider = self._fields["payment.provider"].read()
+        if provider == "static" and "payment.static_qris" not in errors:
+            text = self._fields["payment.static_qris"].read()
+            if text and _qris_problem(text) is not None:
+                # The stored value was already bad and left untouched.
+                errors["payment.static_qris"] = tr(
+                    "Tidak bisa disimpan: QRIS tidak valid (lihat keterangan di atas).")
+        self._missing_errors(provider, errors)
         return changes, errors
+
+    def _missing_errors(self, provider: str, errors: dict[str, str]) -> None:
+        """Add an error next to every key ``provider`` needs that the form leaves empty."""
+        if provider not in (KEYS["payment.provider"].choices or ()):
+            return  # a bad value from the file, already shown as "(tidak valid)"
+        try:
+            missing = self._form_settings().missing_for_provider(provider)
+        except SettingsError as exc:  # e.g. a bad mutasi source in the file
+            errors.setdefault("payment.provider", tr("Tidak valid: {detail}",
+                                                     detail=str(exc)))
+            return
+        name = tr(_PROVIDER_LABELS.get(provider, provider))
+        elsewhere: list[str] = []
+        for key in missing:
+            if key in errors:
+                continue
+            if key == "payment.static_qris":
+                errors[key] = tr("Wajib diisi: cara pembayaran \u201cQRIS statis toko\u201d "
+                                 "membutuhkan QRIS statis yang valid.")
+            elif key not in self._fields:
+                elsewhere.append(key)
+            elif key in _TOKEN_KEYS.values():
+                errors[key] = (tr("Belum diaktifkan \u2014 tekan \u201cAktivasi\u2026\u201d.")
+                               if key.endswith(".device_token")
+                               else tr("Belum login \u2014 tekan \u201cLogin\u2026\u201d."))
+            else:
+                errors[key] = tr("Wajib diisi untuk {provider}.", provider=name)
+        if elsewhere:
+            errors.setdefault("payment.provider", tr(
+                "Belum lengkap untuk {provider}: {keys}. Isi dengan pos-app config set.",
+                provider=name, keys=", ".join(elsewhere)))
+
+    def _form_settings(self) -> Settings:
+        """An in-memory Settings holding the form's values (nothing is written through it):
+        ``missing_for_provider`` on it checks the form with the app's own rule."""
+        doc: dict[str, Any] = {}
+        typed: dict[str, str] = {}
+        for name, k in KEYS.items():
+            f = self._fields.get(name)
+            if k.secret:
+                if f is not None:
+                    typed[name] = f.read()
+                continue
+            if f is not None:
+                text: str | None = f.read()
+            else:
+                try:
+                    text = self.settings.get_raw(name)
+                except SettingsError:
+                    text = None
+            if text is None:
+                continue
+            node = doc
+            for part in k.section:
+                node = node.setdefault(part, {})
+            node[k.leaf] = text
+        return Settings(self.settings.data_dir, doc, _FormSecrets(typed, self.settings))
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         first: _Field | None = None
@@ -686,7 +1180,10 @@ class SettingsDialog(QDialog):
                 continue
             f.error.setText(errors[key])
             f.error.show()
-            names.append(f"{f.tab} \u203a {f.label}")
+            # A field in a hidden box (another provider's) is named with its box.
+            group = f.group if any(key in p.keys and p.box.isHidden()
+                                   for p in self._panels.values()) else ""
+            names.append(" \u203a ".join(part for part in (f.tab, group, f.label) if part))
             first = first or f
         self.summary.setText(tr("Belum disimpan. Periksa: {fields}", fields=", ".join(names)))
         self.summary.show()
@@ -696,6 +1193,160 @@ class SettingsDialog(QDialog):
                 self.tabs.setCurrentWidget(page)
             if first.editor.isVisibleTo(self):
                 first.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # ------------------------------------------------------------------ connection test
+
+    def _task_manager(self) -> TaskManager:
+        if self._tasks is None:  # own tasks, shut down by an earlier close
+            self._tasks = TaskManager()
+        return self._tasks
+
+    def _panel_config(self, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """(config for the adapter from the *form*, key -> error). A secret left empty is the
+        stored one; nothing is written."""
+        config: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for key in self._panels[name].keys:
+            k, text = KEYS[key], self._fields[key].read()
+            if k.secret and not text.strip():
+                try:
+                    config[k.leaf] = self.settings.get(key)
+                except SettingsError:
+                    config[k.leaf] = ""
+                continue
+            try:
+                config[k.leaf] = k.value_of(text)
+            except SettingsError as exc:
+                errors[key] = tr("Tidak valid: {detail}", detail=_detail(key, exc))
+        return config, errors
+
+    def _show_field_errors(self, errors: Mapping[str, str]) -> None:
+        for key, message in errors.items():
+            f = self._fields[key]
+            f.error.setText(message)
+            f.error.show()
+
+    def _panel_secrets(self, name: str, config: Mapping[str, Any]) -> list[str]:
+        """Every secret value of the box (typed or stored), to mask in what is shown."""
+        values = [str(config.get(KEYS[key].leaf) or "") for key in self._panels[name].keys
+                  if KEYS[key].secret]
+        return [v for v in values if v] + list(registered_secrets())
+
+    def _test_connection(self, name: str) -> None:
+        panel = self._panels[name]
+        assert panel.test_button is not None and panel.test_status is not None
+        for key in panel.keys:
+            self._clear_error(key)
+        config, errors = self._panel_config(name)
+        if errors:
+            self._show_field_errors(errors)
+            self._show_test_result(panel, tr("Periksa isian yang ditandai merah."), ok=False)
+            return
+        try:
+            missing = [k for k in self._form_settings().missing_for_provider(name)
+                       if k in panel.keys]
+        except SettingsError:
+            missing = []  # the adapter will say what it lacks
+        if missing:
+            self._show_test_result(panel, tr("Lengkapi: {keys}", keys=", ".join(
+                field_label(k) for k in missing)), ok=False)
+            return
+        panel.seq += 1
+        seq = panel.seq
+        secrets = self._panel_secrets(name, config)
+        factory = self._provider_factory
+
+        def job() -> str:
+            provider = factory(name, config)
+            try:
+                return str(provider.test_connection())
+            finally:
+                close = getattr(provider, "close", None)
+                if callable(close):
+                    try:
+                        close()
+                    except Exception:  # noqa: BLE001 - the test's answer matters, not this
+                        pass
+
+        def done(description: str) -> None:
+            if self._current_test(panel, seq):
+                text = " ".join(redact(description, secrets).split())
+                self._show_test_result(panel, tr("Terhubung: {description}",
+                                                 description=text), ok=True)
+
+        def failed(exc: BaseException) -> None:
+            if self._current_test(panel, seq):
+                self._show_test_result(panel, provider_error_message(exc, secrets), ok=False)
+
+        panel.test_button.setEnabled(False)
+        if panel.test_busy is not None:
+            panel.test_busy.show()
+        panel.test_status.setStyleSheet(_HINT_STYLE)
+        panel.test_status.setText(tr("Menguji\u2026"))
+        panel.test_status.show()
+        self._task_manager().read(job, done, failed)
+
+    def _current_test(self, panel: _Panel, seq: int) -> bool:
+        return shiboken6.isValid(self) and not self._closed and panel.seq == seq
+
+    def _show_test_result(self, panel: _Panel, text: str, *, ok: bool) -> None:
+        assert panel.test_button is not None and panel.test_status is not None
+        panel.test_button.setEnabled(True)
+        if panel.test_busy is not None:
+            panel.test_busy.hide()
+        panel.test_status.setStyleSheet(_OK_STYLE if ok else _ERROR_STYLE)
+        panel.test_status.setText(text)
+        panel.test_status.show()
+
+    def _panel_edited(self, name: str) -> None:
+        """A field of the box changed: a test result (or one still running) is stale."""
+        panel = self._panels[name]
+        panel.seq += 1
+        if panel.test_status is not None:
+            panel.test_status.clear()
+            panel.test_status.hide()
+        if panel.test_busy is not None:
+            panel.test_busy.hide()
+        if panel.test_button is not None:
+            panel.test_button.setEnabled(True)
+
+    # ------------------------------------------------------------------ login
+
+    def _open_login(self, name: str) -> None:
+        panel = self._panels[name]
+        for key in panel.keys:
+            self._clear_error(key)
+        config, errors = self._panel_config(name)
+        if errors:
+            self._show_field_errors(errors)
+            return
+        dialog = LoginDialog(self.settings, name, self, flow_factory=self._flow_factory,
+                             activate_fn=self._activate_fn, tasks=self._task_manager(),
+                             config=config)
+        self.login_dialog = dialog
+        dialog.loggedIn.connect(lambda provider, d=dialog: self._after_login(provider,
+                                                                            list(d.written)))
+        dialog.open()
+
+    def _after_login(self, name: str, written: list[str]) -> None:
+        """The login stored a token (and username / device id): show the new values."""
+        self._logged_in.add(name)
+        self._states.pop(name, None)
+        for key in written:
+            f = self._fields.get(key)
+            if f is None or not isinstance(f.editor, QLineEdit):
+                continue
+            if KEYS[key].secret:
+                f.editor.clear()
+                self._show_secret_state(f.editor, key)
+            else:
+                value, text = self._stored(key)
+                f.editor.setText(text)
+                f.initial, f.current = f.read(), value
+            self._clear_error(key)
+        self._update_login_state(name)
+        if written:
+            self.saved.emit([k for k in KEYS if k in written])
 
     def _relayout_page(self, index: int) -> None:
         # A page whose content changed while hidden (the QRIS preview filled in by code) can
@@ -720,6 +1371,16 @@ class SettingsDialog(QDialog):
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _configure_form(form: QFormLayout) -> None:
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    # Every row spans the width, so wrapped hints get a stable width; narrow editors
+    # (combos, numbers) are capped in _add instead.
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    form.setVerticalSpacing(14)
+    form.setHorizontalSpacing(16)
 
 
 def _hint_label(text: str) -> QLabel:

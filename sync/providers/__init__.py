@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,17 @@ def _load(spec: tuple[str, str]) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def _construct(cls: Any, config: Mapping[str, Any], **kwargs: Any) -> Any:
+    """Adapters take their config mapping directly or through ``from_config``; keyword
+    arguments an adapter does not take (a clock for a statement reader) are left out."""
+    params = inspect.signature(cls.__init__).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        kwargs = {k: v for k, v in kwargs.items() if k in params}
+    if hasattr(cls, "from_config"):
+        return cls.from_config(config, **kwargs)
+    return cls(config, **kwargs)
+
+
 def build_provider(
     name: str, config: Mapping[str, Any], clock: Callable[[], datetime] = utcnow
 ) -> Provider:
@@ -60,7 +72,7 @@ def build_provider(
             raise ConfigMissing(name, ["payment.static_qris"])
         return StaticQrisProvider(static, clock=clock, by_mutasi=bool(config.get("mutasi_source")))
     if name in _ADAPTERS:
-        return _load(_ADAPTERS[name])(config, clock=clock)
+        return _construct(_load(_ADAPTERS[name]), config, clock=clock)
     raise UnknownProvider(f"unknown provider {name!r}; known: {', '.join(PROVIDER_NAMES)}")
 
 
@@ -68,11 +80,14 @@ def build_credit_source(name: str, config: Mapping[str, Any], clock: Callable[[]
     """The statement reader of a mutasi source (``payment.mutasi_source``)."""
     if name not in _SOURCES:
         raise UnknownProvider(f"{name!r} is not a mutasi source; use one of {', '.join(MUTASI_SOURCES)}")
-    return _load(_SOURCES[name])(config, clock=clock)
+    return _construct(_load(_SOURCES[name]), config, clock=clock)
 
 
 def login_flow(name: str, config: Mapping[str, Any]) -> LoginFlow:
     """The interactive (OTP) login of a back-end that has one."""
     if name not in _LOGINS:
         raise UnknownProvider(f"provider {name} has no OTP login")
-    return _load(_LOGINS[name])(config)
+    cls = _load(_LOGINS[name])
+    if name == "orderkuota":
+        return cls(config.get("base_url") or None)
+    return _construct(cls, config)

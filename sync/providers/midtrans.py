@@ -98,8 +98,8 @@ from sync.http import HttpClient, HttpResult
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     CreateRequest,
     Invoice,
     PaymentRef,
@@ -189,7 +189,7 @@ def _is_private_host(host: str | None) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return host == "localhost" or host.endswith(".local") or host.endswith(".lan")
+        return host == "localhost" or host.endswith((".local", ".lan"))
     return address.is_private or address.is_loopback
 
 
@@ -238,7 +238,9 @@ def parse_amount(value: Any, what: str) -> int:
         if match:
             whole, fraction = match.groups()
             if fraction and fraction.strip("0"):
-                raise BadResponse(f"midtrans: {what} {_shown(value)} is not a whole number of rupiah")
+                raise BadResponse(
+                    f"midtrans: {what} {_shown(value)} is not a whole number of rupiah"
+                )
             return int(whole)
     raise BadResponse(f"midtrans: {what} is not an amount ({_shown(value)})")
 
@@ -252,7 +254,7 @@ def parse_wib(value: Any) -> datetime | None:
         return None
     text = value.strip()
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text)  # 3.11+: "Z" and offsets included
     except ValueError:
         log.warning("midtrans: unreadable timestamp %s ignored", _shown(text, 40))
         return None
@@ -299,7 +301,11 @@ def _strings(data: Any, depth: int = 0) -> list[str]:
     if isinstance(data, str):
         return [data]
     if isinstance(data, dict):
-        keys = [k for k in ("error", "message", "status_message", "error_messages", "msg", "detail") if k in data]
+        keys = [
+            k
+            for k in ("error", "message", "status_message", "error_messages", "msg", "detail")
+            if k in data
+        ]
         return [s for k in keys for s in _strings(data[k], depth + 1)]
     if isinstance(data, list):
         return [s for item in data[:5] for s in _strings(item, depth + 1)]
@@ -341,22 +347,29 @@ class MidtransProvider(Provider):
         except ValueError:
             parts, host = None, None
         if parts is None or parts.scheme not in ("http", "https") or not host or parts.query:
-            raise ConfigMissing(NAME, [f"providers.{NAME}.base_url (an http(s) URL, e.g. http://10.0.0.5:5000)"])
+            raise ConfigMissing(
+                NAME, [f"providers.{NAME}.base_url (an http(s) URL, e.g. http://10.0.0.5:5000)"]
+            )
         if parts.scheme == "http" and not _is_private_host(host):
-            log.warning("midtrans: base_url uses plain http to a public host; the API key travels unencrypted")
+            log.warning(
+                "midtrans: base_url uses plain http to a public host; the API key travels unencrypted"
+            )
         self.app_code = str(values["app_code"])
         self._api_key = str(values["api_key"])
         self._clock = clock
         self._secrets = (self._api_key,)
         self._http = HttpClient(
-            base_url, NAME,
+            base_url,
+            NAME,
             headers={"X-App-Code": self.app_code, "X-Api-Key": self._api_key},
             timeout=timeout,
             secrets=self._secrets,
         )
 
     # -- HTTP ------------------------------------------------------------------------------
-    def _call(self, method: str, path: str, *, json_body: Any = None, allow: Collection[int] = ()) -> HttpResult:
+    def _call(
+        self, method: str, path: str, *, json_body: Any = None, allow: Collection[int] = ()
+    ) -> HttpResult:
         try:
             return self._http.request(method, path, json_body=json_body, allow=allow)
         except AuthExpired as exc:
@@ -382,13 +395,23 @@ class MidtransProvider(Provider):
         # Midtrans refuses these anyway; saying so here gives a clearer message and keeps an
         # odd id out of the /status path.
         if not _ORDER_ID.fullmatch(request.order_id):
-            raise Rejected(f"midtrans: order id {_shown(request.order_id, 60)} is not allowed by Midtrans "
-                           "(at most 50 letters, digits, '-', '_', '~', '.')")
-        if isinstance(request.amount, bool) or not isinstance(request.amount, int) or request.amount <= 0:
-            raise Rejected(f"midtrans: amount must be a positive whole number of rupiah, got {_shown(request.amount)}")
+            raise Rejected(
+                f"midtrans: order id {_shown(request.order_id, 60)} is not allowed by Midtrans "
+                "(at most 50 letters, digits, '-', '_', '~', '.')"
+            )
+        if (
+            isinstance(request.amount, bool)
+            or not isinstance(request.amount, int)
+            or request.amount <= 0
+        ):
+            raise Rejected(
+                f"midtrans: amount must be a positive whole number of rupiah, got {_shown(request.amount)}"
+            )
         # 400/409: maybe our order id is taken (see the module docstring). 500: some
         # middlewares report *every* Midtrans error as 500, including the duplicate.
-        result = self._call("POST", "/charge", json_body=self.charge_body(request), allow=(400, 409, 500))
+        result = self._call(
+            "POST", "/charge", json_body=self.charge_body(request), allow=(400, 409, 500)
+        )
         if result.status == 500 and not _looks_duplicate(result.data):
             raise TransientError("midtrans POST /charge: HTTP 500 from the server")
         if result.status in (400, 409, 500):
@@ -421,26 +444,40 @@ class MidtransProvider(Provider):
             if isinstance(raw, str) and raw.strip():
                 known = raw.strip().lower()[:30]
         if known is not None:
-            log.error("midtrans: order id %s is taken at the gateway (status %s)", request.order_id, known)
+            log.error(
+                "midtrans: order id %s is taken at the gateway (status %s)", request.order_id, known
+            )
             raise OrderIdUsed(
                 f"{ORDER_ID_USED_MESSAGE}; the gateway reports it {known} — check the Midtrans dashboard "
                 "before charging again",
                 gateway_status=known,
             )
         if duplicate:
-            log.error("midtrans: order id %s is taken at the gateway, no payment method chosen", request.order_id)
-            raise OrderIdUsed(f"{ORDER_ID_USED_MESSAGE}; no payment exists for it yet — ring the sale up again")
-        raise Rejected(f"midtrans POST /charge: HTTP {result.status}{': ' + message if message else ''}")
+            log.error(
+                "midtrans: order id %s is taken at the gateway, no payment method chosen",
+                request.order_id,
+            )
+            raise OrderIdUsed(
+                f"{ORDER_ID_USED_MESSAGE}; no payment exists for it yet — ring the sale up again"
+            )
+        raise Rejected(
+            f"midtrans POST /charge: HTTP {result.status}{': ' + message if message else ''}"
+        )
 
     # -- check -----------------------------------------------------------------------------
     def check(self, ref: PaymentRef) -> StatusResult:
         result = self._status(ref.order_id)
         if result.status == 404:
             if _endpoint_missing(result.data):
-                raise Rejected("midtrans: the middleware has no /status endpoint (HTTP 404 'Endpoint not found') "
-                               f"— check providers.{NAME}.base_url")
-            return StatusResult(RemoteStatus.PENDING, provider_ref=ref.provider_ref,
-                                detail="waiting for the customer to choose a payment method")
+                raise Rejected(
+                    "midtrans: the middleware has no /status endpoint (HTTP 404 'Endpoint not found') "
+                    f"— check providers.{NAME}.base_url"
+                )
+            return StatusResult(
+                RemoteStatus.PENDING,
+                provider_ref=ref.provider_ref,
+                detail="waiting for the customer to choose a payment method",
+            )
         if result.status != 200:
             raise BadResponse(f"midtrans: status answered HTTP {result.status}, expected 200")
         return self.interpret_status(ref, result.data)
@@ -453,13 +490,18 @@ class MidtransProvider(Provider):
         if transaction_status is None:
             # A middleware that passes Midtrans' "not found" on as HTTP 200.
             if str(data.get("status_code", "")).strip() == "404":
-                return StatusResult(RemoteStatus.PENDING, provider_ref=ref.provider_ref,
-                                    detail="waiting for the customer to choose a payment method")
+                return StatusResult(
+                    RemoteStatus.PENDING,
+                    provider_ref=ref.provider_ref,
+                    detail="waiting for the customer to choose a payment method",
+                )
             raise BadResponse(f"midtrans: {where}: transaction_status is missing")
         fraud_status = _optional_word(data, "fraud_status", where)
         order_id = data.get("order_id")
         if order_id is not None and order_id != ref.order_id:
-            raise BadResponse(f"midtrans: {where}: the answer is about another order ({_shown(order_id)})")
+            raise BadResponse(
+                f"midtrans: {where}: the answer is about another order ({_shown(order_id)})"
+            )
         currency = _optional_word(data, "currency", where)
         if currency is not None and currency != "idr":
             raise BadResponse(f"midtrans: {where}: currency {_shown(currency)} is not IDR")
@@ -467,34 +509,67 @@ class MidtransProvider(Provider):
         amount = None if gross is None else parse_amount(gross, f"{where}: gross_amount")
         transaction_id = self._transaction_id(data, where) or ref.provider_ref
 
-        if transaction_status == "settlement" or (transaction_status == "capture" and fraud_status == "accept"):
+        if transaction_status == "settlement" or (
+            transaction_status == "capture" and fraud_status == "accept"
+        ):
             if transaction_status == "settlement" and fraud_status not in _PAID_FRAUD:
-                raise BadResponse(f"midtrans: {where}: settlement with fraud_status {_shown(fraud_status)}")
-            paid_at = parse_wib(data.get("settlement_time")) or parse_wib(data.get("transaction_time"))
+                raise BadResponse(
+                    f"midtrans: {where}: settlement with fraud_status {_shown(fraud_status)}"
+                )
+            paid_at = parse_wib(data.get("settlement_time")) or parse_wib(
+                data.get("transaction_time")
+            )
             # A different gross_amount is reported as is: the engine refuses the mismatch.
-            return StatusResult(RemoteStatus.PAID, paid_amount=amount, provider_ref=transaction_id,
-                                paid_at=paid_at, detail=transaction_status)
+            return StatusResult(
+                RemoteStatus.PAID,
+                paid_amount=amount,
+                provider_ref=transaction_id,
+                paid_at=paid_at,
+                detail=transaction_status,
+            )
         if transaction_status == "capture":
             if fraud_status == "challenge":
-                return StatusResult(RemoteStatus.PENDING, provider_ref=transaction_id,
-                                    detail="card payment under fraud review (challenge)")
+                return StatusResult(
+                    RemoteStatus.PENDING,
+                    provider_ref=transaction_id,
+                    detail="card payment under fraud review (challenge)",
+                )
             if fraud_status == "deny":
-                return StatusResult(RemoteStatus.FAILED, provider_ref=transaction_id,
-                                    detail="card payment denied by fraud detection (capture/deny)")
-            raise BadResponse(f"midtrans: {where}: capture with fraud_status {_shown(fraud_status)}")
+                return StatusResult(
+                    RemoteStatus.FAILED,
+                    provider_ref=transaction_id,
+                    detail="card payment denied by fraud detection (capture/deny)",
+                )
+            raise BadResponse(
+                f"midtrans: {where}: capture with fraud_status {_shown(fraud_status)}"
+            )
         if transaction_status == "challenge":
-            return StatusResult(RemoteStatus.PENDING, provider_ref=transaction_id,
-                                detail="payment under fraud review (challenge)")
+            return StatusResult(
+                RemoteStatus.PENDING,
+                provider_ref=transaction_id,
+                detail="payment under fraud review (challenge)",
+            )
         if transaction_status in ("pending", "authorize"):
-            return StatusResult(RemoteStatus.PENDING, provider_ref=transaction_id,
-                                detail=f"payment method chosen, waiting for the payment ({transaction_status})")
+            return StatusResult(
+                RemoteStatus.PENDING,
+                provider_ref=transaction_id,
+                detail=f"payment method chosen, waiting for the payment ({transaction_status})",
+            )
         if transaction_status == "expire":
-            return StatusResult(RemoteStatus.EXPIRED, provider_ref=transaction_id,
-                                detail="the gateway expired the payment (expire)")
+            return StatusResult(
+                RemoteStatus.EXPIRED,
+                provider_ref=transaction_id,
+                detail="the gateway expired the payment (expire)",
+            )
         if transaction_status in _FAILED_STATUSES:
-            return StatusResult(RemoteStatus.FAILED, provider_ref=transaction_id,
-                                detail=_FAILED_STATUSES[transaction_status])
-        raise BadResponse(f"midtrans: {where}: unknown transaction_status {_shown(transaction_status)}")
+            return StatusResult(
+                RemoteStatus.FAILED,
+                provider_ref=transaction_id,
+                detail=_FAILED_STATUSES[transaction_status],
+            )
+        raise BadResponse(
+            f"midtrans: {where}: unknown transaction_status {_shown(transaction_status)}"
+        )
 
     @staticmethod
     def _transaction_id(data: Mapping[str, Any], where: str) -> str | None:
@@ -518,8 +593,10 @@ class MidtransProvider(Provider):
         probe = f"pos-app-connection-test-{uuid.uuid4().hex[:12]}"
         result = self._status(probe)
         if result.status == 404 and _endpoint_missing(result.data):
-            raise Rejected(f"midtrans: no Midtrans middleware at this address ('Endpoint not found') "
-                           f"— check providers.{NAME}.base_url")
+            raise Rejected(
+                f"midtrans: no Midtrans middleware at this address ('Endpoint not found') "
+                f"— check providers.{NAME}.base_url"
+            )
         if result.status not in (200, 404):
             raise BadResponse(f"midtrans: status answered HTTP {result.status}, expected 404")
         return f"midtrans: connected to the middleware as app {self.app_code}"

@@ -58,8 +58,8 @@ from sync.http import HttpClient, HttpResult
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     CreateRequest,
     Credit,
     CreditSource,
@@ -96,7 +96,9 @@ SOURCE = "orkut"
 RATE_LIMIT_RETRY_S = 10.0
 #: statement lines with minute precision may be up to a minute "older" than the money
 MINUTE_GRACE_S = 60.0
-AUTH_EXPIRED_MESSAGE = "orkut: token invalid or expired — log in again (pos-app provider login orkut)"
+AUTH_EXPIRED_MESSAGE = (
+    "orkut: token invalid or expired — log in again (pos-app provider login orkut)"
+)
 
 GENERATE_PATH = "/kasir/orkut/generate"
 STATUS_PATH = "/kasir/orkut/status-pembayaran"
@@ -113,7 +115,7 @@ _PLAIN_AMOUNT = re.compile(r"\d+")
 _DOTTED_AMOUNT = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _DATE_FORMATS: tuple[tuple[str, TimePrecision], ...] = (
     ("%Y-%m-%d %H:%M:%S", TimePrecision.SECOND),  # status-pembayaran, kasir mutasi
-    ("%d/%m/%Y %H:%M", TimePrecision.SECOND),  # /mutasi "tanggal"
+    ("%d/%m/%Y %H:%M", TimePrecision.MINUTE),  # /mutasi "tanggal"
     ("%Y-%m-%d %H:%M", TimePrecision.MINUTE),
     ("%d/%m/%Y %H:%M:%S", TimePrecision.SECOND),
     ("%Y-%m-%dT%H:%M:%S", TimePrecision.SECOND),
@@ -212,9 +214,12 @@ def _status_word(data: dict[str, Any]) -> str | None:
     raise BadResponse(f"status is {type(status).__name__}, not a string")
 
 
-def _required(config: Mapping[str, Any], keys: tuple[str, ...], name: str = "orkut") -> dict[str, str]:
+def _required(
+    config: Mapping[str, Any], keys: tuple[str, ...], name: str = "orkut"
+) -> dict[str, str]:
     values = {k: config.get(k) for k in keys}
-    missing = [f"providers.{name}.{k}" for k, v in values.items() if v is None or not str(v).strip()]
+    missing = [f"providers.{name}.{k}" for k, v in values.items()
+               if v is None or not str(v).strip()]
     if missing:
         raise ConfigMissing(name, missing)
     return {k: str(v).strip() for k, v in values.items()}
@@ -297,15 +302,16 @@ def _history_credits(history: Any, where: str) -> list[Credit]:
             raise BadResponse(f"{where}: incoming line {i} has kredit {amount}")
         credited_at, precision = parse_wib(row.get("tanggal"), f"{where}: tanggal of line {i}")
         line_id = row.get("id")
-        if isinstance(line_id, bool) or not isinstance(line_id, (int, str)) or not str(line_id).strip():
+        if (isinstance(line_id, bool) or not isinstance(line_id, (int, str))
+                or not str(line_id).strip()):
             log.warning("%s: skipped a credit of %d without an id (it could not be claimed safely)",
                         where, amount)
             continue
         brand = row.get("brand")
         parts = [brand.get("name") if isinstance(brand, dict) else None, row.get("keterangan")]
         description = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
-        credits.append(Credit(SOURCE, f"mutasi:{str(line_id).strip()}", amount, credited_at, precision,
-                              description[:200]))
+        credits.append(Credit(SOURCE, f"mutasi:{str(line_id).strip()}", amount, credited_at,
+                              precision, description[:200]))
     return credits
 
 
@@ -336,10 +342,12 @@ class _OrkutApi:
         if result.status == 429 or (text and _is_rate_limit(text)):
             retry = _retry_after(result) if result.status == 429 else RATE_LIMIT_RETRY_S
             how = "HTTP 429" if result.status == 429 else f"server says: {text}"
-            raise TransientError(f"{where}: rate limited ({how}); retry in {retry:g} s", retry_after_s=retry)
+            raise TransientError(f"{where}: rate limited ({how}); retry in {retry:g} s",
+                                 retry_after_s=retry)
         if login and result.status in (401, 403):
-            raise LoginFailed(f"orkut: login refused (HTTP {result.status}){': ' + text if text else ''} — "
-                              "check the user name, password and providers.orkut.api_key")
+            said = f": {text}" if text else ""
+            raise LoginFailed(f"orkut: login refused (HTTP {result.status}){said} — check the "
+                              "user name, password and providers.orkut.api_key")
         if login and result.status >= 400:
             raise LoginFailed(f"orkut: {text or f'login refused (HTTP {result.status})'}")
         if result.status in (401, 403) or (not login and text and _is_auth(text)):
@@ -378,20 +386,23 @@ class OrkutProvider(Provider):
         self.merchant = values["merchant"]
         self._token = values["token"]
         self._clock = clock
-        self._api = _OrkutApi(self.base_url, values["api_key"], [values["api_key"], self._token], timeout)
+        self._api = _OrkutApi(self.base_url, values["api_key"], [values["api_key"], self._token],
+                              timeout)
 
     @property
     def account_key(self) -> str:
         return f"orkut:{self.username}:{self.merchant}"
 
     def _auth_body(self) -> dict[str, str]:
-        return {"auth_username": self.username, "auth_token": self._token, "merchant": self.merchant}
+        return {"auth_username": self.username, "auth_token": self._token,
+                "merchant": self.merchant}
 
     # -- create ------------------------------------------------------------------------
     def create(self, request: CreateRequest) -> Invoice:
         amount = request.amount
         if type(amount) is not int or amount < 1:
-            raise Rejected(f"orkut generate: amount must be a positive whole rupiah amount, got {amount!r}")
+            raise Rejected("orkut generate: amount must be a positive whole rupiah amount, "
+                           f"got {amount!r}")
         data = self._api.post(GENERATE_PATH, {**self._auth_body(), "nominal": str(amount)})
         where = f"orkut {GENERATE_PATH}"
         if data.get("success") is not True:
@@ -432,7 +443,8 @@ class OrkutProvider(Provider):
     def check(self, ref: PaymentRef) -> StatusResult:
         nominal = ref.payable_amount
         if type(nominal) is not int or nominal < 1:
-            raise Rejected(f"orkut status-pembayaran: payable amount {nominal!r} is not a positive whole amount")
+            raise Rejected(f"orkut status-pembayaran: payable amount {nominal!r} is not a "
+                           "positive whole amount")
         where = f"orkut {STATUS_PATH}"
         data = self._api.post(STATUS_PATH, {**self._auth_body(), "nominal": str(nominal)})
         rows = self._success_data(data, where)
@@ -453,7 +465,8 @@ class OrkutProvider(Provider):
         if status == "success":
             return data.get("data")
         text = _message(data)
-        if status in _FAILURE_STATUSES or (status is None and (text or data.get("success") is False)):
+        failed_without_status = status is None and (text or data.get("success") is False)
+        if status in _FAILURE_STATUSES or failed_without_status:
             raise Rejected(f"{where}: failed{': ' + text[:160] if text else ''}")
         if status is None:
             raise BadResponse(f"{where}: answer has no status")
@@ -511,7 +524,8 @@ class OrkutMutasi(CreditSource):
         self.merchant_id = values.get("merchant_id") or str(config.get("merchant_id") or "").strip()
         self._token = values["token"]
         self._clock = clock
-        self._api = _OrkutApi(values["base_url"], values["api_key"], [values["api_key"], self._token], timeout)
+        self._api = _OrkutApi(values["base_url"], values["api_key"],
+                              [values["api_key"], self._token], timeout)
 
     @property
     def account_key(self) -> str:
@@ -523,12 +537,14 @@ class OrkutMutasi(CreditSource):
             raise ValueError("since must be an aware datetime")
         if self.endpoint == "kasir":
             where = f"orkut {KASIR_MUTASI_PATH}"
-            data = self._api.post(KASIR_MUTASI_PATH, {"auth_username": self.username, "auth_token": self._token,
+            data = self._api.post(KASIR_MUTASI_PATH, {"auth_username": self.username,
+                                                      "auth_token": self._token,
                                                       "merchant": self.merchant})
             credits = _kasir_credits(OrkutProvider._success_data(data, where), where)
         else:
             where = f"orkut {MUTASI_PATH}"
-            data = self._api.post(MUTASI_PATH, {"merchant_id": self.merchant_id, "auth_username": self.username,
+            data = self._api.post(MUTASI_PATH, {"merchant_id": self.merchant_id,
+                                                "auth_username": self.username,
                                                 "auth_token": self._token})
             if data.get("success") is not True:
                 text = self._api.text(data)
@@ -539,7 +555,8 @@ class OrkutMutasi(CreditSource):
         # Minute-precision lines are stamped at the start of their minute: keep a minute of
         # slack so a credit made just after ``since`` is not lost.
         cutoff = since - timedelta(seconds=MINUTE_GRACE_S)
-        return sorted((c for c in credits if c.credited_at >= cutoff), key=lambda c: c.credited_at, reverse=True)
+        recent = [c for c in credits if c.credited_at >= cutoff]
+        return sorted(recent, key=lambda c: c.credited_at, reverse=True)
 
     def close(self) -> None:
         self._api.http.close()
@@ -576,16 +593,14 @@ class OrkutLogin(LoginFlow):
         if isinstance(status, bool):
             return status
         if isinstance(status, str):
-            word = status.strip().lower()
-            if word in ("success", "ok", "true"):
-                return True
-            return False
+            return status.strip().lower() in ("success", "ok", "true")
         return None
 
     def request_otp(self, username: str, password: str) -> str:
         if not username or not password:
             raise LoginFailed("orkut: user name and password are required")
-        data, text = self._call(OTP_REQUEST_PATH, {"username": username, "password": password}, password)
+        data, text = self._call(OTP_REQUEST_PATH, {"username": username, "password": password},
+                                password)
         ok = self._succeeded(data)
         if ok is False:
             raise LoginFailed(f"orkut: {text or 'the server refused the OTP request'}")
@@ -603,7 +618,8 @@ class OrkutLogin(LoginFlow):
         token = self._find_token(data)
         if token is None:
             if ok is None:
-                raise BadResponse(f"orkut {OTP_VERIFY_PATH}: answer says neither success nor failure")
+                raise BadResponse(f"orkut {OTP_VERIFY_PATH}: answer says neither success nor "
+                                  "failure")
             raise BadResponse(f"orkut {OTP_VERIFY_PATH}: OTP accepted but the answer has no token")
         return token
 

@@ -352,7 +352,7 @@ class PakasirProvider(Provider):
     def check(self, ref: PaymentRef) -> StatusResult:
         where = "status"
         # The ORIGINAL amount (what create was given), not total_payment: see module docstring.
-        result = self._detail(ref.order_id, ref.payable_amount)
+        result = self._detail(ref.order_id, ref.amount)
         data = result.data
         tx = data.get("transaction") if isinstance(data, dict) else None
         if result.status // 100 != 2 or (tx is None and self._error_text(data)):

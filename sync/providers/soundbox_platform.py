@@ -16,7 +16,8 @@ device, so this is a :class:`~sync.providers.base.FeedProvider`:
 * ``check`` answers PENDING (the FeedProvider default): the platform has no per-transaction
   status endpoint for devices, and expiry is decided locally by the engine.
 * Provisioning: :func:`activate` (``pos-app provider login soundbox_platform``),
-  :meth:`SoundboxPlatformProvider.refresh_credential`, :meth:`SoundboxPlatformProvider.fetch_config`,
+  :meth:`SoundboxPlatformProvider.refresh_credential`,
+  :meth:`SoundboxPlatformProvider.fetch_config`,
   :meth:`SoundboxPlatformProvider.test_connection`.
 
 Decisions where the seed is silent (also in docs/decisions.md once merged):
@@ -168,9 +169,9 @@ def _clean(text: Any, secrets: Collection[str], limit: int = 120) -> str:
     """A platform-supplied string made safe for a one-line message."""
     if not isinstance(text, str):
         return ""
-    one_line = "".join(ch if ch.isprintable() else " " for ch in text).strip()
-    one_line = " ".join(one_line.split())
-    return redact(one_line[:limit], secrets)
+    one_line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    # Redact before cutting: a secret cut in half would no longer match and half of it would show.
+    return redact(one_line, secrets)[:limit]
 
 
 def _unwrap(data: Any, expected: str) -> Any:
@@ -238,7 +239,11 @@ def _error_info(result: HttpResult, secrets: Collection[str]) -> _ErrorInfo:
         trace = data.get("trace_id") or trace
     if not trace:
         trace = result.headers.get("x-trace-id") or result.headers.get("X-Trace-Id")
-    code_text = code.strip().upper() if isinstance(code, str) and re.fullmatch(r"\s*[A-Za-z0-9_]{1,64}\s*", code) else None
+    code_text = (
+        code.strip().upper()
+        if isinstance(code, str) and re.fullmatch(r"\s*[A-Za-z0-9_]{1,64}\s*", code)
+        else None
+    )
     return _ErrorInfo(code_text, _clean(message, secrets), _clean(trace, secrets, 80) or None)
 
 
@@ -251,7 +256,8 @@ def _raise_error(result: HttpResult, where: str, device_id: str, secrets: Collec
     code = info.code
     if code == "DEVICE_UNAUTHORIZED" or (code is None and status in (401, 403)):
         raise AuthExpired(
-            f"{where}: device token refused{f' ({code})' if code else ''}; activate this till again "
+            f"{where}: device token refused{f' ({code})' if code else ''}; "
+            "activate this till again "
             f"with `pos-app provider login {NAME}`{tail}"
         )
     if code == "DEVICE_NOT_BOUND":
@@ -260,8 +266,10 @@ def _raise_error(result: HttpResult, where: str, device_id: str, secrets: Collec
             f"platform (DEVICE_NOT_BOUND){tail}"
         )
     if code == "PARTNER_TIMEOUT":
-        raise TransientError(f"{where}: the platform's QRIS partner timed out (PARTNER_TIMEOUT){said}{tail}",
-                             retry_after_s=_retry_after(result.headers))
+        raise TransientError(
+            f"{where}: the platform's QRIS partner timed out (PARTNER_TIMEOUT){said}{tail}",
+            retry_after_s=_retry_after(result.headers),
+        )
     if code == "DUPLICATE_REQUEST":
         raise TransientError(
             f"{where}: the platform reports a duplicate request for this idempotency key "
@@ -273,13 +281,17 @@ def _raise_error(result: HttpResult, where: str, device_id: str, secrets: Collec
         raise Rejected(f"{where}: {hint} ({code}){said}{tail}")
     if status >= 500 or status == 408:
         named = f" ({code})" if code else ""
-        raise TransientError(f"{where}: HTTP {status} from the server{named}{said}{tail}",
-                             retry_after_s=_retry_after(result.headers))
+        raise TransientError(
+            f"{where}: HTTP {status} from the server{named}{said}{tail}",
+            retry_after_s=_retry_after(result.headers),
+        )
     raise Rejected(f"{where}: the platform refused the request{said}{tail}")
 
 
 # -- provisioning without a token -----------------------------------------------------------
-def activate(base_url: str, device_id: str, activation_code: str, *, timeout: float = 10.0) -> Activation:
+def activate(
+    base_url: str, device_id: str, activation_code: str, *, timeout: float = 10.0
+) -> Activation:
     """Exchange a device's activation code for its token (``pos-app provider login``).
 
     A refused code raises ``LoginFailed("soundbox_platform: activation code refused ...")``; an
@@ -294,9 +306,12 @@ def activate(base_url: str, device_id: str, activation_code: str, *, timeout: fl
     secrets = [activation_code]
     http = HttpClient(base_url, NAME, timeout=timeout, secrets=secrets)
     try:
-        result = http.request("POST", ACTIVATE_PATH,
-                              json_body={"device_id": device_id, "activation_code": activation_code},
-                              allow=_ERROR_STATUSES)
+        result = http.request(
+            "POST",
+            ACTIVATE_PATH,
+            json_body={"device_id": device_id, "activation_code": activation_code},
+            allow=_ERROR_STATUSES,
+        )
     finally:
         http.close()
     if result.status >= 400:
@@ -305,8 +320,10 @@ def activate(base_url: str, device_id: str, activation_code: str, *, timeout: fl
         if result.status >= 500 or result.status == 408 or info.code == "PARTNER_TIMEOUT":
             _raise_error(result, where, device_id, secrets)
         if info.code == "DEVICE_NOT_BOUND":
-            raise LoginFailed(f"{NAME}: device {device_id} not bound to a terminal; bind it on the "
-                              f"platform first{trace}")
+            raise LoginFailed(
+                f"{NAME}: device {device_id} not bound to a terminal; bind it on the "
+                f"platform first{trace}"
+            )
         raise LoginFailed(f"{NAME}: activation code refused{trace}")
     if result.status not in (200, 201):
         raise BadResponse(f"{where}: unexpected HTTP {result.status}")
@@ -328,9 +345,13 @@ def activate(base_url: str, device_id: str, activation_code: str, *, timeout: fl
     if merchant is not None:
         if not isinstance(merchant, dict):
             raise BadResponse(f"{where}: merchant is not an object")
-        merchant_name = _clean(merchant.get("name") or merchant.get("brand_name"), [token], 80) or None
+        merchant_name = (
+            _clean(merchant.get("name") or merchant.get("brand_name"), [token], 80) or None
+        )
         merchant_id = _id(merchant.get("id"))
-    expires = _optional_time(data.get("token_expires_at", data.get("expires_at")), "token_expires_at", where)
+    expires = _optional_time(
+        data.get("token_expires_at", data.get("expires_at")), "token_expires_at", where
+    )
     return Activation(token.strip(), terminal_id, merchant_name, merchant_id, expires)
 
 
@@ -349,9 +370,15 @@ class SoundboxPlatformProvider(FeedProvider):
         clock: Callable[[], datetime] = utcnow,
         timeout: float = 10.0,
     ) -> None:
-        values = {k: (str(config.get(k) or "").strip()) for k in ("base_url", "device_id", "device_token",
-                                                                   "terminal_id")}
-        missing = [f"providers.{NAME}.{k}" for k in ("base_url", "device_id", "device_token") if not values[k]]
+        values = {
+            k: (str(config.get(k) or "").strip())
+            for k in ("base_url", "device_id", "device_token", "terminal_id")
+        }
+        missing = [
+            f"providers.{NAME}.{k}"
+            for k in ("base_url", "device_id", "device_token")
+            if not values[k]
+        ]
         if missing:
             raise ConfigMissing(NAME, missing)
         self.base_url = values["base_url"]
@@ -360,7 +387,7 @@ class SoundboxPlatformProvider(FeedProvider):
         self._lock = threading.Lock()
         self._token = values["device_token"]
         self._terminal_id: str | None = values["terminal_id"] or None
-        #: transaction_id -> expires_at of transactions created here and still open (heartbeat state)
+        #: transaction_id -> expires_at of open transactions created here (heartbeat state)
         self._open: dict[str, datetime] = {}
         #: command_id -> (ack status, reason) of the last SEEN_COMMANDS acked commands
         self._acked: OrderedDict[str, tuple[str, str]] = OrderedDict()
@@ -371,13 +398,24 @@ class SoundboxPlatformProvider(FeedProvider):
     def _secrets(self) -> tuple[str, ...]:
         return self._http.secrets
 
-    def _call(self, method: str, path: str, *, json_body: Any = None,
-              headers: Mapping[str, str] | None = None, ok: Collection[int] = (200, 201, 204)) -> HttpResult:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        ok: Collection[int] = (200, 201, 204),
+    ) -> HttpResult:
         with self._lock:
             token = self._token
-        result = self._http.request(method, path, json_body=json_body,
-                                    headers={"Authorization": f"Bearer {token}", **(headers or {})},
-                                    allow=_ERROR_STATUSES)
+        result = self._http.request(
+            method,
+            path,
+            json_body=json_body,
+            headers={"Authorization": f"Bearer {token}", **(headers or {})},
+            allow=_ERROR_STATUSES,
+        )
         where = f"{NAME} {method} {path}"
         if result.status >= 400:
             _raise_error(result, where, self.device_id, self._secrets)
@@ -400,8 +438,13 @@ class SoundboxPlatformProvider(FeedProvider):
         }
         # The Idempotency-Key is the payment id, identical on every retry of this payment: the
         # platform answers a retry with the original transaction instead of making a second one.
-        result = self._call("POST", CREATE_PATH, json_body=body,
-                            headers={"Idempotency-Key": request.payment_id}, ok=(200, 201))
+        result = self._call(
+            "POST",
+            CREATE_PATH,
+            json_body=body,
+            headers={"Idempotency-Key": request.payment_id},
+            ok=(200, 201),
+        )
         data = _unwrap(result.data, "transaction_id")
         if not isinstance(data, dict):
             raise BadResponse(f"{where}: the answer is not a JSON object")
@@ -414,7 +457,11 @@ class SoundboxPlatformProvider(FeedProvider):
             raise BadResponse(f"{where}: qr_type is not 'dynamic'")
         status = data.get("status")
         if status != "awaiting_payment":
-            shown = _clean(status, self._secrets, 40) if isinstance(status, str) else type(status).__name__
+            shown = (
+                _clean(status, self._secrets, 40)
+                if isinstance(status, str)
+                else type(status).__name__
+            )
             raise BadResponse(f"{where}: status is {shown!r}, expected 'awaiting_payment'")
         if "currency" in data and data["currency"] != _CURRENCY:
             raise BadResponse(f"{where}: currency is not IDR")
@@ -439,8 +486,10 @@ class SoundboxPlatformProvider(FeedProvider):
             expires_at=expires_at,
             provider_ref=transaction_id,
             qris=payload,
-            extra={"terminal_id": terminal_id,
-                   **({"trace_id": trace} if isinstance(trace, str) and _ID.fullmatch(trace) else {})},
+            extra={
+                "terminal_id": terminal_id,
+                **({"trace_id": trace} if isinstance(trace, str) and _ID.fullmatch(trace) else {}),
+            },
         )
 
     def cancel(self, ref: PaymentRef) -> None:
@@ -471,7 +520,9 @@ class SoundboxPlatformProvider(FeedProvider):
 
     def _heartbeat(self) -> list[Any]:
         where = f"{NAME} POST {HEARTBEAT_PATH}"
-        result = self._call("POST", HEARTBEAT_PATH, json_body=self.heartbeat_body(), ok=(200, 201, 204))
+        result = self._call(
+            "POST", HEARTBEAT_PATH, json_body=self.heartbeat_body(), ok=(200, 201, 204)
+        )
         if result.data is None:
             return []  # 204 / empty body: nothing queued
         data = _unwrap(result.data, "commands")
@@ -527,7 +578,9 @@ class SoundboxPlatformProvider(FeedProvider):
         """A FeedItem for a notification worth reporting, else the reason to ack it with."""
         kind = command.get("type")
         if kind != PAYMENT_NOTIFICATION:
-            shown = _clean(kind, self._secrets, 40) if isinstance(kind, str) else type(kind).__name__
+            shown = (
+                _clean(kind, self._secrets, 40) if isinstance(kind, str) else type(kind).__name__
+            )
             return None, f"unsupported command type: {shown}"
         payload = command.get("payload")
         if not isinstance(payload, dict):
@@ -621,9 +674,17 @@ class SoundboxPlatformProvider(FeedProvider):
         version = config.get("config_version")
         if version is not None:
             try:
-                self._call("POST", CONFIG_ACK_PATH, json_body={
-                    "device_id": self.device_id, "config_version": version,
-                    "status": "delivered", "reason": "ok"}, ok=(200, 201, 202, 204))
+                self._call(
+                    "POST",
+                    CONFIG_ACK_PATH,
+                    json_body={
+                        "device_id": self.device_id,
+                        "config_version": version,
+                        "status": "delivered",
+                        "reason": "ok",
+                    },
+                    ok=(200, 201, 202, 204),
+                )
             except ProviderError as exc:
                 # The configuration itself arrived; the platform will offer it again.
                 log.warning("%s: config ack failed: %s", NAME, exc)
@@ -638,8 +699,10 @@ class SoundboxPlatformProvider(FeedProvider):
         with self._lock:
             terminal = self._terminal_id
         if not terminal:
-            raise Rejected(f"{NAME}: device {self.device_id} not bound to a terminal; bind it to a "
-                           "terminal on the platform (GET /device/config has no terminal_id)")
+            raise Rejected(
+                f"{NAME}: device {self.device_id} not bound to a terminal; bind it to a "
+                "terminal on the platform (GET /device/config has no terminal_id)"
+            )
         return terminal
 
     @property
@@ -651,15 +714,23 @@ class SoundboxPlatformProvider(FeedProvider):
         """A new device token (before the current one expires). The caller must store it as
         ``providers.soundbox_platform.device_token``; this instance uses it at once."""
         where = f"{NAME} POST {REFRESH_PATH}"
-        result = self._call("POST", REFRESH_PATH, json_body={"device_id": self.device_id}, ok=(200, 201))
+        result = self._call(
+            "POST", REFRESH_PATH, json_body={"device_id": self.device_id}, ok=(200, 201)
+        )
         data = _unwrap(result.data, "device_token")
         if not isinstance(data, dict):
             raise BadResponse(f"{where}: the answer is not a JSON object")
         token = data.get("device_token")
-        if not isinstance(token, str) or not token.strip() or any(c.isspace() for c in token.strip()):
+        if (
+            not isinstance(token, str)
+            or not token.strip()
+            or any(c.isspace() for c in token.strip())
+        ):
             raise BadResponse(f"{where}: device_token missing or not a string")
         token = token.strip()
-        expires = _optional_time(data.get("token_expires_at", data.get("expires_at")), "token_expires_at", where)
+        expires = _optional_time(
+            data.get("token_expires_at", data.get("expires_at")), "token_expires_at", where
+        )
         with self._lock:
             self._token = token
             self._http.secrets = (*self._http.secrets, token)
@@ -670,11 +741,15 @@ class SoundboxPlatformProvider(FeedProvider):
         config = self._get_config()
         terminal = self.terminal_id
         if not terminal:
-            raise Rejected(f"{NAME}: device {self.device_id} not bound to a terminal; bind it to a "
-                           "terminal on the platform")
+            raise Rejected(
+                f"{NAME}: device {self.device_id} not bound to a terminal; bind it to a "
+                "terminal on the platform"
+            )
         merchant = config.get("merchant") or {}
         name = _clean(merchant.get("name") or merchant.get("brand_name"), self._secrets, 60)
-        return f"device {self.device_id}, terminal {terminal}" + (f", merchant {name}" if name else "")
+        return f"device {self.device_id}, terminal {terminal}" + (
+            f", merchant {name}" if name else ""
+        )
 
     def close(self) -> None:
         self._http.close()

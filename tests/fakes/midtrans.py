@@ -53,13 +53,23 @@ WIB = timezone(timedelta(hours=7))
 UNAUTHORIZED = Reply(401, {"error": "Unauthorized"})
 ENDPOINT_NOT_FOUND = Reply(404, {"error": "Endpoint not found"})
 #: what the middleware answers for a reused order id (midtransclient's exception text)
-DUPLICATE_REPLY = Reply(400, {
-    "error": "Midtrans API is returning API error. HTTP status code: `400`. API response: "
-             '`{"error_messages":["transaction_details.order_id sudah digunakan"]}`'
-})
+DUPLICATE_REPLY = Reply(
+    400,
+    {
+        "error": "Midtrans API is returning API error. HTTP status code: `400`. API response: "
+        '`{"error_messages":["transaction_details.order_id sudah digunakan"]}`'
+    },
+)
 #: Midtrans' status_code per transaction_status
-_STATUS_CODES = {"settlement": "200", "capture": "200", "pending": "201", "deny": "202",
-                 "cancel": "200", "expire": "407", "challenge": "201"}
+_STATUS_CODES = {
+    "settlement": "200",
+    "capture": "200",
+    "pending": "201",
+    "deny": "202",
+    "cancel": "200",
+    "expire": "407",
+    "challenge": "201",
+}
 
 
 def _wib_now() -> str:
@@ -96,22 +106,29 @@ class FakeSnapOrder:
         if minimal:
             return body
         amount = self.amount if self.gross_amount is None else self.gross_amount
-        body.update({
-            "transaction_id": self.transaction_id,
-            "order_id": self.order_id,
-            "gross_amount": f"{amount}.00",
-            "currency": "IDR",
-            "payment_type": self.payment_type,
-            "transaction_time": self.transaction_time,
-        })
+        body.update(
+            {
+                "transaction_id": self.transaction_id,
+                "order_id": self.order_id,
+                "gross_amount": f"{amount}.00",
+                "currency": "IDR",
+                "payment_type": self.payment_type,
+                "transaction_time": self.transaction_time,
+            }
+        )
         if self.settlement_time is not None:
             body["settlement_time"] = self.settlement_time
         return body
 
 
 class MidtransFake(FakeBackend):
-    def __init__(self, *, app_code: str = "pos-kasir", api_key: str | None = None,
-                 redirect_base: str = "https://app.sandbox.midtrans.com/snap/v4/redirection/") -> None:
+    def __init__(
+        self,
+        *,
+        app_code: str = "pos-kasir",
+        api_key: str | None = None,
+        redirect_base: str = "https://app.sandbox.midtrans.com/snap/v4/redirection/",
+    ) -> None:
         super().__init__()
         self.app_code = app_code
         self.api_key = api_key or secrets.token_hex(16)
@@ -147,18 +164,25 @@ class MidtransFake(FakeBackend):
         return reply
 
     def _route(self, req: Request) -> Reply:
-        if req.path == "/charge" or req.path.startswith("/status/"):
-            if (req.headers.get("x-app-code") != self.app_code
-                    or req.headers.get("x-api-key") != self.api_key):
-                with self._lock:
-                    self.auth_failures += 1
-                return UNAUTHORIZED
+        known_path = req.path == "/charge" or req.path.startswith("/status/")
+        keys_ok = (
+            req.headers.get("x-app-code") == self.app_code
+            and req.headers.get("x-api-key") == self.api_key
+        )
+        if known_path and not keys_ok:
+            with self._lock:
+                self.auth_failures += 1
+            return UNAUTHORIZED
         if req.path == "/charge":
-            return self._charge(req) if req.method == "POST" else Reply(405, {"error": "Method not allowed"})
+            return (
+                self._charge(req)
+                if req.method == "POST"
+                else Reply(405, {"error": "Method not allowed"})
+            )
         if req.path.startswith("/status/") and len(req.path) > len("/status/"):
             if req.method != "GET":
                 return Reply(405, {"error": "Method not allowed"})
-            return self._status(unquote(req.path[len("/status/"):]))
+            return self._status(unquote(req.path[len("/status/") :]))
         return ENDPOINT_NOT_FOUND
 
     def _charge(self, req: Request) -> Reply:
@@ -178,18 +202,27 @@ class MidtransFake(FakeBackend):
         except (KeyError, TypeError, ValueError):
             return Reply(400, {"error": "item_details tidak valid"})
         if items and total != amount:
-            return Reply(400, {"error": "Midtrans API is returning API error. HTTP status code: `400`. "
-                                        'API response: `{"error_messages":["transaction_details.gross_amount '
-                                        'tidak sama dengan jumlah item_details"]}`'})
+            return Reply(
+                400,
+                {
+                    "error": "Midtrans API is returning API error. HTTP status code: `400`. "
+                    'API response: `{"error_messages":["transaction_details.gross_amount '
+                    'tidak sama dengan jumlah item_details"]}`'
+                },
+            )
         with self._lock:
             if order_id in self.orders:
                 self.duplicates_refused += 1
                 return self.duplicate_reply
             token = str(uuid.uuid4())
             self.orders[order_id] = FakeSnapOrder(
-                order_id=order_id, amount=amount, token=token,
-                redirect_url=f"{self.redirect_base}{token}", item_details=items,
-                created_monotonic=time.monotonic(), transaction_time=_wib_now(),
+                order_id=order_id,
+                amount=amount,
+                token=token,
+                redirect_url=f"{self.redirect_base}{token}",
+                item_details=items,
+                created_monotonic=time.monotonic(),
+                transaction_time=_wib_now(),
                 headers={k: v for k, v in req.headers.items() if k.startswith("x-")},
             )
             self.charges_created += 1
@@ -200,12 +233,23 @@ class MidtransFake(FakeBackend):
         with self._lock:
             self.status_queries += 1
             order = self.orders.get(order_id)
-            if order is not None and self.auto_settle_after_s is not None and order.status in (None, "pending") \
-                    and time.monotonic() - order.created_monotonic >= self.auto_settle_after_s:
+            due = (
+                order is not None
+                and self.auto_settle_after_s is not None
+                and order.status in (None, "pending")
+                and time.monotonic() - order.created_monotonic >= self.auto_settle_after_s
+            )
+            if due:
                 self._set(order_id, "settlement", "accept")
             if order is None or order.status is None:
-                return Reply(404, {"status_code": "404", "status_message": "Transaction doesn't exist.",
-                                   "id": str(uuid.uuid4())})
+                return Reply(
+                    404,
+                    {
+                        "status_code": "404",
+                        "status_message": "Transaction doesn't exist.",
+                        "id": str(uuid.uuid4()),
+                    },
+                )
             return Reply(200, order.status_json(minimal=self.minimal_status))
 
     # -- control API -----------------------------------------------------------------------

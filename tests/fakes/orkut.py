@@ -3,7 +3,7 @@ the seed and what SPEC.md section 5 says the real one does.
 
 Endpoints (all POST, all need ``Authorization: Bearer <api_key>`` of a known account):
 
-* ``/minta-otp`` ``{username, password}`` -> ``{"success": true, "message": "OTP telah dikirim ke ..."}``
+* ``/minta-otp`` ``{username, password}`` -> ``{"success": true, "message": "OTP telah ..."}``
 * ``/valid-otp`` ``{username, otp}`` -> ``{"success": true, <token at token_location>}``
   (only after ``/minta-otp``); wrong password / OTP -> 200 ``{"success": false, "message": ...}``
 * ``/kasir/orkut/generate`` -> ``{"success": true, "nominal", "image_url", "qr_string"}``; the
@@ -56,6 +56,7 @@ from sync.providers.simulator import DEMO_STATIC_QRIS
 from tests.fakes.server import FakeBackend, Reply, Request
 
 WIB = ZoneInfo("Asia/Jakarta")
+IMAGE_BASE = "https://orkut.hidepulsa.com/static"
 
 
 @dataclass(frozen=True)
@@ -106,14 +107,19 @@ class OrkutFake(FakeBackend):
             self.latency_s = 0.0
             self.dotted_amounts = True  # "35.002" rather than "35002"
             self.minute_dates = False  # kasir dates as "25/07/2025 18:02" rather than with seconds
-            self.rate_limit_style = "429"  # or "message": 200 {"status": "error", "message": "...terlalu sering..."}
-            self.auth_error_style = "401"  # or "message": 200 {"status": "error", "message": "token invalid"}
+            # "429", or "message": 200 {"status": "error", "message": "... terlalu sering ..."}
+            self.rate_limit_style = "429"
+            # "401", or "message": 200 {"status": "error", "message": "token invalid"}
+            self.auth_error_style = "401"
             self.token_location = "token"  # or "data.token" / "results.token" in /valid-otp
             self.status_filter = True  # False: status-pembayaran returns credits of any amount
             self._last_call: dict[str, float] = {}
             self._otp_requested: set[str] = set()
             self.requests.clear()
             self._faults.clear()
+            # A request still in flight from before the reset (a hung one) must not touch the
+            # fresh state: ``handle`` refuses requests received before this moment.
+            self._epoch = time.monotonic()
 
     @property
     def account(self) -> OrkutAccount:
@@ -136,20 +142,24 @@ class OrkutFake(FakeBackend):
             at_wib = at_wib.replace(tzinfo=WIB)  # naive = WIB, like the back-end's own dates
         return at_wib.astimezone(UTC)
 
-    def add_credit(self, amount: int, at_wib: datetime | None = None, issuer_reff: str | None = None,
-                   *, username: str | None = None, brand: str = "DANA", omit_reff: bool = False) -> str:
+    def add_credit(self, amount: int, at_wib: datetime | None = None,
+                   issuer_reff: str | None = None, *, username: str | None = None,
+                   brand: str = "DANA", omit_reff: bool = False) -> str:
         """An incoming payment of ``amount`` on the account; returns its issuer_reff.
         ``omit_reff``: the line comes without an ``issuer_reff`` (a malformed upstream line)."""
         with self._lock:
             reff = issuer_reff or f"{next(self._reffs):012d}"
-            self._credits.append(FakeCredit(username or self.account.username, None if omit_reff else reff,
-                                            next(self._ids), amount, self._when(at_wib), "CR", brand))
+            self._credits.append(FakeCredit(
+                username or self.account.username, None if omit_reff else reff,
+                next(self._ids), amount, self._when(at_wib), "CR", brand))
             return reff
 
-    def add_debit(self, amount: int, at_wib: datetime | None = None, *, username: str | None = None) -> None:
+    def add_debit(self, amount: int, at_wib: datetime | None = None, *,
+                  username: str | None = None) -> None:
         with self._lock:
-            self._credits.append(FakeCredit(username or self.account.username, f"{next(self._reffs):012d}",
-                                            next(self._ids), amount, self._when(at_wib), "DB", "", "Penarikan"))
+            self._credits.append(FakeCredit(
+                username or self.account.username, f"{next(self._reffs):012d}",
+                next(self._ids), amount, self._when(at_wib), "DB", "", "Penarikan"))
 
     @property
     def credits(self) -> list[FakeCredit]:
@@ -162,12 +172,16 @@ class OrkutFake(FakeBackend):
 
     def _kasir_date(self, at: datetime) -> str:
         local = at.astimezone(WIB)
-        return local.strftime("%d/%m/%Y %H:%M") if self.minute_dates else local.strftime("%Y-%m-%d %H:%M:%S")
+        if self.minute_dates:
+            return local.strftime("%d/%m/%Y %H:%M")
+        return local.strftime("%Y-%m-%d %H:%M:%S")
 
     def _kasir_line(self, c: FakeCredit) -> dict[str, Any]:
-        line: dict[str, Any] = {"date": self._kasir_date(c.at), "amount": self._amount(c.amount), "type": c.kind,
-                                "qris": "static", "brand_name": c.brand, "buyer_reff": c.buyer_reff,
-                                "balance": "77.777" if self.dotted_amounts else "77777"}
+        line: dict[str, Any] = {
+            "date": self._kasir_date(c.at), "amount": self._amount(c.amount), "type": c.kind,
+            "qris": "static", "brand_name": c.brand, "buyer_reff": c.buyer_reff,
+            "balance": "77.777" if self.dotted_amounts else "77777",
+        }
         if c.issuer_reff is not None:
             line["issuer_reff"] = c.issuer_reff
         return line
@@ -176,6 +190,8 @@ class OrkutFake(FakeBackend):
     def handle(self, req: Request) -> Reply:
         if self.latency_s:
             time.sleep(self.latency_s)
+        if req.at < self._epoch:
+            return Reply(503, {"message": "stale request from before reset()"})
         if req.method != "POST":
             return Reply(405, {"message": "Method Not Allowed"})
         auth = req.headers.get("authorization", "")
@@ -192,7 +208,8 @@ class OrkutFake(FakeBackend):
         route = routes.get(req.path)
         if route is None:
             return Reply(404, {"message": "Not Found"})
-        username = body.get("username") if req.path in ("/minta-otp", "/valid-otp") else body.get("auth_username")
+        login = req.path in ("/minta-otp", "/valid-otp")
+        username = body.get("username") if login else body.get("auth_username")
         if not isinstance(username, str) or not username:
             return Reply(400, {"success": False, "message": "Fields tidak benar!"})
         limited = self._rate_limited(username)
@@ -210,13 +227,15 @@ class OrkutFake(FakeBackend):
         now = time.monotonic()
         with self._lock:
             last = self._last_call.get(username)
-            if last is not None and now - last < self.min_interval_s:
+            wait = self.min_interval_s - (now - last) if last is not None else 0.0
+            if wait > 0:
                 # a refused request does not restart the window, so waiting it out works
                 if self.rate_limit_style == "message":
                     return Reply(200, {"status": "error",
-                                       "message": "Anda terlalu sering melakukan request, coba lagi nanti"})
+                                       "message": "Anda terlalu sering melakukan request, "
+                                                  "coba lagi nanti"})
                 return Reply(429, {"message": "Too Many Requests"},
-                             {"Retry-After": str(max(1, round(self.min_interval_s - (now - last))))})
+                             {"Retry-After": str(max(1, round(wait)))})
             self._last_call[username] = now
         return None
 
@@ -225,6 +244,11 @@ class OrkutFake(FakeBackend):
         if acc is None or body.get("auth_token") != acc.token:
             return self._auth_error()
         return acc
+
+    @staticmethod
+    def _nominal_ok(body: dict[str, Any], acc: OrkutAccount, nominal: Any) -> bool:
+        return (body.get("merchant") == acc.merchant and isinstance(nominal, str)
+                and nominal.isdigit())
 
     def _minta_otp(self, body: dict[str, Any], username: str) -> Reply:
         acc = self.accounts.get(username)
@@ -241,7 +265,8 @@ class OrkutFake(FakeBackend):
             return Reply(200, {"success": False, "message": "OTP salah atau kadaluarsa"})
         self._otp_requested.discard(username)
         if self.token_location == "data.token":
-            return Reply(200, {"status": "success", "data": {"token": acc.token, "username": username}})
+            return Reply(200, {"status": "success",
+                               "data": {"token": acc.token, "username": username}})
         if self.token_location == "results.token":
             return Reply(200, {"success": True, "results": {"token": acc.token, "otp": "valid"}})
         return Reply(200, {"success": True, "message": "Login berhasil", "token": acc.token})
@@ -251,14 +276,14 @@ class OrkutFake(FakeBackend):
         if isinstance(acc, Reply):
             return acc
         nominal = body.get("nominal")
-        if body.get("merchant") != acc.merchant or not isinstance(nominal, str) or not nominal.isdigit():
+        if not self._nominal_ok(body, acc, nominal):
             return Reply(400, {"error": "Gagal generate QRIS"})
         n = int(nominal)
         if n < 1:
             return Reply(400, {"error": "Gagal generate QRIS"})
         self.generated.append(n)
         return Reply(200, {"success": True, "nominal": self._amount(n),
-                           "image_url": f"https://orkut.hidepulsa.com/static/qr-{acc.merchant}-{n}.png",
+                           "image_url": f"{IMAGE_BASE}/{acc.merchant}-{n}.png",
                            "qr_string": qris.to_dynamic(DEMO_STATIC_QRIS, n)})
 
     def _status(self, body: dict[str, Any], username: str) -> Reply:
@@ -266,11 +291,12 @@ class OrkutFake(FakeBackend):
         if isinstance(acc, Reply):
             return acc
         nominal = body.get("nominal")
-        if body.get("merchant") != acc.merchant or not isinstance(nominal, str) or not nominal.isdigit():
+        if not self._nominal_ok(body, acc, nominal):
             return Reply(400, {"success": False, "message": "Fields tidak benar!"})
         n = int(nominal)
         lines = [self._kasir_line(c) for c in self._credits
-                 if c.username == username and c.kind == "CR" and (c.amount == n or not self.status_filter)]
+                 if c.username == username and c.kind == "CR"
+                 and (c.amount == n or not self.status_filter)]
         if not lines:
             return Reply(200, {"status": "success", "message": "no data"})
         return Reply(200, {"status": "success", "data": lines[::-1]})  # newest first
@@ -307,11 +333,13 @@ class OrkutFake(FakeBackend):
                 "tanggal": c.at.astimezone(WIB).strftime("%d/%m/%Y %H:%M"),
                 "status": "IN" if incoming else "OUT",
                 "fee": "",
-                "brand": {"name": c.brand, "logo": "https://app.orderkuota.com/assets/qris/dana.png"},
+                "brand": {"name": c.brand, "logo": "https://app.orderkuota.com/assets/qris/x.png"},
             })
         return Reply(200, {
             "success": True,
-            "qris_history": {"success": True, "total": len(results), "page": 1, "pages": 1, "results": results},
-            "account": {"success": True, "results": {"id": 12345, "username": username, "name": username,
-                                                     "balance": 77777, "qris_name": "WARUNG DEMO"}},
+            "qris_history": {"success": True, "total": len(results), "page": 1, "pages": 1,
+                             "results": results},
+            "account": {"success": True,
+                        "results": {"id": 12345, "username": username, "name": username,
+                                    "balance": 77777, "qris_name": "WARUNG DEMO"}},
         })

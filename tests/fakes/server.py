@@ -183,14 +183,19 @@ class FakeBackend:
                     self.send_header(k, v)
                 self.end_headers()
                 if data and self.command != "HEAD":
-                    self.wfile.write(data)
+                    try:
+                        self.wfile.write(data)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client gave up (a timeout test): nothing to answer to
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name=type(self).__name__, daemon=True)
+        # A short poll interval: shutdown() waits for it, once per test.
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=type(self).__name__, daemon=True)
         self._thread.start()
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
         return self.base_url

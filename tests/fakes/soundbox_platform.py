@@ -22,7 +22,7 @@ COMMAND_NOT_FOUND. PARTNER_TIMEOUT (504) only via ``fake.inject(fake.error_fault
 
 Control API (for this provider's tests, engine end-to-end tests and benchmarks)::
 
-    fake = SoundboxPlatformFake()          # one bound device: DEVICE_ID / DEVICE_TOKEN / TERMINAL_ID
+    fake = SoundboxPlatformFake()     # one bound device: DEVICE_ID / DEVICE_TOKEN / TERMINAL_ID
     base_url = fake.start(); ...; fake.stop()
     fake.config()                          # the provider config mapping for this fake's device
     fake.add_device(device_id, token=..., terminal_id=..., activation_code=..., bound=True)
@@ -77,9 +77,15 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def error_body(code: str, message: str, *, request_id: str = "req_x", trace_id: str = "trc_x") -> dict[str, Any]:
+def error_body(
+    code: str, message: str, *, request_id: str = "req_x", trace_id: str = "trc_x"
+) -> dict[str, Any]:
     """The platform's error model, as this fake (and the adapter) understand it."""
-    return {"error": {"code": code, "message": message}, "request_id": request_id, "trace_id": trace_id}
+    return {
+        "error": {"code": code, "message": message},
+        "request_id": request_id,
+        "trace_id": trace_id,
+    }
 
 
 @dataclass
@@ -158,14 +164,30 @@ class SoundboxPlatformFake(FakeBackend):
     # -- control API -----------------------------------------------------------------------
     def config(self, device_id: str = DEVICE_ID, *, terminal_id: str = "") -> dict[str, Any]:
         """The provider config (short keys) for one of this fake's devices."""
-        return {"base_url": self.base_url, "device_id": device_id,
-                "device_token": self.devices[device_id].token, "terminal_id": terminal_id}
+        return {
+            "base_url": self.base_url,
+            "device_id": device_id,
+            "device_token": self.devices[device_id].token,
+            "terminal_id": terminal_id,
+        }
 
-    def add_device(self, device_id: str, *, token: str | None = None, terminal_id: str | None = TERMINAL_ID,
-                   activation_code: str = ACTIVATION_CODE, bound: bool = True) -> FakeDevice:
+    def add_device(
+        self,
+        device_id: str,
+        *,
+        token: str | None = None,
+        terminal_id: str | None = TERMINAL_ID,
+        activation_code: str = ACTIVATION_CODE,
+        bound: bool = True,
+    ) -> FakeDevice:
         with self._state_lock:
-            device = FakeDevice(device_id, token or f"devtok-{device_id}-{next(self._tok_seq)}",
-                                terminal_id, bound and terminal_id is not None, activation_code)
+            device = FakeDevice(
+                device_id,
+                token or f"devtok-{device_id}-{next(self._tok_seq)}",
+                terminal_id,
+                bound and terminal_id is not None,
+                activation_code,
+            )
             self.devices[device_id] = device
             return device
 
@@ -183,8 +205,9 @@ class SoundboxPlatformFake(FakeBackend):
         with self._state_lock:
             self.devices[device_id].token = f"revoked-{next(self._tok_seq)}"
 
-    def queue_command(self, type: str, payload: Any, *, device_id: str = DEVICE_ID,
-                      command_id: str | None = None) -> str:
+    def queue_command(
+        self, type: str, payload: Any, *, device_id: str = DEVICE_ID, command_id: str | None = None
+    ) -> str:
         """Queue any command for a device (returned by its heartbeats until acked)."""
         with self._state_lock:
             command_id = command_id or f"cmd_{next(self._cmd_seq):04d}"
@@ -197,11 +220,15 @@ class SoundboxPlatformFake(FakeBackend):
         with self._state_lock:
             tx = self.transactions[transaction_id]
             tx.status = status
-            return self.queue_command("payment_notification", {
-                "transaction_id": transaction_id,
-                "amount": tx.amount if amount is None else amount,
-                "status": status,
-            }, device_id=tx.device_id)
+            return self.queue_command(
+                "payment_notification",
+                {
+                    "transaction_id": transaction_id,
+                    "amount": tx.amount if amount is None else amount,
+                    "status": status,
+                },
+                device_id=tx.device_id,
+            )
 
     def expire(self, transaction_id: str, *, notify: bool = True) -> str | None:
         """The transaction expires on the platform; with ``notify`` the device is told."""
@@ -210,26 +237,47 @@ class SoundboxPlatformFake(FakeBackend):
             tx.status = "expired"
             if not notify:
                 return None
-            return self.queue_command("payment_notification", {
-                "transaction_id": transaction_id, "amount": tx.amount, "status": "expired",
-            }, device_id=tx.device_id)
+            return self.queue_command(
+                "payment_notification",
+                {
+                    "transaction_id": transaction_id,
+                    "amount": tx.amount,
+                    "status": "expired",
+                },
+                device_id=tx.device_id,
+            )
 
     def pending_commands(self, device_id: str = DEVICE_ID) -> list[FakeCommand]:
         with self._state_lock:
             return [c for c in self.commands.values() if c.device_id == device_id and not c.done]
 
-    def transaction_for_key(self, idempotency_key: str, device_id: str = DEVICE_ID) -> FakeTransaction | None:
+    def transaction_for_key(
+        self, idempotency_key: str, device_id: str = DEVICE_ID
+    ) -> FakeTransaction | None:
         with self._state_lock:
             tx_id = self._by_key.get((device_id, idempotency_key))
             return self.transactions.get(tx_id) if tx_id else None
 
     @staticmethod
-    def error_fault(code: str, status: int | None = None, *, message: str | None = None,
-                    trace_id: str = "trc_injected", headers: dict[str, str] | None = None) -> Fault:
+    def error_fault(
+        code: str,
+        status: int | None = None,
+        *,
+        message: str | None = None,
+        trace_id: str = "trc_injected",
+        headers: dict[str, str] | None = None,
+    ) -> Fault:
         """A Fault answering with the platform's error model, e.g. PARTNER_TIMEOUT (504)."""
-        return Fault.status(status or _ERROR_STATUS.get(code, 400), headers=headers,
-                            body=error_body(code, message or code.lower().replace("_", " "),
-                                            request_id="req_injected", trace_id=trace_id))
+        return Fault.status(
+            status or _ERROR_STATUS.get(code, 400),
+            headers=headers,
+            body=error_body(
+                code,
+                message or code.lower().replace("_", " "),
+                request_id="req_injected",
+                trace_id=trace_id,
+            ),
+        )
 
     # -- HTTP ------------------------------------------------------------------------------
     def start(self) -> str:
@@ -253,7 +301,10 @@ class SoundboxPlatformFake(FakeBackend):
         request_id, trace_id = self._ids(req)
 
         def error(code: str, message: str) -> Reply:
-            return Reply(_ERROR_STATUS[code], error_body(code, message, request_id=request_id, trace_id=trace_id))
+            return Reply(
+                _ERROR_STATUS[code],
+                error_body(code, message, request_id=request_id, trace_id=trace_id),
+            )
 
         def ok(body: dict[str, Any], status: int = 200) -> Reply:
             return Reply(status, {**body, "request_id": request_id, "trace_id": trace_id})
@@ -269,7 +320,12 @@ class SoundboxPlatformFake(FakeBackend):
         }
         route = routes.get((req.method, req.path))
         if route is None:
-            return Reply(404, error_body("NOT_FOUND", "no such endpoint", request_id=request_id, trace_id=trace_id))
+            return Reply(
+                404,
+                error_body(
+                    "NOT_FOUND", "no such endpoint", request_id=request_id, trace_id=trace_id
+                ),
+            )
         body = req.json
         if req.method == "POST" and not isinstance(body, dict):
             return error("INVALID_REQUEST", "body must be a JSON object")
@@ -285,7 +341,7 @@ class SoundboxPlatformFake(FakeBackend):
         auth = req.headers.get("authorization", "")
         if not auth.startswith("Bearer "):
             return None
-        token = auth[len("Bearer "):]
+        token = auth[len("Bearer ") :]
         device = next((d for d in self.devices.values() if d.token == token), None)
         if device is None:
             return None
@@ -299,21 +355,34 @@ class SoundboxPlatformFake(FakeBackend):
         if device is None or body.get("activation_code") != device.activation_code:
             return error("DEVICE_UNAUTHORIZED", "activation code invalid")
         device.token = f"devtok-{device.device_id}-{next(self._tok_seq)}-act"
-        return ok({"device_token": device.token,
-                   "token_expires_at": _iso(self.clock() + timedelta(days=30)),
-                   "terminal_id": device.terminal_id if device.bound else None,
-                   "merchant": dict(device.merchant)})
+        return ok(
+            {
+                "device_token": device.token,
+                "token_expires_at": _iso(self.clock() + timedelta(days=30)),
+                "terminal_id": device.terminal_id if device.bound else None,
+                "merchant": dict(device.merchant),
+            }
+        )
 
     def _refresh(self, device: FakeDevice, req: Request, error: Any, ok: Any) -> Reply:
         device.token = f"devtok-{device.device_id}-{next(self._tok_seq)}-ref"
-        return ok({"device_token": device.token, "token_expires_at": _iso(self.clock() + timedelta(days=30))})
+        return ok(
+            {
+                "device_token": device.token,
+                "token_expires_at": _iso(self.clock() + timedelta(days=30)),
+            }
+        )
 
     def _config(self, device: FakeDevice, req: Request, error: Any, ok: Any) -> Reply:
-        return ok({"device_id": device.device_id,
-                   "terminal_id": device.terminal_id if device.bound else None,
-                   "config_version": device.config_version,
-                   "merchant": dict(device.merchant),
-                   "heartbeat_interval_s": 30})
+        return ok(
+            {
+                "device_id": device.device_id,
+                "terminal_id": device.terminal_id if device.bound else None,
+                "config_version": device.config_version,
+                "merchant": dict(device.merchant),
+                "heartbeat_interval_s": 30,
+            }
+        )
 
     def _config_ack(self, device: FakeDevice, req: Request, error: Any, ok: Any) -> Reply:
         self.config_acks.append(req.json)
@@ -344,15 +413,27 @@ class SoundboxPlatformFake(FakeBackend):
             return error("INVALID_REQUEST", "request_id is required")
         tx_id = f"tx_{next(self._tx_seq):04d}"
         tx = FakeTransaction(
-            transaction_id=tx_id, device_id=device.device_id, terminal_id=device.terminal_id,
-            amount=amount, request_id=request_id, idempotency_key=key,
+            transaction_id=tx_id,
+            device_id=device.device_id,
+            terminal_id=device.terminal_id,
+            amount=amount,
+            request_id=request_id,
+            idempotency_key=key,
             qr_payload=qris.to_dynamic(self.static_qris, amount, bill_number=tx_id),
             expires_at=(self.clock() + timedelta(seconds=self.ttl_s)).replace(microsecond=0),
             request_body=dict(body),
         )
-        reply = ok({"request_id": request_id, "transaction_id": tx_id, "qr_type": "dynamic",
-                    "qr_payload": tx.qr_payload, "expires_at": _iso(tx.expires_at),
-                    "status": "awaiting_payment"}, 201)
+        reply = ok(
+            {
+                "request_id": request_id,
+                "transaction_id": tx_id,
+                "qr_type": "dynamic",
+                "qr_payload": tx.qr_payload,
+                "expires_at": _iso(tx.expires_at),
+                "status": "awaiting_payment",
+            },
+            201,
+        )
         tx.response = reply.body
         self.transactions[tx_id] = tx
         self._by_key[(device.device_id, key)] = tx_id

@@ -1,0 +1,133 @@
+"""Each back-end end to end through the real command line: the installed ``pos-app`` talks to a
+loopback fake over HTTP; sales survive ``kill -9`` while pending and ``sync run --until-idle``
+finishes them; wrong credentials give a clear message and leak nothing."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pos_app import qris
+from tests.cli_helpers import ROOT, env_for, json_lines, pos_app_cmd, run
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def configure(data_dir: Path, **values: str) -> None:
+    for key, value in values.items():
+        r = run(data_dir, "config", "set", key.replace("__", "."), value)
+        assert r.returncode == 0, r.stderr
+
+
+def spawn_charge(data_dir: Path, amount: str, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*pos_app_cmd(), "charge", amount, "--json", *extra], env=env_for(data_dir),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def read_until(proc: subprocess.Popen[str], event: str, timeout: float = 30) -> list[dict]:
+    seen: list[dict] = []
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            raise AssertionError(f"charge ended before {event}: {seen} {proc.stderr.read() if proc.stderr else ''}")
+        seen.append(json.loads(line))
+        if seen[-1]["event"] == event:
+            return seen
+    raise AssertionError(f"no {event} within {timeout}s: {seen}")
+
+
+def kill(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+
+
+def report(data_dir: Path) -> dict:
+    return json.loads(run(data_dir, "report", "daily", "--format", "json").stdout)
+
+
+def assert_no_secret(data_dir: Path, secret: str, *texts: str) -> None:
+    for text in texts:
+        assert secret not in text
+    for log in (data_dir / "logs").glob("*.log*"):
+        assert secret not in log.read_text(encoding="utf-8", errors="replace"), log
+
+
+# -- orderkuota (seed 000) --------------------------------------------------------------------
+@pytest.fixture
+def orderkuota():
+    from tests.fakes.orderkuota import OrderKuotaFake
+
+    fake = OrderKuotaFake()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def _orderkuota_config(data_dir: Path, fake, token: str) -> None:
+    configure(data_dir, payment__provider="orderkuota", providers__orderkuota__base_url=fake.base_url,
+              providers__orderkuota__username=fake.username, providers__orderkuota__token=token)
+
+
+def test_orderkuota_kill_while_pending_then_resume(data_dir: Path, orderkuota) -> None:
+    _orderkuota_config(data_dir, orderkuota, orderkuota.issue_token(orderkuota.username))
+    orderkuota.bump_offsets.append(37)
+    proc = spawn_charge(data_dir, "15000")
+    events = read_until(proc, "awaiting_payment")
+    kill(proc)
+    awaiting = events[-1]
+    assert awaiting["payable_amount"] == 15037, "the back-end's amount is the one charged"
+    assert qris.parse(awaiting["qris"]).amount == 15037
+    (invoice_id,) = list(orderkuota.invoices)
+    orderkuota.mark_paid(invoice_id)
+    r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "30")
+    assert r.returncode == 0, r.stderr
+    rep = report(data_dir)
+    assert rep["order_count"] == 1 and rep["by_payment_method"]["orderkuota"]["count"] == 1
+    assert rep["reconciliation"]["matched"] == {"count": 1, "amount": 15037}
+    assert len(orderkuota.requests_to("/api/v2/invoices/create")) == 1
+
+
+def test_orderkuota_wrong_token(data_dir: Path, orderkuota) -> None:
+    bad = "tok-not-valid-0123456789"
+    _orderkuota_config(data_dir, orderkuota, bad)
+    r = run(data_dir, "charge", "15000", "--json", "--timeout", "20")
+    assert r.returncode == 1, r.stdout + r.stderr
+    failed = json_lines(r.stdout)[-1]
+    assert failed["event"] == "failed" and "log in again" in failed["error"]
+    assert "Traceback" not in r.stderr
+    assert_no_secret(data_dir, bad, r.stdout, r.stderr)
+    status = json.loads(run(data_dir, "sync", "status", "--json").stdout)
+    assert status["providers"]["orderkuota"]["state"] == "needs_login"
+
+
+def test_static_with_orderkuota_mutasi(data_dir: Path, orderkuota) -> None:
+    from sync.providers.simulator import DEMO_STATIC_QRIS
+
+    token = orderkuota.issue_token(orderkuota.username)
+    configure(data_dir, payment__static_qris=DEMO_STATIC_QRIS, payment__mutasi_source="orderkuota",
+              providers__orderkuota__base_url=orderkuota.base_url,
+              providers__orderkuota__username=orderkuota.username, providers__orderkuota__token=token,
+              payment__provider="static")
+    first = spawn_charge(data_dir, "15000", "--timeout", "40")
+    a1 = read_until(first, "awaiting_payment")[-1]
+    second = spawn_charge(data_dir, "15000", "--timeout", "40")
+    a2 = read_until(second, "awaiting_payment")[-1]
+    assert {a1["payable_amount"], a2["payable_amount"]} == {15001, 15011}, "terminal K1: ...1 codes"
+    # The customer of the second order pays its exact amount; only that order is confirmed.
+    orderkuota.add_credit(a2["payable_amount"], at_wib=datetime.now(WIB).replace(tzinfo=None))
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    assert json_lines(out)[-1]["event"] == "paid"
+    kill(first)
+    rep = report(data_dir)
+    assert rep["order_count"] == 1 and rep["net_sales"] == 15000
+    assert rep["reconciliation"]["matched"]["amount"] == a2["payable_amount"]
