@@ -131,3 +131,30 @@ def test_static_with_orderkuota_mutasi(data_dir: Path, orderkuota) -> None:
     rep = report(data_dir)
     assert rep["order_count"] == 1 and rep["net_sales"] == 15000
     assert rep["reconciliation"]["matched"]["amount"] == a2["payable_amount"]
+
+
+# -- soundbox platform (seed 004) ---------------------------------------------------------------
+@pytest.fixture
+def soundbox():
+    from tests.fakes.soundbox_platform import SoundboxPlatformFake
+
+    fake = SoundboxPlatformFake()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def test_soundbox_platform_kill_while_pending_then_resume(data_dir: Path, soundbox) -> None:
+    cfg = soundbox.config()
+    configure(data_dir, payment__provider="soundbox_platform",
+              **{f"providers__soundbox_platform__{k}": str(v) for k, v in cfg.items() if v})
+    proc = spawn_charge(data_dir, "27500")
+    awaiting = read_until(proc, "awaiting_payment")[-1]
+    kill(proc)
+    assert qris.parse(awaiting["qris"]).amount == 27500
+    (tx_id,) = list(soundbox.transactions)
+    soundbox.pay(tx_id)
+    r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "30")
+    assert r.returncode == 0, r.stderr
+    assert report(data_dir)["by_payment_method"]["soundbox_platform"] == {"count": 1, "amount": 27500}
+    assert [a["status"] for a in soundbox.acks] == ["delivered"], "the notification is acknowledged once"

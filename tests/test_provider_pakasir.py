@@ -24,8 +24,8 @@ from pos_app.clock import utcnow
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     CreateRequest,
     Invoice,
     PaymentRef,

@@ -347,9 +347,9 @@ class MidtransProvider(Provider):
         except ValueError:
             parts, host = None, None
         if parts is None or parts.scheme not in ("http", "https") or not host or parts.query:
-            raise ConfigMissing(
-                NAME, [f"providers.{NAME}.base_url (an http(s) URL, e.g. http://10.0.0.5:5000)"]
-            )
+            # Settings validates URLs already; this is for hand-made configs. The key alone,
+            # so that callers can point at the setting.
+            raise ConfigMissing(NAME, [f"providers.{NAME}.base_url"])
         if parts.scheme == "http" and not _is_private_host(host):
             log.warning(
                 "midtrans: base_url uses plain http to a public host; the API key travels unencrypted"

@@ -81,8 +81,8 @@ from sync.http import HttpClient, HttpResult
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     CreateRequest,
     Invoice,
     PaymentRef,
@@ -171,8 +171,8 @@ def _protect_httpx_log() -> None:
 
     The app's log handlers redact (pos_app.context), but any other handler - pytest's caplog,
     a developer's ``logging.basicConfig(level=DEBUG)`` - would get the key. A filter on the
-    ``httpx`` logger itself runs before any handler sees the record. (This belongs in
-    ``sync/http.py``; see the module docstring of the tests.)
+    ``httpx`` logger itself runs before any handler sees the record. (It belongs in
+    ``sync/http.py``, for every provider; until then each adapter with a key in URLs calls it.)
     """
     logger = logging.getLogger("httpx")
     with _httpx_guard_lock:
@@ -194,8 +194,9 @@ class PakasirProvider(Provider):
     #: stays far inside that for any till.
     min_poll_interval_s: ClassVar[float] = 2.0
     local_create = False
-    #: transaction creation is limited to 100/min per project (seed 003, "Rate Limiting")
-    max_creates_per_minute: ClassVar[int] = 100
+    #: transaction creation is limited to 100/min per project (seed 003, "Rate Limiting");
+    #: the engine honours it, and ``create`` refuses locally beyond it as a second line.
+    max_creates_per_minute: int = 100
 
     def __init__(
         self,
@@ -209,7 +210,8 @@ class PakasirProvider(Provider):
             return value.strip() if isinstance(value, str) else ""
 
         project, api_key = text("project"), text("api_key")
-        missing = [f"providers.pakasir.{k}" for k, v in (("project", project), ("api_key", api_key)) if not v]
+        missing = [f"providers.pakasir.{key}"
+                   for key, value in (("project", project), ("api_key", api_key)) if not value]
         if missing:
             raise ConfigMissing(self.name, missing)
         self.project = project
@@ -227,29 +229,64 @@ class PakasirProvider(Provider):
 
     # -- helpers ---------------------------------------------------------------------------
     def _clean(self, text: Any, limit: int = 160) -> str:
-        """A server-provided text made safe for a one-line, secret-free message."""
-        if not isinstance(text, str):
+        """A server-provided value made safe for a one-line, secret-free message."""
+        if text is None:
             return ""
-        one_line = " ".join(text.split())[:limit]
+        one_line = " ".join(str(text).split())[:limit]
         return redact(one_line, [self._api_key])
 
-    @staticmethod
-    def _error_text(data: Any) -> str:
+    def _error_text(self, data: Any) -> str:
         if isinstance(data, dict):
             for key in ("error", "message", "msg"):
                 value = data.get(key)
                 if isinstance(value, str) and value.strip():
-                    return value
+                    return self._clean(value)
         return ""
 
-    def _auth_error(self, where: str, detail: str) -> AuthExpired:
+    @staticmethod
+    def _bad(where: str, message: str) -> BadResponse:
+        return BadResponse(f"pakasir {where}: {message}")
+
+    @staticmethod
+    def _auth_error(where: str, detail: str) -> AuthExpired:
         return AuthExpired(
             f"pakasir {where}: project or API key refused ({detail or 'no reason given'}); "
             "check providers.pakasir.project and providers.pakasir.api_key"
         )
 
+    @staticmethod
+    def _refused(where: str, order_id: str, status: int, detail: str) -> Rejected:
+        suffix = f": {detail}" if detail else ""
+        return Rejected(f"pakasir {where} for order {order_id}: refused (HTTP {status}){suffix}")
+
     def _request(self, method: str, path: str, **kwargs: Any) -> HttpResult:
         return self._http.request(method, path, allow=_OWN_4XX, **kwargs)
+
+    def _check_echo(self, where: str, obj: dict[str, Any], order_id: str) -> None:
+        """The answer is about OUR order in OUR project, paid (to be paid) by QRIS."""
+        if obj.get("order_id") != order_id:
+            seen = self._clean(obj.get("order_id"), 60)
+            raise self._bad(where, f"the answer is for order {seen!r}, not {order_id!r}")
+        # Some answers omit ``project``; when present it must be ours.
+        if "project" in obj and obj["project"] != self.project:
+            seen = self._clean(obj["project"], 60)
+            raise self._bad(where, f"the answer is for another project ({seen!r})")
+        method = obj.get("payment_method")
+        if method not in (None, "", "qris"):
+            raise self._bad(where, f"payment_method is {self._clean(method, 30)!r}, not 'qris'")
+
+    def _int_field(self, where: str, obj: dict[str, Any], key: str) -> int:
+        value = obj.get(key)
+        if not _is_int(value):
+            raise self._bad(where, f"'{key}' is not a whole number of rupiah "
+                                   f"({type(value).__name__})")
+        return int(value)
+
+    def _time_field(self, where: str, obj: dict[str, Any], key: str) -> datetime:
+        try:
+            return parse_pakasir_time(obj.get(key))
+        except ValueError as exc:
+            raise self._bad(where, f"bad {key}: {self._clean(exc, 80)}") from None
 
     def _take_create_slot(self) -> None:
         """Refuse locally what Pakasir would refuse with 429 (100 creates / 60 s / project)."""
@@ -260,16 +297,18 @@ class PakasirProvider(Provider):
             if len(self._recent_creates) >= self.max_creates_per_minute:
                 wait = 60.0 - (now - self._recent_creates[0])
                 raise TransientError(
-                    f"pakasir create: more than {self.max_creates_per_minute} transactions a minute "
-                    "for this project; waiting for the rate limit",
+                    f"pakasir create: more than {self.max_creates_per_minute} transactions a "
+                    "minute for this project; waiting for the rate limit",
                     retry_after_s=max(0.0, wait),
                 )
             self._recent_creates.append(now)
 
     # -- create ----------------------------------------------------------------------------
     def create(self, request: CreateRequest) -> Invoice:
+        where = "create"
         if not _is_int(request.amount) or request.amount < 1:
-            raise Rejected(f"pakasir create: amount must be a positive whole rupiah, got {request.amount!r}")
+            raise Rejected(f"pakasir create: amount must be a positive whole rupiah, "
+                           f"got {request.amount!r}")
         self._take_create_slot()
         result = self._request("POST", CREATE_PATH, json_body={
             "project": self.project,
@@ -277,68 +316,47 @@ class PakasirProvider(Provider):
             "amount": request.amount,
             "api_key": self._api_key,
         })
-        where = "create"
         data = result.data
-        if result.status // 100 != 2 or (isinstance(data, dict) and "payment" not in data
-                                         and self._error_text(data)):
-            self._raise_error(where, result, request.order_id)
+        detail = self._error_text(data)
+        if result.status // 100 != 2 or (isinstance(data, dict) and "payment" not in data and detail):
+            if _AUTH_TEXT.search(detail):
+                raise self._auth_error(where, detail)
+            raise self._refused(where, request.order_id, result.status, detail)
         if not isinstance(data, dict) or not isinstance(data.get("payment"), dict):
-            raise BadResponse(f"pakasir {where}: the answer has no 'payment' object")
-        p = data["payment"]
+            raise self._bad(where, "the answer has no 'payment' object")
+        payment: dict[str, Any] = data["payment"]
+        self._check_echo(where, payment, request.order_id)
 
-        order_id = p.get("order_id")
-        if order_id != request.order_id:
-            raise BadResponse(f"pakasir {where}: the answer is for order {self._clean(str(order_id), 60)!r}, "
-                              f"not {request.order_id!r}")
-        if "project" in p and p["project"] != self.project:
-            raise BadResponse(f"pakasir {where}: the answer is for another project "
-                              f"({self._clean(str(p['project']), 60)!r})")
-        amount, fee, total = p.get("amount"), p.get("fee"), p.get("total_payment")
-        for field_name, value in (("amount", amount), ("fee", fee), ("total_payment", total)):
-            if not _is_int(value):
-                raise BadResponse(f"pakasir {where}: '{field_name}' is not a whole number of rupiah "
-                                  f"({type(value).__name__})")
-        assert isinstance(amount, int) and isinstance(fee, int) and isinstance(total, int)
+        amount = self._int_field(where, payment, "amount")
+        fee = self._int_field(where, payment, "fee")
+        total = self._int_field(where, payment, "total_payment")
         if amount != request.amount:
-            raise BadResponse(f"pakasir {where}: amount {amount} differs from the order's {request.amount}")
+            raise self._bad(where, f"amount {amount} differs from the order's {request.amount}")
         if fee < 0:
-            raise BadResponse(f"pakasir {where}: negative fee {fee}")
+            raise self._bad(where, f"negative fee {fee}")
+        # Pakasir's fee, whatever it is, but the three numbers must agree with each other.
         if total != amount + fee:
-            raise BadResponse(f"pakasir {where}: total_payment {total} is not amount {amount} + fee {fee}")
-        method = p.get("payment_method")
-        if method is not None and method != "qris":
-            raise BadResponse(f"pakasir {where}: payment_method is {self._clean(str(method), 30)!r}, not 'qris'")
+            raise self._bad(where, f"total_payment {total} is not amount {amount} + fee {fee}")
 
-        payload = p.get("payment_number")
+        payload = payment.get("payment_number")
         if not isinstance(payload, str) or not payload:
-            raise BadResponse(f"pakasir {where}: 'payment_number' (the QRIS) is missing")
+            raise self._bad(where, "'payment_number' (the QRIS) is missing")
         try:
-            parsed = qris.parse(payload)
-            qr_amount = parsed.amount
+            qr_amount = qris.parse(payload).amount
         except qris.InvalidQris as exc:
-            raise BadResponse(f"pakasir {where}: payment_number is not a valid QRIS: {exc}") from None
+            raise self._bad(where, f"payment_number is not a valid QRIS: {exc}") from None
         if qr_amount is not None and qr_amount != total:
-            raise BadResponse(f"pakasir {where}: the QRIS asks for {qr_amount}, total_payment is {total}")
+            raise self._bad(where, f"the QRIS asks for {qr_amount}, total_payment is {total}")
 
-        try:
-            pakasir_expiry = parse_pakasir_time(p.get("expired_at"))
-        except ValueError as exc:
-            raise BadResponse(f"pakasir {where}: bad expired_at: {self._clean(str(exc), 80)}") from None
+        pakasir_expiry = self._time_field(where, payment, "expired_at")
         local_expiry = self._clock() + timedelta(seconds=max(1, request.ttl_s))
         return Invoice(
             payable_amount=total,
             expires_at=min(pakasir_expiry, local_expiry),
-            provider_ref=request.order_id,
+            provider_ref=request.order_id,  # Pakasir has no reference of its own
             qris=payload,
             extra={"fee": fee, "pakasir_expired_at": pakasir_expiry.isoformat()},
         )
-
-    def _raise_error(self, where: str, result: HttpResult, order_id: str) -> None:
-        detail = self._clean(self._error_text(result.data))
-        if _AUTH_TEXT.search(detail):
-            raise self._auth_error(where, detail)
-        raise Rejected(f"pakasir {where} for order {order_id}: refused (HTTP {result.status})"
-                       f"{': ' + detail if detail else ''}")
 
     # -- check -----------------------------------------------------------------------------
     def _detail(self, order_id: str, amount: int) -> HttpResult:
@@ -354,53 +372,38 @@ class PakasirProvider(Provider):
         # The ORIGINAL amount (what create was given), not total_payment: see module docstring.
         result = self._detail(ref.order_id, ref.amount)
         data = result.data
+        detail = self._error_text(data)
         tx = data.get("transaction") if isinstance(data, dict) else None
-        if result.status // 100 != 2 or (tx is None and self._error_text(data)):
-            detail = self._clean(self._error_text(data))
+        if result.status // 100 != 2 or (tx is None and detail):
             if _AUTH_TEXT.search(detail):
                 raise self._auth_error(where, detail)
             if result.status == 404 or _NOT_FOUND_TEXT.search(detail):
-                raise BadResponse(f"pakasir {where}: Pakasir does not know order {ref.order_id} "
-                                  f"with amount {ref.amount} (HTTP {result.status})")
-            raise Rejected(f"pakasir {where} for order {ref.order_id}: refused (HTTP {result.status})"
-                           f"{': ' + detail if detail else ''}")
+                raise self._bad(where, f"Pakasir does not know order {ref.order_id} with amount "
+                                       f"{ref.amount} (HTTP {result.status})")
+            raise self._refused(where, ref.order_id, result.status, detail)
         if not isinstance(tx, dict):
-            raise BadResponse(f"pakasir {where}: the answer has no 'transaction' object")
-
-        if tx.get("order_id") != ref.order_id:
-            raise BadResponse(f"pakasir {where}: the answer is for order "
-                              f"{self._clean(str(tx.get('order_id')), 60)!r}, not {ref.order_id!r}")
-        if "project" in tx and tx["project"] != self.project:
-            raise BadResponse(f"pakasir {where}: the answer is for another project "
-                              f"({self._clean(str(tx['project']), 60)!r})")
-        amount = tx.get("amount")
-        if not _is_int(amount):
-            raise BadResponse(f"pakasir {where}: 'amount' is not a whole number of rupiah ({type(amount).__name__})")
+            raise self._bad(where, "the answer has no 'transaction' object")
+        self._check_echo(where, tx, ref.order_id)
+        amount = self._int_field(where, tx, "amount")
         if amount != ref.amount:
             # We asked about ref.amount; a different amount is somebody else's transaction or a
-            # changed contract - either way not proof that OUR total was paid.
-            raise BadResponse(f"pakasir {where}: amount {amount} differs from the order's {ref.amount}")
-        method = tx.get("payment_method")
-        if method not in (None, "", "qris"):
-            raise BadResponse(f"pakasir {where}: payment_method is {self._clean(str(method), 30)!r}, not 'qris'")
+            # changed contract - either way no proof that OUR total was paid.
+            raise self._bad(where, f"amount {amount} differs from the order's {ref.amount}")
         raw_status = tx.get("status")
         status = _STATUS.get(raw_status.strip().lower()) if isinstance(raw_status, str) else None
         if status is None:
-            raise BadResponse(f"pakasir {where}: unknown transaction status {self._clean(str(raw_status), 30)!r}")
-
+            raise self._bad(where, f"unknown transaction status {self._clean(raw_status, 30)!r}")
         if status is not RemoteStatus.PAID:
-            return StatusResult(status, provider_ref=ref.order_id, detail=f"pakasir status {raw_status}")
-        paid_at: datetime | None = None
-        completed_at = tx.get("completed_at")
-        if completed_at not in (None, ""):
-            try:
-                paid_at = parse_pakasir_time(completed_at)
-            except ValueError as exc:
-                raise BadResponse(f"pakasir {where}: bad completed_at: {self._clean(str(exc), 80)}") from None
+            return StatusResult(status, provider_ref=ref.order_id,
+                                detail=f"pakasir status {raw_status}")
+        paid_at = None
+        if tx.get("completed_at") not in (None, ""):
+            paid_at = self._time_field(where, tx, "completed_at")
         # Pakasir reports the order amount; the customer paid amount + fee = the total_payment
         # that create gave us, which is PaymentRef.payable_amount.
-        return StatusResult(RemoteStatus.PAID, paid_amount=ref.payable_amount, provider_ref=ref.order_id,
-                            paid_at=paid_at, detail="pakasir status completed")
+        return StatusResult(RemoteStatus.PAID, paid_amount=ref.payable_amount,
+                            provider_ref=ref.order_id, paid_at=paid_at,
+                            detail="pakasir status completed")
 
     # -- cancel ----------------------------------------------------------------------------
     def cancel(self, ref: PaymentRef) -> None:
@@ -412,12 +415,13 @@ class PakasirProvider(Provider):
             "api_key": self._api_key,
         })
         data = result.data
-        detail = self._clean(self._error_text(data))
-        tx = data.get("transaction") if isinstance(data, dict) else None
-        tx_status = tx.get("status") if isinstance(tx, dict) else None
+        detail = self._error_text(data)
         if result.status // 100 == 2 and not (isinstance(data, dict) and "error" in data):
+            tx = data.get("transaction") if isinstance(data, dict) else None
+            tx_status = tx.get("status") if isinstance(tx, dict) else None
             if isinstance(tx_status, str) and _STATUS.get(tx_status.lower()) is RemoteStatus.PAID:
-                raise Rejected(f"pakasir {where}: order {ref.order_id} is already paid; it was not cancelled")
+                raise Rejected(f"pakasir {where}: order {ref.order_id} is already paid; "
+                               "it was not cancelled")
             return
         if _AUTH_TEXT.search(detail):
             raise self._auth_error(where, detail)
@@ -428,8 +432,7 @@ class PakasirProvider(Provider):
         if _GONE_TEXT.search(detail):
             log.info("pakasir cancel: order %s was already not payable (%s)", ref.order_id, detail)
             return
-        raise Rejected(f"pakasir {where} for order {ref.order_id}: refused (HTTP {result.status})"
-                       f"{': ' + detail if detail else ''}")
+        raise self._refused(where, ref.order_id, result.status, detail)
 
     # -- webhook & set-up ------------------------------------------------------------------
     def parse_webhook(self, body: bytes) -> str | None:
@@ -456,24 +459,24 @@ class PakasirProvider(Provider):
     def test_connection(self) -> str:
         """Ask about an order that cannot exist: "not found" means project and key are accepted.
 
-        Raises ``AuthExpired`` (wrong project / key), ``TransientError`` (unreachable) or
-        ``BadResponse``/``Rejected`` (something else answered).
+        Returns a one-line description; raises ``AuthExpired`` (wrong project / key),
+        ``TransientError`` (unreachable) or ``BadResponse``/``Rejected`` (anything else).
         """
         where = "connection test"
-        probe = f"POSAPP-PING-{uuid4().hex[:12]}"
-        result = self._detail(probe, 1)
+        result = self._detail(f"POSAPP-PING-{uuid4().hex[:12]}", 1)
         data = result.data
-        detail = self._clean(self._error_text(data))
+        detail = self._error_text(data)
         if _AUTH_TEXT.search(detail):
             raise self._auth_error(where, detail)
-        if result.status // 100 == 2 and isinstance(data, dict) and isinstance(data.get("transaction"), dict):
-            return f"Pakasir project {self.project!r} at {self.base_url}: credentials accepted"
-        if result.status == 404 or _NOT_FOUND_TEXT.search(detail):
-            return f"Pakasir project {self.project!r} at {self.base_url}: credentials accepted"
+        ok = f"Pakasir project {self.project!r} at {self.base_url}: credentials accepted"
         if result.status // 100 == 2:
-            raise BadResponse(f"pakasir {where}: unexpected answer (HTTP {result.status})")
-        raise Rejected(f"pakasir {where}: refused (HTTP {result.status}){': ' + detail if detail else ''}")
+            if isinstance(data, dict) and isinstance(data.get("transaction"), dict):
+                return ok
+            raise self._bad(where, f"unexpected answer (HTTP {result.status})")
+        if result.status == 404 or _NOT_FOUND_TEXT.search(detail):
+            return ok
+        suffix = f": {detail}" if detail else ""
+        raise Rejected(f"pakasir {where}: refused (HTTP {result.status}){suffix}")
 
     def close(self) -> None:
         self._http.close()
-

@@ -24,8 +24,9 @@ token is HTTP 401 ``{"message": "Unauthorized"}``, or 200 ``{"status": "error", 
 
 Control API (for adapter tests, engine end-to-end tests and benchmarks)::
 
-    fake = OrkutFake()                 # one account: DEFAULT_ACCOUNT (see ``config()``)
+    fake = OrkutFake(accounts=None, clock=utcnow)   # one account: DEFAULT_ACCOUNT
     fake.start()                       # base URL; fake.stop() at the end
+    fake.reset()                       # fresh state, same server (stopping one takes 0.5 s)
     fake.config()                      # provider config (short keys) for OrkutProvider/OrkutMutasi
     fake.add_account(OrkutAccount(...))
     reff = fake.add_credit(35002, at_wib=None, issuer_reff=None, username=None, brand="DANA")

@@ -132,6 +132,9 @@ class FakeBackend:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; without this each answer waits for a
+            # delayed ACK (~40 ms), which would swamp every latency measurement.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
