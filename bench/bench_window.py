@@ -177,8 +177,12 @@ class SearchWatcher:
         if seq not in self.shown_at:
             self._target = seq
             self._loop = QEventLoop()
-            QTimer.singleShot(int(timeout_s * 1000), self._loop.quit)
+            timeout = QTimer()
+            timeout.setSingleShot(True)
+            timeout.timeout.connect(self._loop.quit)
+            timeout.start(int(timeout_s * 1000))
             self._loop.exec()
+            timeout.stop()
             self._loop = None
         if seq not in self.shown_at:
             text = self.window.search_input.text()

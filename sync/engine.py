@@ -314,7 +314,7 @@ class SyncEngine:
             invoice = provider.create(
                 CreateRequest(
                     order_id=payment.order_id, payment_id=payment.id, amount=amount,
-                    ttl_s=max(1, int((deadline - now).total_seconds())) if now < deadline else ttl_s,
+                    ttl_s=ttl_s,
                     created_at=payment.created_at, note=str(entry.payload.get("note", "")),
                 )
             )

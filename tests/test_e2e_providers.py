@@ -158,3 +158,40 @@ def test_soundbox_platform_kill_while_pending_then_resume(data_dir: Path, soundb
     assert r.returncode == 0, r.stderr
     assert report(data_dir)["by_payment_method"]["soundbox_platform"] == {"count": 1, "amount": 27500}
     assert [a["status"] for a in soundbox.acks] == ["delivered"], "the notification is acknowledged once"
+
+
+# -- midtrans (seed 002) ------------------------------------------------------------------------
+@pytest.fixture
+def midtrans():
+    from tests.fakes.midtrans import MidtransFake
+
+    fake = MidtransFake(app_code="kasir", api_key="mid-key-0123456789abcdef")
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def test_midtrans_kill_while_pending_then_resume(data_dir: Path, midtrans) -> None:
+    configure(data_dir, payment__provider="midtrans", providers__midtrans__base_url=midtrans.base_url,
+              providers__midtrans__app_code="kasir", providers__midtrans__api_key="mid-key-0123456789abcdef")
+    proc = spawn_charge(data_dir, "42000")
+    awaiting = read_until(proc, "awaiting_payment")[-1]
+    kill(proc)
+    assert awaiting["qris"] is None and awaiting["checkout_url"].startswith("https://")
+    order_id = awaiting["order_id"]
+    midtrans.choose_method(order_id)  # 404 until the customer picks a method; then settlement
+    midtrans.settle(order_id)
+    r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "30")
+    assert r.returncode == 0, r.stderr
+    assert report(data_dir)["by_payment_method"]["midtrans"] == {"count": 1, "amount": 42000}
+    assert midtrans.charges_created == 1
+
+
+def test_midtrans_wrong_key(data_dir: Path, midtrans) -> None:
+    bad = "mid-wrong-key-9876543210"
+    configure(data_dir, payment__provider="midtrans", providers__midtrans__base_url=midtrans.base_url,
+              providers__midtrans__app_code="kasir", providers__midtrans__api_key=bad)
+    r = run(data_dir, "charge", "42000", "--json", "--timeout", "20")
+    assert r.returncode == 1
+    assert "check Settings" in json_lines(r.stdout)[-1]["error"]
+    assert_no_secret(data_dir, bad, r.stdout, r.stderr)

@@ -645,3 +645,14 @@ def test_login_errors_never_show_the_password(fake: OrderKuotaFake) -> None:
     with pytest.raises(Rejected) as err:
         OrderKuotaLogin(fake.base_url).request_otp(fake.username, password)
     assert password not in str(err.value)
+
+
+def test_retry_sends_only_the_remaining_lifetime(fake: OrderKuotaFake, provider) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    # The first attempt was two minutes ago; the QR must still end when it was meant to.
+    req = replace(create_request(15000, ttl_s=600), created_at=datetime.now(UTC) - timedelta(seconds=120))
+    provider.create(req)
+    [sent] = fake.requests_to(CREATE, "POST")
+    assert 478 <= sent.json["expires_at"] <= 481

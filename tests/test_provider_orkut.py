@@ -576,7 +576,7 @@ def test_login_gets_the_token(fake: OrkutFake, location: str) -> None:
     login = OrkutLogin(fake.config())
     try:
         where = login.request_otp("warung1", fake.account.password)
-        assert where == "OTP telah dikirim ke email w***@gmail.com"
+        assert where == "email w***@gmail.com"  # shown as "Kode OTP dikirim ke {where}"
         assert login.verify_otp("warung1", fake.account.otp) == fake.account.token
         assert fake.requests_to("/minta-otp")[-1].json == {"username": "warung1",
                                                            "password": fake.account.password}
@@ -625,6 +625,21 @@ def test_login_tolerant_parser(fake: OrkutFake, body, error, needle: str) -> Non
         with pytest.raises(error) as err:
             login.verify_otp("warung1", "123456")
         assert needle in str(err.value)
+    finally:
+        login.close()
+
+
+@pytest.mark.parametrize("body, where", [
+    ({"success": True, "message": "OTP sent to 0812****789"}, "0812****789"),
+    ({"status": "success", "data": {"email": "s***@gmail.com"}}, "s***@gmail.com"),
+    ({"success": True, "message": "Silakan cek aplikasi"}, ""),
+    ({"success": True}, ""),
+])
+def test_request_otp_says_where_it_went(fake: OrkutFake, body, where: str) -> None:
+    login = OrkutLogin(fake.config())
+    try:
+        fake.inject(Fault.status(200, body=body), path="/minta-otp")
+        assert login.request_otp("warung1", "pw") == where
     finally:
         login.close()
 

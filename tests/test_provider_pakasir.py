@@ -54,10 +54,10 @@ def fake() -> Iterator[PakasirFake]:
     f.stop()
 
 
-def make_provider(fake: PakasirFake, *, api_key: str = DEFAULT_API_KEY, project: str = DEFAULT_PROJECT,
-                  timeout: float = 2.0, **kw) -> PakasirProvider:
+def make_provider(fake: PakasirFake, *, api_key: str = DEFAULT_API_KEY,
+                  project: str = DEFAULT_PROJECT, timeout: float = 2.0) -> PakasirProvider:
     return PakasirProvider({"base_url": fake.base_url, "project": project, "api_key": api_key},
-                           timeout=timeout, **kw)
+                           timeout=timeout)
 
 
 @pytest.fixture
@@ -68,8 +68,9 @@ def provider(fake: PakasirFake) -> Iterator[PakasirProvider]:
 
 
 def a_request(amount: int = 99000, ttl_s: int = 600) -> CreateRequest:
-    return CreateRequest(order_id=f"K1-{uuid.uuid4().hex[:10].upper()}", payment_id=uuid.uuid4().hex,
-                         amount=amount, ttl_s=ttl_s, created_at=utcnow())
+    return CreateRequest(order_id=f"K1-{uuid.uuid4().hex[:10].upper()}",
+                         payment_id=uuid.uuid4().hex, amount=amount, ttl_s=ttl_s,
+                         created_at=utcnow())
 
 
 def ref_of(req: CreateRequest, inv: Invoice) -> PaymentRef:
@@ -92,8 +93,9 @@ def good_payment(req: CreateRequest, **changes) -> dict:
 
 
 def good_detail(ref: PaymentRef, **changes) -> dict:
-    tx = {"amount": ref.amount, "order_id": ref.order_id, "project": DEFAULT_PROJECT, "status": "completed",
-          "payment_method": "qris", "completed_at": "2024-12-28T08:07:02.819+07:00"}
+    tx = {"amount": ref.amount, "order_id": ref.order_id, "project": DEFAULT_PROJECT,
+          "status": "completed", "payment_method": "qris",
+          "completed_at": "2024-12-28T08:07:02.819+07:00"}
     tx.update(changes)
     return {"transaction": tx}
 
@@ -153,7 +155,9 @@ def test_happy_path_create_poll_paid(fake: PakasirFake, provider: PakasirProvide
     assert abs(paid.paid_at.timestamp() - completed_ns / 1e9) < 0.001
 
 
-def test_detail_is_queried_with_the_original_amount(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_detail_is_queried_with_the_original_amount(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     req = a_request(50000)
     inv = provider.create(req)
     assert inv.payable_amount > 50000
@@ -200,7 +204,9 @@ def test_expiry_on_pakasir_side(fake: PakasirFake, provider: PakasirProvider) ->
     assert provider.check(ref2).status is RemoteStatus.EXPIRED
 
 
-def test_payment_after_expiry_is_still_reported_paid(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_payment_after_expiry_is_still_reported_paid(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     """A customer paying from a screenshot: the engine keeps checking after expiry (late watch)."""
     req = a_request()
     ref = ref_of(req, provider.create(req))
@@ -238,14 +244,16 @@ def test_local_ttl_caps_expiry(fake: PakasirFake, provider: PakasirProvider) -> 
     before = utcnow()
     inv = provider.create(a_request(ttl_s=120))  # fake's own expiry is 30 min away
     assert before + timedelta(seconds=119) <= inv.expires_at <= utcnow() + timedelta(seconds=121)
-    assert parse_pakasir_time(inv.extra["pakasir_expired_at"]) > inv.expires_at + timedelta(minutes=20)
+    pakasir_expiry = parse_pakasir_time(inv.extra["pakasir_expired_at"])
+    assert pakasir_expiry > inv.expires_at + timedelta(minutes=20)
 
 
 @pytest.mark.parametrize("text, expected", [
     ("2024-12-28T01:18:49.678Z", datetime(2024, 12, 28, 1, 18, 49, 678000, timezone.utc)),
     ("2024-12-28T01:18:49.678123456Z", datetime(2024, 12, 28, 1, 18, 49, 678123, timezone.utc)),
     ("2024-12-28T01:18:49.999999999Z", datetime(2024, 12, 28, 1, 18, 49, 999999, timezone.utc)),
-    ("2024-12-28T08:18:49.678123456+07:00", datetime(2024, 12, 28, 1, 18, 49, 678123, timezone.utc)),
+    ("2024-12-28T08:18:49.678123456+07:00",
+     datetime(2024, 12, 28, 1, 18, 49, 678123, timezone.utc)),
     ("2024-12-28T08:07:02.819+07:00", datetime(2024, 12, 28, 1, 7, 2, 819000, timezone.utc)),
     ("2024-12-28T08:07:02+0700", datetime(2024, 12, 28, 1, 7, 2, tzinfo=timezone.utc)),
     ("2024-12-28T01:18:49.6Z", datetime(2024, 12, 28, 1, 18, 49, 600000, timezone.utc)),
@@ -283,7 +291,9 @@ def test_both_cancel_spellings(spelling: str) -> None:
 
 
 @pytest.mark.parametrize("status", ["paid", "success", "COMPLETE", "", None, 1, "settlement"])
-def test_unknown_status_is_bad_response_never_paid(fake: PakasirFake, provider: PakasirProvider, status) -> None:
+def test_unknown_status_is_bad_response_never_paid(
+    fake: PakasirFake, provider: PakasirProvider, status
+) -> None:
     req = a_request()
     ref = ref_of(req, provider.create(req))
     fake.inject(Fault.status(200, body=good_detail(ref, status=status)), path=DETAIL)
@@ -292,7 +302,9 @@ def test_unknown_status_is_bad_response_never_paid(fake: PakasirFake, provider: 
 
 
 # -- cancel -----------------------------------------------------------------------------------
-def test_cashier_cancel_posts_transactioncancel(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_cashier_cancel_posts_transactioncancel(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     req = a_request(45000)
     ref = ref_of(req, provider.create(req))
     provider.cancel(ref)
@@ -306,7 +318,9 @@ def test_cashier_cancel_posts_transactioncancel(fake: PakasirFake, provider: Pak
     assert len(fake.requests_to(CANCEL)) == 2
 
 
-def test_cancel_of_a_completed_transaction_is_refused_loudly(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_cancel_of_a_completed_transaction_is_refused_loudly(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     req = a_request()
     ref = ref_of(req, provider.create(req))
     fake.complete(req.order_id)
@@ -316,16 +330,20 @@ def test_cancel_of_a_completed_transaction_is_refused_loudly(fake: PakasirFake, 
     assert provider.check(ref).status is RemoteStatus.PAID
 
 
-def test_cancel_answer_saying_completed_is_refused(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_cancel_answer_saying_completed_is_refused(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     req = a_request()
     ref = ref_of(req, provider.create(req))
-    fake.inject(Fault.status(200, body={"transaction": {"order_id": req.order_id, "status": "completed"}}),
-                path=CANCEL)
+    answer = {"transaction": {"order_id": req.order_id, "status": "completed"}}
+    fake.inject(Fault.status(200, body=answer), path=CANCEL)
     with pytest.raises(Rejected, match="already paid"):
         provider.cancel(ref)
 
 
-def test_cancel_of_an_expired_transaction_is_done(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_cancel_of_an_expired_transaction_is_done(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     req = a_request()
     ref = ref_of(req, provider.create(req))
     fake.expire(req.order_id)
@@ -350,7 +368,8 @@ def test_cancel_transient_and_unknown(fake: PakasirFake, provider: PakasirProvid
     (Fault.status(502, body=b"<html>Bad Gateway</html>"), "HTTP 502"),
     (Fault.hang(2.0), "timed out"),
     (Fault.drop(), "cannot connect"),
-    (Fault.status(429, headers={"Retry-After": "1"}, body={"error": "Too many requests"}), "rate limited"),
+    (Fault.status(429, headers={"Retry-After": "1"}, body={"error": "Too many requests"}),
+     "rate limited"),
 ], ids=["500", "502-html", "hang", "drop", "429"])
 def test_transient_create_fault_then_retry_makes_one_transaction(fake: PakasirFake, fault: Fault,
                                                                  expected: str) -> None:
@@ -373,7 +392,9 @@ def test_transient_create_fault_then_retry_makes_one_transaction(fake: PakasirFa
         p.close()
 
 
-def test_retried_create_is_idempotent_by_order_id(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_retried_create_is_idempotent_by_order_id(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     req = a_request()
     first = provider.create(req)
     second = provider.create(req)
@@ -397,7 +418,9 @@ def test_fake_rate_limit_answers_429(fake: PakasirFake, provider: PakasirProvide
     assert fake.counters["rate_limited"] == 1
 
 
-def test_adapter_holds_back_before_pakasirs_limit(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_adapter_holds_back_before_pakasirs_limit(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     provider.max_creates_per_minute = 2  # instance override of the class's 100
     provider.create(a_request())
     provider.create(a_request())
@@ -427,7 +450,8 @@ def test_wrong_credentials(auth_status: int, which: str) -> None:
         else:
             assert "credentials refused (HTTP 401)" in message
         assert bad_key not in message and DEFAULT_API_KEY not in message
-        ref = PaymentRef(req.order_id, req.payment_id, req.amount, req.amount, req.created_at, utcnow())
+        ref = PaymentRef(req.order_id, req.payment_id, req.amount, req.amount, req.created_at,
+                         utcnow())
         with pytest.raises(AuthExpired):
             p.check(ref)
         with pytest.raises(AuthExpired):
@@ -441,7 +465,8 @@ def test_wrong_credentials(auth_status: int, which: str) -> None:
 CREATE_SURPRISES = {
     "no payment": ({"data": {}}, "no 'payment' object"),
     "payment not object": ({"payment": "ok"}, "no 'payment' object"),
-    "total is not amount+fee": ({"total_payment": 99000 + 1000}, r"is not amount 99000 \+ fee 1003"),
+    "total is not amount+fee": ({"total_payment": 99000 + 1000},
+                                r"is not amount 99000 \+ fee 1003"),
     "fee float": ({"fee": 1003.0}, "'fee' is not a whole number"),
     "amount string": ({"amount": "99000"}, "'amount' is not a whole number"),
     "total missing": ({"total_payment": None}, "'total_payment' is not a whole number"),
@@ -454,7 +479,8 @@ CREATE_SURPRISES = {
     "bad qris crc": ({"payment_number": qris.to_dynamic(DEMO_STATIC_QRIS, 100003)[:-4] + "0000"},
                      "not a valid QRIS"),
     "qris not qris": ({"payment_number": "8808123456789"}, "not a valid QRIS"),
-    "qris amount": ({"payment_number": qris.to_dynamic(DEMO_STATIC_QRIS, 99000)}, "QRIS asks for 99000"),
+    "qris amount": ({"payment_number": qris.to_dynamic(DEMO_STATIC_QRIS, 99000)},
+                    "QRIS asks for 99000"),
     "expiry garbage": ({"expired_at": "tomorrow"}, "bad expired_at"),
     "expiry missing": ({"expired_at": None}, "bad expired_at"),
 }
@@ -464,13 +490,16 @@ CREATE_SURPRISES = {
 def test_surprising_create_answers(fake: PakasirFake, provider: PakasirProvider, case: str) -> None:
     req = a_request(99000)
     changes, expected = CREATE_SURPRISES[case]
-    body = good_payment(req, **changes) if "payment" not in changes and "data" not in changes else changes
+    whole_body = "payment" in changes or "data" in changes
+    body = changes if whole_body else good_payment(req, **changes)
     fake.inject(Fault.status(200, body=body), path=CREATE)
     with pytest.raises(BadResponse, match=expected):
         provider.create(req)
 
 
-def test_the_good_injected_create_answer_passes(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_the_good_injected_create_answer_passes(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     """The baseline of the table above: without the one changed field, the answer is accepted."""
     req = a_request(99000)
     fake.inject(Fault.status(200, body=good_payment(req)), path=CREATE)
@@ -484,7 +513,9 @@ def test_create_not_json(fake: PakasirFake, provider: PakasirProvider) -> None:
         provider.create(a_request())
 
 
-def test_create_error_answer_is_rejected_with_the_text(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_create_error_answer_is_rejected_with_the_text(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     req = a_request()
     fake.inject(Fault.status(400, body={"error": "Amount below minimum", "code": 400}), path=CREATE)
     with pytest.raises(Rejected, match=r"refused \(HTTP 400\): Amount below minimum") as info:
@@ -498,10 +529,13 @@ def test_create_error_answer_is_rejected_with_the_text(fake: PakasirFake, provid
 
 DETAIL_SURPRISES = {
     "no transaction": (lambda ref: {"data": None}, "no 'transaction' object"),
-    "amount is the total": (lambda ref: good_detail(ref, amount=ref.payable_amount), "differs from the order's"),
-    "amount string": (lambda ref: good_detail(ref, amount=str(ref.amount)), "'amount' is not a whole number"),
+    "amount is the total": (lambda ref: good_detail(ref, amount=ref.payable_amount),
+                            "differs from the order's"),
+    "amount string": (lambda ref: good_detail(ref, amount=str(ref.amount)),
+                      "'amount' is not a whole number"),
     "amount missing": (lambda ref: good_detail(ref, amount=None), "'amount' is not a whole number"),
-    "other order": (lambda ref: good_detail(ref, order_id="K1-OTHER"), "answer is for order 'K1-OTHER'"),
+    "other order": (lambda ref: good_detail(ref, order_id="K1-OTHER"),
+                    "answer is for order 'K1-OTHER'"),
     "other project": (lambda ref: good_detail(ref, project="other"), "another project"),
     "method": (lambda ref: good_detail(ref, payment_method="ovo"), "payment_method is 'ovo'"),
     "completed_at": (lambda ref: good_detail(ref, completed_at="soon"), "bad completed_at"),
@@ -509,7 +543,9 @@ DETAIL_SURPRISES = {
 
 
 @pytest.mark.parametrize("case", list(DETAIL_SURPRISES), ids=list(DETAIL_SURPRISES))
-def test_surprising_detail_answers_never_paid(fake: PakasirFake, provider: PakasirProvider, case: str) -> None:
+def test_surprising_detail_answers_never_paid(
+    fake: PakasirFake, provider: PakasirProvider, case: str
+) -> None:
     req = a_request()
     ref = ref_of(req, provider.create(req))
     fake.complete(req.order_id)  # even when it IS paid, a surprising answer is not taken as proof
@@ -520,7 +556,9 @@ def test_surprising_detail_answers_never_paid(fake: PakasirFake, provider: Pakas
     assert provider.check(ref).status is RemoteStatus.PAID  # the real answer afterwards
 
 
-def test_the_good_injected_detail_answer_passes(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_the_good_injected_detail_answer_passes(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     req = a_request()
     ref = ref_of(req, provider.create(req))
     fake.inject(Fault.status(200, body=good_detail(ref)), path=DETAIL)
@@ -535,7 +573,9 @@ def test_the_good_injected_detail_answer_passes(fake: PakasirFake, provider: Pak
     (Fault.status(429, headers={"Retry-After": "3"}), TransientError, "rate limited"),
     (Fault.status(400, body={"error": "Bad request", "code": 400}), Rejected, "Bad request"),
 ])
-def test_detail_faults(fake: PakasirFake, provider: PakasirProvider, fault, error, expected) -> None:
+def test_detail_faults(
+    fake: PakasirFake, provider: PakasirProvider, fault, error, expected
+) -> None:
     req = a_request()
     ref = ref_of(req, provider.create(req))
     fake.inject(fault, path=DETAIL)
@@ -552,7 +592,9 @@ def _chain(exc: BaseException | None) -> Iterator[BaseException]:
         exc = exc.__cause__ or exc.__context__
 
 
-def test_api_key_never_in_messages_or_logs(fake: PakasirFake, caplog: pytest.LogCaptureFixture) -> None:
+def test_api_key_never_in_messages_or_logs(
+    fake: PakasirFake, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = "pk/Zx+81=TqB3nQe7Yv&W2"  # needs URL encoding, to catch the encoded form too
     fake.projects[DEFAULT_PROJECT] = secret
     for name in ("sync", "httpx", "httpcore"):
@@ -573,7 +615,8 @@ def test_api_key_never_in_messages_or_logs(fake: PakasirFake, caplog: pytest.Log
         echo = {"error": f"Invalid api_key {secret} for project", "code": 400}
         for path in (CREATE, DETAIL, CANCEL):
             for fault in (Fault.status(500), Fault.hang(1.5), Fault.status(400, body=echo),
-                          Fault.status(401, body=echo), Fault.malformed(f"<p>{secret}</p>".encode()),
+                          Fault.status(401, body=echo),
+                          Fault.malformed(f"<p>{secret}</p>".encode()),
                           Fault.malformed(f"api_key={secret}".encode()), Fault.drop(),
                           Fault.status(200, body={"payment": {"order_id": secret}, "transaction":
                                                   {"order_id": secret, "status": secret}})):
@@ -597,12 +640,14 @@ def test_api_key_never_in_messages_or_logs(fake: PakasirFake, caplog: pytest.Log
         "httpx request logging was not captured; the check below would prove nothing"
     for record in caplog.records:
         message = record.getMessage()
-        assert not any(f in message for f in forms), f"secret in log record {record.name}: {message}"
+        assert not any(f in message for f in forms), f"secret in {record.name}: {message}"
     assert not any(f in caplog.text for f in forms)
 
 
 # -- webhook: only a hint -------------------------------------------------------------------------
-def test_forged_completed_webhook_is_only_a_hint(fake: PakasirFake, provider: PakasirProvider) -> None:
+def test_forged_completed_webhook_is_only_a_hint(
+    fake: PakasirFake, provider: PakasirProvider
+) -> None:
     req = a_request()
     ref = ref_of(req, provider.create(req))
     forged = fake.webhook_body(req.order_id, status="completed")
@@ -617,8 +662,9 @@ def test_forged_completed_webhook_is_only_a_hint(fake: PakasirFake, provider: Pa
 
 
 def test_webhook_returns_only_the_order_id(provider: PakasirProvider) -> None:
-    body = json.dumps({"amount": 99000, "order_id": "K1-A", "project": DEFAULT_PROJECT, "status": "completed",
-                       "payment_method": "qris", "completed_at": "2024-12-28T08:07:02.819+07:00",
+    body = json.dumps({"amount": 99000, "order_id": "K1-A", "project": DEFAULT_PROJECT,
+                       "status": "completed", "payment_method": "qris",
+                       "completed_at": "2024-12-28T08:07:02.819+07:00",
                        "metadata": {"telegram_id": 1}}).encode()
     assert provider.parse_webhook(body) == "K1-A"
     assert provider.parse_webhook(body.replace(b'"completed"', b'"pending"')) == "K1-A"

@@ -291,6 +291,7 @@ def test_every_provider_box_holds_exactly_its_keys(qtbot, data_dir: Path) -> Non
 
 
 def test_static_box_with_mutasi_source_and_unique_code(qtbot, data_dir: Path) -> None:
+    Settings.load(data_dir).set("providers.orderkuota.token", TOKEN)
     dlg = open_dialog(qtbot, data_dir)
     choose(dlg, "payment.provider", "static")
     source = dlg.editor("payment.mutasi_source")
@@ -314,13 +315,18 @@ def test_static_box_with_mutasi_source_and_unique_code(qtbot, data_dir: Path) ->
 
     dlg.editor("payment.static_qris").setPlainText(DEMO_STATIC_QRIS)  # type: ignore[attr-defined]
     choose(dlg, "payment.unique_code", "subtract")
-    s = Settings.load(data_dir)
-    s.set("providers.orderkuota.username", "warungsri")
-    s.set("providers.orderkuota.token", TOKEN)
+    click(qtbot, dlg.save_button)  # the mutasi account has no username yet
+    assert dlg.isVisible()
+    assert dlg.error_text("providers.orderkuota.username") == (
+        "Wajib diisi untuk QRIS statis toko.")
+    assert file_state(data_dir) is not None and not reloaded(data_dir).is_set(
+        "payment.mutasi_source")
+
+    type_into(qtbot, line(dlg, "providers.orderkuota.username"), "warungsri")
     with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
         click(qtbot, dlg.save_button)
     assert blocker.args == [["payment.provider", "payment.static_qris", "payment.mutasi_source",
-                             "payment.unique_code"]]
+                             "payment.unique_code", "providers.orderkuota.username"]]
     s = reloaded(data_dir)
     assert (s.get("payment.mutasi_source"), s.get("payment.unique_code")) == (
         "orderkuota", "subtract")
@@ -391,6 +397,29 @@ def test_bad_value_in_a_hidden_box_is_named_with_its_box(qtbot, data_dir: Path) 
     assert dlg.error_text("providers.pakasir.project").startswith("Tidak valid: ")
     assert "Pembayaran \u203a Pakasir \u203a Proyek (slug)" in dlg.summary.text()
     assert file_state(data_dir) is None
+
+
+def test_broken_qris_for_static_is_reported_once(qtbot, data_dir: Path) -> None:
+    dlg = open_dialog(qtbot, data_dir)
+    choose(dlg, "payment.provider", "static")
+    dlg.editor("payment.static_qris").setPlainText(  # type: ignore[attr-defined]
+        DEMO_STATIC_QRIS[:-4] + "0000")
+    click(qtbot, dlg.save_button)
+    assert dlg.error_text("payment.static_qris").startswith("Tidak bisa disimpan")
+    assert dlg.error_text("payment.provider") == ""
+    assert file_state(data_dir) is None
+
+
+def test_bad_stored_value_of_a_required_key_is_called_invalid(qtbot, data_dir: Path) -> None:
+    configure_pakasir(data_dir)
+    text = config_path(data_dir).read_text(encoding="utf-8")
+    config_path(data_dir).write_text(text.replace('"warung-sri"', '"warung sri"'),
+                                     encoding="utf-8")
+    dlg = open_dialog(qtbot, data_dir)
+    assert line(dlg, "providers.pakasir.project").text() == "warung sri"
+    click(qtbot, dlg.save_button)
+    assert dlg.isVisible()
+    assert dlg.error_text("providers.pakasir.project").startswith("Tidak valid: ")
 
 
 # --------------------------------------------------------------------------- secrets
@@ -657,7 +686,8 @@ def test_login_from_settings_uses_the_form_and_reports_saved_keys(
     s = reloaded(data_dir)
     assert s.get("providers.orkut.token") == TOKEN
     assert not s.is_set("providers.orkut.api_key")  # written by Simpan, not by the login
-    assert_not_shown(dlg, TOKEN, ORKUT_API_KEY)
+    assert_not_shown(dlg, TOKEN)
+    assert line(dlg, "providers.orkut.api_key").displayText() != ORKUT_API_KEY  # still masked
 
     # The rest of the form still saves; the username is not written a second time.
     type_into(qtbot, line(dlg, "providers.orkut.merchant"), "OK1234567")
@@ -666,6 +696,7 @@ def test_login_from_settings_uses_the_form_and_reports_saved_keys(
     assert blocker.args == [["payment.provider", "providers.orkut.api_key",
                              "providers.orkut.merchant"]]
     assert reloaded(data_dir).missing_for_provider("orkut") == []
+    assert_not_shown(dlg, TOKEN, ORKUT_API_KEY)  # the typed key left its field once written
 
 
 # --------------------------------------------------------------------------- LoginDialog
@@ -822,6 +853,41 @@ def test_activation_mode_stores_the_device_token(qtbot, data_dir: Path,
     assert s.get("providers.soundbox_platform.device_id") == "SB-42"
     assert s.missing_for_provider("soundbox_platform") == []
     assert_not_shown(dlg, DEVICE_TOKEN)
+
+
+def test_activation_from_settings_refreshes_the_box(qtbot, data_dir: Path,
+                                                   tasks: TaskManager) -> None:
+    def activate(base_url: str, device_id: str, code: str) -> SimpleNamespace:
+        assert base_url == "https://sb.example"  # typed in the form, not saved
+        return SimpleNamespace(device_token=DEVICE_TOKEN, terminal_id="T-0009")
+
+    dlg = open_dialog(qtbot, data_dir, activate_fn=activate, tasks=tasks)
+    choose(dlg, "payment.provider", "soundbox_platform")
+    type_into(qtbot, line(dlg, "providers.soundbox_platform.base_url"), "https://sb.example")
+    click(qtbot, dlg.save_button)  # not activated yet: refused next to the token
+    assert dlg.error_text("providers.soundbox_platform.device_token").startswith(
+        "Belum diaktifkan")
+
+    click(qtbot, dlg.login_button("soundbox_platform"))
+    login = dlg.login_dialog
+    assert login is not None and login.mode == "activation"
+    type_into(qtbot, login.device_edit, "SB-7")
+    qtbot.keyClicks(login.code_edit, "ACT-1")
+    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
+        click(qtbot, login.primary_button)
+    assert blocker.args == [["providers.soundbox_platform.device_id",
+                             "providers.soundbox_platform.device_token",
+                             "providers.soundbox_platform.terminal_id"]]
+    assert line(dlg, "providers.soundbox_platform.device_id").text() == "SB-7"
+    assert line(dlg, "providers.soundbox_platform.terminal_id").text() == "T-0009"
+    assert dlg.error_text("providers.soundbox_platform.device_token") == ""
+    assert dlg.login_state("soundbox_platform") == "Aktivasi berhasil"
+    assert_not_shown(dlg, DEVICE_TOKEN)
+
+    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
+        click(qtbot, dlg.save_button)
+    assert blocker.args == [["payment.provider", "providers.soundbox_platform.base_url"]]
+    assert reloaded(data_dir).missing_for_provider("soundbox_platform") == []
 
 
 def test_activation_needs_the_base_url_first(qtbot, data_dir: Path, tasks: TaskManager) -> None:

@@ -1135,6 +1135,10 @@ class SettingsDialog(QDialog):
                                  "membutuhkan QRIS statis yang valid.")
             elif key not in self._fields:
                 elsewhere.append(key)
+            elif _parse_error(key, self._fields[key].read()) is not None:
+                # A bad value from the file, left untouched: say what is wrong with it.
+                errors[key] = tr("Tidak valid: {detail}",
+                                 detail=_parse_error(key, self._fields[key].read()))
             elif key in _TOKEN_KEYS.values():
                 errors[key] = (tr("Belum diaktifkan \u2014 tekan \u201cAktivasi\u2026\u201d.")
                                if key.endswith(".device_token")
@@ -1159,6 +1163,10 @@ class SettingsDialog(QDialog):
                 continue
             if f is not None:
                 text: str | None = f.read()
+                try:
+                    k.value_of(text or "")
+                except SettingsError:
+                    continue  # reported by the caller; here it counts as not set
             else:
                 try:
                     text = self.settings.get_raw(name)
@@ -1396,6 +1404,15 @@ def _detail(key: str, exc: Exception) -> str:
     message = str(exc)
     prefix = f"{key}: "
     return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _parse_error(key: str, text: str) -> str | None:
+    """Why ``text`` is not a valid value of ``key`` (None when it is)."""
+    try:
+        KEYS[key].value_of(text)
+    except SettingsError as exc:
+        return _detail(key, exc)
+    return None
 
 
 def _qris_problem(text: str) -> str | None:

@@ -18,10 +18,11 @@ anything unexpected raises ``BadResponse`` — never a guessed "paid".
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -92,7 +93,7 @@ class CreateRequest:
     order_id: str  # our order id; also the idempotency key's basis, identical on every retry
     payment_id: str
     amount: int  # what the order costs, integer rupiah
-    ttl_s: int
+    ttl_s: int  # the QR's whole lifetime, counted from ``created_at`` (not from this attempt)
     created_at: datetime
     note: str = ""
     unique_code: int = 0  # already folded into ``amount`` by the engine when in use
@@ -100,6 +101,15 @@ class CreateRequest:
     @property
     def idempotency_key(self) -> str:
         return self.payment_id
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + timedelta(seconds=self.ttl_s)
+
+    def remaining_s(self, now: datetime, minimum: int = 60) -> int:
+        """Seconds left of the lifetime, for back-ends that take a duration from *their* now
+        (a retry a minute later must not make the QR live a minute longer)."""
+        return max(minimum, math.ceil((self.expires_at - now).total_seconds() - 0.5))
 
 
 @dataclass(frozen=True)

@@ -278,7 +278,9 @@ class OrderKuotaProvider(Provider):
         return (f"{request.order_id} {note}" if note else request.order_id)[:NOTES_MAX]
 
     def create(self, request: CreateRequest) -> Invoice:
-        body = {"notes": self.notes_for(request), "amount": request.amount, "expires_at": int(request.ttl_s)}
+        # ``expires_at`` goes out as a duration from the back-end's now: what is left of ours.
+        body = {"notes": self.notes_for(request), "amount": request.amount,
+                "expires_at": request.remaining_s(self._clock())}
         result = self._api.call("POST", "/api/v2/invoices/create", json_body=body)
         if result.status not in (200, 201):
             raise BadResponse(f"orderkuota: invoice create answered HTTP {result.status}, expected 200 or 201")

@@ -128,6 +128,7 @@ _AUTH_WORDS = ("unauthorized", "unauthorised", "unauthenticated", "invalid token
                "token tidak valid", "token expired", "token kadaluarsa", "token kedaluwarsa",
                "token salah", "invalid api key", "api key invalid", "apikey invalid")
 _GENERIC_GENERATE_FAILURE = "gagal generate qris"
+_SENT_TO = re.compile(r"\b(?:ke|to)\s+(\S.*)$", re.IGNORECASE)
 
 
 # -- parsing helpers ----------------------------------------------------------------------
@@ -570,7 +571,9 @@ class OrkutLogin(LoginFlow):
     truthy ``success`` or ``status == "success"``; the token is taken from ``token``,
     ``data.token`` or ``results.token`` (a token present counts as success unless ``success``
     is explicitly false). A failure (``{"success": false, "message": "..."}``, or a 4xx) is
-    ``LoginFailed("orkut: <message>")``.
+    ``LoginFailed("orkut: <message>")``. ``request_otp`` returns only *where* the OTP went (a
+    masked e-mail/phone, or the words after "ke"/"to"), since callers show it as "Kode OTP
+    dikirim ke {where}"; "" when the answer does not say.
     """
 
     def __init__(self, config: Mapping[str, Any], *, timeout: float = 10.0) -> None:
@@ -606,7 +609,20 @@ class OrkutLogin(LoginFlow):
             raise LoginFailed(f"orkut: {text or 'the server refused the OTP request'}")
         if ok is None:
             raise BadResponse(f"orkut {OTP_REQUEST_PATH}: answer says neither success nor failure")
-        return text or "OTP sent"
+        return self._destination(data, text)
+
+    @staticmethod
+    def _destination(data: dict[str, Any], text: str) -> str:
+        """Where the OTP went, for "Kode OTP dikirim ke {where}": a masked e-mail / phone from
+        the answer, or what follows "ke" / "to" in its message; "" when it says nothing."""
+        for holder in (data, data.get("data"), data.get("results")):
+            if isinstance(holder, dict):
+                for key in ("email", "phone", "sent_to", "destination", "to"):
+                    value = holder.get(key)
+                    if isinstance(value, str) and value.strip():
+                        return " ".join(value.split())[:80]
+        found = _SENT_TO.search(text)
+        return found.group(1).strip(" .")[:80] if found else ""
 
     def verify_otp(self, username: str, otp: str) -> str:
         if not username or not otp:

@@ -133,7 +133,7 @@ _TIME = re.compile(
 WIB = zone("Asia/Jakarta")
 
 
-def parse_pakasir_time(text: str) -> datetime:
+def parse_pakasir_time(text: object) -> datetime:
     """Parse a Pakasir timestamp into an aware UTC datetime (``ValueError`` if it is not one).
 
     ``datetime.fromisoformat`` takes at most 6 fractional digits, so nanoseconds are truncated
@@ -277,10 +277,10 @@ class PakasirProvider(Provider):
 
     def _int_field(self, where: str, obj: dict[str, Any], key: str) -> int:
         value = obj.get(key)
-        if not _is_int(value):
+        if not isinstance(value, int) or not _is_int(value):
             raise self._bad(where, f"'{key}' is not a whole number of rupiah "
                                    f"({type(value).__name__})")
-        return int(value)
+        return value
 
     def _time_field(self, where: str, obj: dict[str, Any], key: str) -> datetime:
         try:
@@ -318,7 +318,8 @@ class PakasirProvider(Provider):
         })
         data = result.data
         detail = self._error_text(data)
-        if result.status // 100 != 2 or (isinstance(data, dict) and "payment" not in data and detail):
+        refused = isinstance(data, dict) and "payment" not in data and bool(detail)
+        if result.status // 100 != 2 or refused:
             if _AUTH_TEXT.search(detail):
                 raise self._auth_error(where, detail)
             raise self._refused(where, request.order_id, result.status, detail)

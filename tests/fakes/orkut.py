@@ -29,10 +29,12 @@ Control API (for adapter tests, engine end-to-end tests and benchmarks)::
     fake.reset()                       # fresh state, same server (stopping one takes 0.5 s)
     fake.config()                      # provider config (short keys) for OrkutProvider/OrkutMutasi
     fake.add_account(OrkutAccount(...))
-    reff = fake.add_credit(35002, at_wib=None, issuer_reff=None, username=None, brand="DANA")
+    fake.account                       # the first OrkutAccount (username, password, otp, ...)
+    reff = fake.add_credit(35002, at_wib=None, issuer_reff=None, username=None, brand="DANA",
+                           omit_reff=False)  # at_wib naive = WIB; None = fake.clock()
     fake.add_debit(1000, at_wib=None, username=None)
     fake.credits                       # list[FakeCredit] (copy), incoming and outgoing
-    fake.generated                     # list[int]: nominals of successful generate calls
+    fake.generated                     # list[int] (live): nominals of successful generates
     fake.min_interval_s = 0            # per-account rate limit (default 5.0)
     fake.latency_s = 0.2               # delay before every answer
     fake.dotted_amounts / minute_dates / rate_limit_style / auth_error_style / token_location

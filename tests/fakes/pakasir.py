@@ -183,10 +183,12 @@ class PakasirFake(FakeBackend):
             return self._tx[(project, order_id)]
         found = [tx for (p, o), tx in self._tx.items() if o == order_id]
         if len(found) != 1:
-            raise KeyError(f"{len(found)} transactions with order_id {order_id!r}; name the project")
+            raise KeyError(f"{len(found)} transactions with order_id {order_id!r}; "
+                           "name the project")
         return found[0]
 
-    def _set(self, order_id: str, project: str | None, status: str, **changes: Any) -> PakasirTransaction:
+    def _set(self, order_id: str, project: str | None, status: str,
+             **changes: Any) -> PakasirTransaction:
         with self._state:
             tx = self._find(order_id, project)
             tx = replace(tx, status=status, **changes)
@@ -293,7 +295,8 @@ class PakasirFake(FakeBackend):
             "project": tx.project,
             "status": tx.status,
             "payment_method": "qris",
-            "completed_at": format_ns(tx.completed_ns, WIB) if tx.completed_ns is not None else None,
+            "completed_at": (format_ns(tx.completed_ns, WIB)
+                             if tx.completed_ns is not None else None),
         }})
 
     def _cancel(self, body: Any) -> Reply:
