@@ -8,7 +8,7 @@ import json
 import signal
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -195,3 +195,34 @@ def test_midtrans_wrong_key(data_dir: Path, midtrans) -> None:
     assert r.returncode == 1
     assert "check Settings" in json_lines(r.stdout)[-1]["error"]
     assert_no_secret(data_dir, bad, r.stdout, r.stderr)
+
+
+# -- orkut (seed 001) ---------------------------------------------------------------------------
+@pytest.fixture
+def orkut():
+    from tests.fakes.orkut import OrkutFake
+
+    fake = OrkutFake()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def test_orkut_unique_codes_kill_and_resume(data_dir: Path, orkut) -> None:
+    configure(data_dir, payment__provider="orkut",
+              **{f"providers__orkut__{k}": str(v) for k, v in orkut.config().items() if v})
+    first = spawn_charge(data_dir, "35000")
+    a1 = read_until(first, "awaiting_payment")[-1]
+    kill(first)
+    second = spawn_charge(data_dir, "35000")
+    a2 = read_until(second, "awaiting_payment")[-1]
+    kill(second)
+    assert (a1["payable_amount"], a2["payable_amount"]) == (35001, 35011)
+    assert orkut.generated == ["35001", "35011"] or orkut.generated == [35001, 35011]
+    # An old credit of the same amount (before the orders) must not confirm anything.
+    orkut.add_credit(35011, at_wib=datetime.now(WIB).replace(tzinfo=None) - timedelta(minutes=30))
+    orkut.add_credit(35001, at_wib=datetime.now(WIB).replace(tzinfo=None))
+    r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "20")
+    assert r.returncode == 4, "the second order is not paid by the old credit"
+    rep = report(data_dir)
+    assert rep["order_count"] == 1 and rep["reconciliation"]["matched"]["amount"] == 35001

@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal, SignalInstance
+from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
@@ -427,6 +427,7 @@ class SettingsDialog(QDialog):
         self._states: dict[str, str] = dict(provider_states or {})
         self._logged_in: set[str] = set()  # logged in / activated while this dialog was open
         self._closed = False
+        self._relayout_pending = False
         self.login_dialog: LoginDialog | None = None
         """The last login dialog opened from here (for tests and the main window)."""
         self.setWindowTitle(tr("Pengaturan"))
@@ -757,6 +758,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout(box)
         _configure_form(form)
         form.setContentsMargins(12, 12, 12, 12)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         panel = _Panel(name, box, form)
         if name in _PROVIDER_INTROS:
             panel.intro = _hint_label(tr(_PROVIDER_INTROS[name]))
@@ -962,6 +964,7 @@ class SettingsDialog(QDialog):
         code = self._fields["payment.unique_code"]
         self._payment_form.setRowVisible(code.row, provider in ("static", "orkut"))
         code.editor.setEnabled(provider == "orkut" or bool(source))
+        self._relayout_payment()
 
     def _update_login_state(self, name: str) -> None:
         panel = self._panels[name]
@@ -1195,12 +1198,15 @@ class SettingsDialog(QDialog):
             first = first or f
         self.summary.setText(tr("Belum disimpan. Periksa: {fields}", fields=", ".join(names)))
         self.summary.show()
+        self._relayout_page(self.tabs.currentIndex())
         if first is not None:
             page = self._page_of(first.editor)
             if page is not None:
                 self.tabs.setCurrentWidget(page)
             if first.editor.isVisibleTo(self):
                 first.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+                if isinstance(page, QScrollArea):
+                    page.ensureWidgetVisible(first.row, 0, 60)  # with its error under it
 
     # ------------------------------------------------------------------ connection test
 
@@ -1233,6 +1239,7 @@ class SettingsDialog(QDialog):
             f = self._fields[key]
             f.error.setText(message)
             f.error.show()
+        self._relayout_payment()
 
     def _panel_secrets(self, name: str, config: Mapping[str, Any]) -> list[str]:
         """Every secret value of the box (typed or stored), to mask in what is shown."""
@@ -1292,6 +1299,7 @@ class SettingsDialog(QDialog):
         panel.test_status.setStyleSheet(_HINT_STYLE)
         panel.test_status.setText(tr("Menguji\u2026"))
         panel.test_status.show()
+        self._relayout_payment()
         self._task_manager().read(job, done, failed)
 
     def _current_test(self, panel: _Panel, seq: int) -> bool:
@@ -1305,6 +1313,7 @@ class SettingsDialog(QDialog):
         panel.test_status.setStyleSheet(_OK_STYLE if ok else _ERROR_STYLE)
         panel.test_status.setText(text)
         panel.test_status.show()
+        self._relayout_payment()
 
     def _panel_edited(self, name: str) -> None:
         """A field of the box changed: a test result (or one still running) is stale."""
@@ -1317,6 +1326,7 @@ class SettingsDialog(QDialog):
             panel.test_busy.hide()
         if panel.test_button is not None:
             panel.test_button.setEnabled(True)
+        self._relayout_payment()
 
     # ------------------------------------------------------------------ login
 
@@ -1353,17 +1363,37 @@ class SettingsDialog(QDialog):
                 f.initial, f.current = f.read(), value
             self._clear_error(key)
         self._update_login_state(name)
+        self._relayout_payment()
         if written:
             self.saved.emit([k for k in KEYS if k in written])
 
     def _relayout_page(self, index: int) -> None:
         # A page whose content changed while hidden (the QRIS preview filled in by code) can
         # keep a stale row height from its last paint, squashing the preview; recompute it.
+        # The same after a box's content changes while shown (a wrapped test result, a
+        # "Perlu login" label): the boxes' own layouts cache row heights too.
         page = self.tabs.widget(index)
         inner = page.widget() if isinstance(page, QScrollArea) else None
         if inner is not None and inner.layout() is not None:
+            for box in inner.findChildren(QGroupBox):
+                if box.layout() is not None:
+                    box.layout().invalidate()
             inner.layout().invalidate()
             inner.layout().activate()
+
+    def _relayout_payment(self) -> None:
+        """Recompute the Pembayaran page once the pending layout requests are handled."""
+        if self._relayout_pending:
+            return
+        self._relayout_pending = True
+
+        def run() -> None:
+            self._relayout_pending = False
+            page = self._page_of(self._fields["payment.provider"].editor)
+            if page is not None:
+                self._relayout_page(self.tabs.indexOf(page))
+
+        QTimer.singleShot(0, self, run)
 
     def _page_of(self, widget: QWidget) -> QWidget | None:
         for index in range(self.tabs.count()):

@@ -28,8 +28,8 @@ from typing import Any, ClassVar
 
 
 class Confirmation(StrEnum):
-    POLL = "poll"  # ask the back-end about this payment (orderkuota, midtrans, pakasir, orkut)
-    MUTASI = "mutasi"  # match incoming credits of a statement (static + mutasi source)
+    POLL = "poll"  # ask the back-end about this payment (orderkuota, midtrans, pakasir)
+    MUTASI = "mutasi"  # match incoming credits (orkut; static + mutasi source)
     FEED = "feed"  # notifications pushed in a feed we pull (soundbox platform heartbeat)
     MANUAL = "manual"  # the cashier confirms, audited (static without mutasi source)
 

@@ -53,9 +53,10 @@ Decisions where the seed and SPEC are silent:
   and tells the cashier to fix ``providers.pakasir.project`` / ``.api_key``.
 * ``transactiondetail`` saying "not found" for a transaction that ``transactioncreate``
   accepted is a ``BadResponse`` (a visible error on the order), not "pending".
-* ``Invoice.expires_at`` is the earlier of Pakasir's ``expired_at`` and now + ``ttl_s`` (the
-  store's ``payment.invoice_ttl_s`` decides how long the QR is shown); Pakasir's own expiry is
-  kept in ``Invoice.extra["pakasir_expired_at"]``.
+* ``Invoice.expires_at`` is the earlier of Pakasir's ``expired_at`` and the request's own
+  ``expires_at`` (``created_at + ttl_s``: the store's ``payment.invoice_ttl_s`` decides how long
+  the QR is shown; Pakasir takes no lifetime). Pakasir's own expiry is kept in
+  ``Invoice.extra["pakasir_expired_at"]``.
 * Creation is limited to 100 per minute per project: ``max_creates_per_minute`` tells the engine,
   and the adapter itself refuses the 101st create inside 60 s with a ``TransientError`` carrying
   ``retry_after_s`` instead of provoking a 429.
@@ -70,7 +71,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import uuid4
 
@@ -217,7 +218,7 @@ class PakasirProvider(Provider):
         self.project = project
         self._api_key = api_key
         self.base_url = text("base_url") or DEFAULT_BASE_URL
-        self._clock = clock
+        self._clock = clock  # the common constructor; expiry comes from the request and Pakasir
         register_secret(api_key)  # the app's redacting log filters learn it too
         _protect_httpx_log()
         self._http = HttpClient(self.base_url, self.name, timeout=timeout, secrets=[api_key])
@@ -350,10 +351,10 @@ class PakasirProvider(Provider):
             raise self._bad(where, f"the QRIS asks for {qr_amount}, total_payment is {total}")
 
         pakasir_expiry = self._time_field(where, payment, "expired_at")
-        local_expiry = self._clock() + timedelta(seconds=max(1, request.ttl_s))
         return Invoice(
             payable_amount=total,
-            expires_at=min(pakasir_expiry, local_expiry),
+            # request.expires_at = created_at + ttl_s: the whole lifetime, the same on a retry
+            expires_at=min(pakasir_expiry, request.expires_at),
             provider_ref=request.order_id,  # Pakasir has no reference of its own
             qris=payload,
             extra={"fee": fee, "pakasir_expired_at": pakasir_expiry.isoformat()},
@@ -417,7 +418,7 @@ class PakasirProvider(Provider):
         })
         data = result.data
         detail = self._error_text(data)
-        if result.status // 100 == 2 and not (isinstance(data, dict) and "error" in data):
+        if result.status // 100 == 2 and not (isinstance(data, dict) and data.get("error")):
             tx = data.get("transaction") if isinstance(data, dict) else None
             tx_status = tx.get("status") if isinstance(tx, dict) else None
             if isinstance(tx_status, str) and _STATUS.get(tx_status.lower()) is RemoteStatus.PAID:
