@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from pos_app.cart import Cart
 from pos_app.checkout import CheckoutService, Till

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -23,7 +24,7 @@ from typing import Any
 import httpx
 
 from pos_app.clock import utcnow
-from pos_app.secrets import redact
+from pos_app.secrets import SecretRedactingFilter, redact, register_secret
 from sync.providers.base import AuthExpired, BadResponse, Rejected, TransientError
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,19 @@ def _snippet(response: httpx.Response, secrets: Collection[str]) -> str:
     return ""
 
 
+_guard_lock = threading.Lock()
+
+
+def _guard_httpx_logger() -> None:
+    """httpx logs every request URL (query string included: Pakasir's API key) at INFO. The
+    app's handlers redact, but any other handler (pytest's caplog, a developer's basicConfig)
+    would not; a filter on the logger itself runs before every handler."""
+    logger = logging.getLogger("httpx")
+    with _guard_lock:
+        if not any(isinstance(f, SecretRedactingFilter) for f in logger.filters):
+            logger.addFilter(SecretRedactingFilter())
+
+
 class HttpClient:
     """A small, thread-safe JSON client bound to one back-end."""
 
@@ -84,6 +98,9 @@ class HttpClient:
     ) -> None:
         self.provider = provider
         self.secrets = tuple(s for s in secrets if s)
+        for secret in self.secrets:
+            register_secret(secret)  # every redacting log filter of the app learns it
+        _guard_httpx_logger()
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Accept": "application/json", "User-Agent": "pos-app", **(headers or {})},

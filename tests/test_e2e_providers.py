@@ -8,7 +8,7 @@ import json
 import signal
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -226,3 +226,47 @@ def test_orkut_unique_codes_kill_and_resume(data_dir: Path, orkut) -> None:
     assert r.returncode == 4, "the second order is not paid by the old credit"
     rep = report(data_dir)
     assert rep["order_count"] == 1 and rep["reconciliation"]["matched"]["amount"] == 35001
+
+
+# -- pakasir (seed 003) -------------------------------------------------------------------------
+@pytest.fixture
+def pakasir():
+    from tests.fakes.pakasir import PakasirFake
+
+    fake = PakasirFake()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def _pakasir_config(data_dir: Path, fake, key: str) -> None:
+    from tests.fakes.pakasir import DEFAULT_PROJECT
+
+    configure(data_dir, payment__provider="pakasir", providers__pakasir__base_url=fake.base_url,
+              providers__pakasir__project=DEFAULT_PROJECT, providers__pakasir__api_key=key)
+
+
+def test_pakasir_fee_kill_resume_and_cancel(data_dir: Path, pakasir) -> None:
+    from tests.fakes.pakasir import DEFAULT_API_KEY
+
+    _pakasir_config(data_dir, pakasir, DEFAULT_API_KEY)
+    proc = spawn_charge(data_dir, "99000")
+    awaiting = read_until(proc, "awaiting_payment")[-1]
+    kill(proc)
+    fee = awaiting["payable_amount"] - 99000
+    assert fee > 0 and qris.parse(awaiting["qris"]).amount == awaiting["payable_amount"], "the fee is Pakasir's"
+    pakasir.complete(awaiting["order_id"])
+    r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "30")
+    assert r.returncode == 0, r.stderr
+    rep = report(data_dir)
+    assert rep["by_payment_method"]["pakasir"] == {"count": 1, "amount": 99000}
+    assert rep["reconciliation"]["matched"]["amount"] == awaiting["payable_amount"]
+
+
+def test_pakasir_wrong_key_never_leaks(data_dir: Path, pakasir) -> None:
+    bad = "pk-wrong-key-abcdef0123456789"
+    _pakasir_config(data_dir, pakasir, bad)
+    r = run(data_dir, "charge", "99000", "--json", "--timeout", "20")
+    assert r.returncode == 1
+    assert "providers.pakasir" in json_lines(r.stdout)[-1]["error"]
+    assert_no_secret(data_dir, bad, r.stdout, r.stderr, run(data_dir, "sync", "status", "--json").stdout)

@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import zxingcpp
 from PySide6.QtGui import QImage
 
 from pos_app import qr_render

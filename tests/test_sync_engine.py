@@ -7,7 +7,6 @@ import threading
 import time
 from datetime import timedelta
 
-import pytest
 
 from pos_app import qris
 from pos_app.cart import Cart, Product

@@ -26,8 +26,8 @@ What the real back-end does beyond the seed (SPEC.md section 5), and how this ad
   Anything else is a ``BadResponse`` - never a guessed state.
 * **The API key travels in the query string** (``transactiondetail``) and in request bodies.
   ``HttpClient`` gets it as a secret (redacted from error snippets; messages name only the
-  path), and :func:`_protect_httpx_log` puts a redacting filter on the ``httpx`` logger, which
-  otherwise logs every request URL - query string included - at INFO.
+  path, and it puts a redacting filter on the ``httpx`` logger, which otherwise logs every
+  request URL - query string included - at INFO).
 * **The webhook is not signed** (the seed's ``X-Pakasir-Signature`` does not exist):
   :meth:`PakasirProvider.parse_webhook` only extracts the order id to re-query; a webhook never
   marks anything paid by itself.
@@ -77,7 +77,7 @@ from uuid import uuid4
 
 from pos_app import qris
 from pos_app.clock import UTC, utcnow, zone
-from pos_app.secrets import SecretRedactingFilter, redact, register_secret
+from pos_app.secrets import redact, register_secret
 from sync.http import HttpClient, HttpResult
 from sync.providers.base import (
     AuthExpired,
@@ -159,28 +159,6 @@ def parse_pakasir_time(text: object) -> datetime:
     return moment.astimezone(UTC)
 
 
-# -- log hygiene -------------------------------------------------------------------------
-_httpx_guard_lock = threading.Lock()
-
-
-class _HttpxUrlRedactor(SecretRedactingFilter):
-    """Marker subclass so that the filter is installed on the ``httpx`` logger only once."""
-
-
-def _protect_httpx_log() -> None:
-    """httpx logs ``HTTP Request: GET https://...?...&api_key=... "HTTP/1.1 200 OK"`` at INFO.
-
-    The app's log handlers redact (pos_app.context), but any other handler - pytest's caplog,
-    a developer's ``logging.basicConfig(level=DEBUG)`` - would get the key. A filter on the
-    ``httpx`` logger itself runs before any handler sees the record. (It belongs in
-    ``sync/http.py``, for every provider; until then each adapter with a key in URLs calls it.)
-    """
-    logger = logging.getLogger("httpx")
-    with _httpx_guard_lock:
-        if not any(isinstance(f, _HttpxUrlRedactor) for f in logger.filters):
-            logger.addFilter(_HttpxUrlRedactor())
-
-
 # -- the adapter -------------------------------------------------------------------------
 def _is_int(value: Any) -> bool:
     return type(value) is int  # bool is an int subclass; floats are not rupiah
@@ -220,7 +198,6 @@ class PakasirProvider(Provider):
         self.base_url = text("base_url") or DEFAULT_BASE_URL
         self._clock = clock  # the common constructor; expiry comes from the request and Pakasir
         register_secret(api_key)  # the app's redacting log filters learn it too
-        _protect_httpx_log()
         self._http = HttpClient(self.base_url, self.name, timeout=timeout, secrets=[api_key])
         self._rate_lock = threading.Lock()
         self._recent_creates: deque[float] = deque()
