@@ -270,3 +270,38 @@ def test_pakasir_wrong_key_never_leaks(data_dir: Path, pakasir) -> None:
     assert r.returncode == 1
     assert "providers.pakasir" in json_lines(r.stdout)[-1]["error"]
     assert_no_secret(data_dir, bad, r.stdout, r.stderr, run(data_dir, "sync", "status", "--json").stdout)
+
+
+# -- logins -------------------------------------------------------------------------------------
+def test_orderkuota_login_on_the_command_line(data_dir: Path, orderkuota) -> None:
+    configure(data_dir, providers__orderkuota__base_url=orderkuota.base_url)
+    wrong = run(data_dir, "provider", "login", "orderkuota",
+                stdin=f"{orderkuota.username}\nnot-the-password\n")
+    assert wrong.returncode == 1 and "username or password wrong" in wrong.stderr
+    assert "not-the-password" not in wrong.stdout + wrong.stderr
+    ok = run(data_dir, "provider", "login", "orderkuota",
+             stdin=f"{orderkuota.username}\n{orderkuota.password}\n{orderkuota.otp_for()}\n")
+    assert ok.returncode == 0, ok.stderr
+    assert run(data_dir, "config", "get", "providers.orderkuota.token").stdout.strip() == "(set)"
+    # The stored token works: a sale goes through.
+    configure(data_dir, payment__provider="orderkuota")
+    proc = spawn_charge(data_dir, "5000", "--timeout", "5")
+    assert read_until(proc, "awaiting_payment")[-1]["payable_amount"] >= 5000
+    kill(proc)
+    assert orderkuota.password not in (data_dir / "config.toml").read_text()
+
+
+def test_orkut_login_wrong_otp(data_dir: Path, orkut) -> None:
+    cfg = orkut.config()
+    configure(data_dir, providers__orkut__base_url=orkut.base_url, providers__orkut__api_key=cfg["api_key"])
+    acct = orkut.account
+    orkut.min_interval_s = 0  # two logins back to back; the fake's per-account limit is not the point
+    r = run(data_dir, "provider", "login", "orkut", stdin=f"{acct.username}\n{acct.password}\n000000\n")
+    assert r.returncode == 1 and r.stderr.count("\n") <= 4 and "Traceback" not in r.stderr
+    r = run(data_dir, "provider", "login", "orkut", stdin=f"{acct.username}\n{acct.password}\n{acct.otp}\n")
+    assert r.returncode == 0, r.stderr
+
+
+def test_provider_without_login(data_dir: Path) -> None:
+    r = run(data_dir, "provider", "login", "pakasir")
+    assert r.returncode == 2 and "config set" in r.stderr

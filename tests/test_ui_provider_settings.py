@@ -521,8 +521,8 @@ def test_connection_uses_the_stored_secret_when_the_field_is_empty(
     (TransientError("pakasir: connection refused"),
      "Tidak bisa terhubung (jaringan/server): pakasir: connection refused"),
     (TransientError(f"GET https://app.pakasir.com/api/x?api_key={STORED_KEY} timed out"),
-     "Tidak bisa terhubung (jaringan/server): GET https://app.pakasir.com/api/x?api_key=*** "
-     "timed out"),
+     ("Tidak bisa terhubung (jaringan/server): GET https://app.pakasir.com/api/x?api_key=*** "
+      "timed out")),
     (Rejected("pakasir connection test: refused (HTTP 403)"),
      "Jawaban server tidak sesuai: pakasir connection test: refused (HTTP 403)"),
     (BadResponse("pakasir connection test: unexpected answer (HTTP 200)"),

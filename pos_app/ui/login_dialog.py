@@ -71,8 +71,8 @@ __all__ = [
     "ACTIVATION_PROVIDERS",
     "FIELD_LABELS",
     "LOGIN_PROVIDERS",
-    "LoginDialog",
     "PROVIDER_LABELS",
+    "LoginDialog",
     "field_label",
     "provider_error_message",
 ]

@@ -585,7 +585,8 @@ class CashierWindow(QMainWindow):
         from pos_app.ui.settings_dialog import SettingsDialog
         from PySide6.QtGui import QGuiApplication
 
-        dlg = SettingsDialog(self.settings, self, screens_count=len(QGuiApplication.screens()))
+        dlg = SettingsDialog(self.settings, self, screens_count=len(QGuiApplication.screens()),
+                             provider_states=self.provider_states)
         dlg.saved.connect(self._settings_saved)
         dlg.open()
 
@@ -595,7 +596,7 @@ class CashierWindow(QMainWindow):
         self.setWindowTitle(f"{tr('Kasir')} — {self.settings.get('store.name')}")
         if any(k.startswith("tax.") for k in keys):
             self.cart.tax_config = self._tax_config()
-        if "payment.provider" in keys or "payment.static_qris" in keys:
+        if any(k.startswith(("providers.", "payment.")) for k in keys):
             self.service.forget_providers()
             if self.demo and self.settings.get("payment.provider") != "simulator":
                 self.demo = False

@@ -64,12 +64,13 @@ Payment providers (the *Pembayaran* tab):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, Signal, SignalInstance
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
@@ -400,7 +401,19 @@ class _FormSecrets:
 
 
 class SettingsDialog(QDialog):
-    """Edit the settings of this version's UI; emits :attr:`saved` with the keys written."""
+    """Edit the settings of this version's UI; emits :attr:`saved` with the keys written.
+
+    Keyword arguments besides ``screens_count``:
+
+    * ``provider_factory(name, config)`` builds a provider for "Tes koneksi" (default
+      :func:`sync.providers.build_provider`); only its ``test_connection()`` (and ``close()``
+      when present) is called, on a worker thread.
+    * ``tasks``: the TaskManager that runs network calls (default: one of the dialog's own,
+      shut down when the dialog closes).
+    * ``provider_states``: provider -> "ok" / "degraded" / "down" / "needs_login", from the
+      main window; "needs_login" shows "Perlu login" next to the Login button.
+    * ``flow_factory`` / ``activate_fn``: passed on to :class:`LoginDialog`.
+    """
 
     saved = Signal(list)
     """Emitted with the names of the keys written (in registry order) after a save."""
@@ -427,7 +440,7 @@ class SettingsDialog(QDialog):
         self._states: dict[str, str] = dict(provider_states or {})
         self._logged_in: set[str] = set()  # logged in / activated while this dialog was open
         self._closed = False
-        self._relayout_pending = False
+        self._relayout_pending: list[QWidget] = []  # pages with a relayout scheduled
         self.login_dialog: LoginDialog | None = None
         """The last login dialog opened from here (for tests and the main window)."""
         self.setWindowTitle(tr("Pengaturan"))
@@ -557,6 +570,7 @@ class SettingsDialog(QDialog):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a tab stop of its own
         scroll.setWidget(inner)
+        inner.installEventFilter(self)  # see eventFilter
         self.tabs.addTab(scroll, title)
         return form
 
@@ -758,7 +772,6 @@ class SettingsDialog(QDialog):
         form = QFormLayout(box)
         _configure_form(form)
         form.setContentsMargins(12, 12, 12, 12)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         panel = _Panel(name, box, form)
         if name in _PROVIDER_INTROS:
             panel.intro = _hint_label(tr(_PROVIDER_INTROS[name]))
@@ -1069,7 +1082,7 @@ class SettingsDialog(QDialog):
             self._tasks = None
         super().done(result)
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+    def showEvent(self, event: Any) -> None:
         self._closed = False  # shown again after closing (exec() twice)
         super().showEvent(event)
 
@@ -1191,9 +1204,8 @@ class SettingsDialog(QDialog):
                 continue
             f.error.setText(errors[key])
             f.error.show()
-            # A field in a hidden box (another provider's) is named with its box.
-            group = f.group if any(key in p.keys and p.box.isHidden()
-                                   for p in self._panels.values()) else ""
+            # A field in a provider box is named with its box ("Username" is in three).
+            group = "" if f.label.startswith(f.group) else f.group
             names.append(" \u203a ".join(part for part in (f.tab, group, f.label) if part))
             first = first or f
         self.summary.setText(tr("Belum disimpan. Periksa: {fields}", fields=", ".join(names)))
@@ -1278,10 +1290,9 @@ class SettingsDialog(QDialog):
             finally:
                 close = getattr(provider, "close", None)
                 if callable(close):
-                    try:
+                    # The test's answer matters, not a failure to release a connection.
+                    with contextlib.suppress(Exception):
                         close()
-                    except Exception:  # noqa: BLE001 - the test's answer matters, not this
-                        pass
 
         def done(description: str) -> None:
             if self._current_test(panel, seq):
@@ -1383,17 +1394,35 @@ class SettingsDialog(QDialog):
 
     def _relayout_payment(self) -> None:
         """Recompute the Pembayaran page once the pending layout requests are handled."""
-        if self._relayout_pending:
+        page = self._page_of(self._fields["payment.provider"].editor)
+        if page is not None:
+            self._relayout_later(page)
+
+    def _relayout_later(self, page: QWidget) -> None:
+        if page in self._relayout_pending:
             return
-        self._relayout_pending = True
+        self._relayout_pending.append(page)
 
         def run() -> None:
-            self._relayout_pending = False
-            page = self._page_of(self._fields["payment.provider"].editor)
-            if page is not None:
-                self._relayout_page(self.tabs.indexOf(page))
+            if not shiboken6.isValid(self):
+                return
+            self._relayout_pending.remove(page)
+            index = self.tabs.indexOf(page)
+            if index >= 0:
+                self._relayout_page(index)
 
         QTimer.singleShot(0, self, run)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        # When a page grows (a wrapped test result, an error under a field), the scroll area
+        # resizes its content widget after the layout was computed for the old size, and the
+        # nested forms keep row heights that no longer add up (rows overlap). Lay the page out
+        # again once the resize is through.
+        if event.type() == QEvent.Type.Resize and isinstance(watched, QWidget):
+            scroll = watched.parentWidget().parentWidget() if watched.parentWidget() else None
+            if isinstance(scroll, QScrollArea) and self.tabs.indexOf(scroll) >= 0:
+                self._relayout_later(scroll)
+        return super().eventFilter(watched, event)
 
     def _page_of(self, widget: QWidget) -> QWidget | None:
         for index in range(self.tabs.count()):
@@ -1431,9 +1460,7 @@ def _hint_label(text: str) -> QLabel:
 def _detail(key: str, exc: Exception) -> str:
     """The English detail of a SettingsError without the "key: " prefix (the field is named
     by where the message is shown)."""
-    message = str(exc)
-    prefix = f"{key}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return str(exc).removeprefix(f"{key}: ")
 
 
 def _parse_error(key: str, text: str) -> str | None:
