@@ -78,7 +78,10 @@ Listener = Callable[[SyncEvent], None]
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0
 AUTH_RETRY_S = 300.0
-LEASE_S = 120.0  # longer than any single provider call (timeouts are 10 s)
+LEASE_S = 120.0
+#: a little over a back-end's per-account limit, so that network jitter never lands two calls
+#: closer together than the limit at the other end
+ACCOUNT_MARGIN_S = 0.2  # longer than any single provider call (timeouts are 10 s)
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,14 @@ class SyncEngine:
                     conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
                                  (to_iso(now + timedelta(seconds=wait)), entry.id))
                 return
+        if route.account is not None and not provider.local_create:
+            # One account, one limit: a create counts against it like a status check does.
+            wait = self.spacer.try_acquire(f"account:{route.account}", provider.min_poll_interval_s + ACCOUNT_MARGIN_S)
+            if wait > 0:
+                with self.db.transaction() as conn:
+                    conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
+                                 (to_iso(now + timedelta(seconds=wait)), entry.id))
+                return
         amount = payment.reserved_amount or payment.amount
         if route.account is not None and payment.reserved_amount is None:
             try:
@@ -323,6 +334,8 @@ class SyncEngine:
                                "account; the unique code would no longer identify this sale")
         except ProviderError as exc:
             self._note_error(name, exc)
+            if exc.retry_after_s and route.account:
+                self.spacer.push_back(f"account:{route.account}", exc.retry_after_s)
             self._create_failed(entry, payment, exc, deadline)
             return
         except Exception as exc:  # an adapter bug must not kill the engine or lose the sale
@@ -390,7 +403,7 @@ class SyncEngine:
             return
         if provider.confirmation is Confirmation.MUTASI and route.account and not provider.local_create:
             # One account, one limit (seed 001: no faster than every 5 s per account).
-            wait = self.spacer.try_acquire(f"check:{route.account}", provider.min_poll_interval_s)
+            wait = self.spacer.try_acquire(f"account:{route.account}", provider.min_poll_interval_s + ACCOUNT_MARGIN_S)
             if wait > 0:
                 self.ledger.watch_later(payment, wait)
                 return
@@ -399,7 +412,7 @@ class SyncEngine:
         except ProviderError as exc:
             self._note_error(name, exc)
             if exc.retry_after_s and route.account:
-                self.spacer.push_back(f"check:{route.account}", exc.retry_after_s)
+                self.spacer.push_back(f"account:{route.account}", exc.retry_after_s)
             delay = AUTH_RETRY_S if isinstance(exc, AuthExpired) else backoff_delay(2, self._rng, exc.retry_after_s)
             self.ledger.watch_later(payment, delay, error=str(exc))
             self.emit(SyncEvent(EventKind.RETRYING, payment.order_id, payment.id,

@@ -5,6 +5,7 @@ finishes them; wrong credentials give a clear message and leak nothing."""
 from __future__ import annotations
 
 import json
+import select
 import signal
 import subprocess
 import time
@@ -36,13 +37,17 @@ def read_until(proc: subprocess.Popen[str], event: str, timeout: float = 30) -> 
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
         line = proc.stdout.readline()
         if not line:
             raise AssertionError(f"charge ended before {event}: {seen} {proc.stderr.read() if proc.stderr else ''}")
         seen.append(json.loads(line))
         if seen[-1]["event"] == event:
             return seen
-    raise AssertionError(f"no {event} within {timeout}s: {seen}")
+    proc.kill()
+    raise AssertionError(f"no {event} within {timeout}s: {seen}; stderr: {proc.stderr.read() if proc.stderr else ''}")
 
 
 def kill(proc: subprocess.Popen[str]) -> None:
