@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -69,7 +70,7 @@ def pyside_refcount_leaks() -> dict[str, float]:
 def guard_pyside_refcounts() -> dict[str, Any]:
     """Keep the benchmark alive on a binding that over-releases ``None`` and ``True``.
 
-    PySide6/shiboken6 6.12.0 on CPython 3.11 (6.11.2 does not) decrements ``None``'s refcount
+    PySide6/shiboken6 6.12.0 on CPython 3.11 (6.11.x does not) decrements ``None``'s refcount
     once per call of a void method (``setText``, ``show``, ``processEvents``...) and
     ``True``'s once per ``Signal.emit()``. ``None`` starts at ~5,000 - ~20,000 references, so
     a process that makes that many such calls dies with "Fatal Python error: none_dealloc"
@@ -96,6 +97,39 @@ def none_refcount() -> int:
 
 def true_refcount() -> int:
     return sys.getrefcount(True)
+
+
+def thread_cpu_ms() -> dict[str, float]:
+    """CPU time (ms) used so far by each thread of this process, by thread name (Linux only).
+
+    Python threads are named as in ``threading``; Qt's own threads by their OS name. Coarse
+    (the kernel counts in 10 ms ticks), meant for "which thread burned the CPU" over seconds.
+    """
+    import os
+    import threading
+
+    task_dir = Path("/proc/self/task")
+    if not task_dir.is_dir():
+        return {}
+    tick_ms = 1000.0 / os.sysconf("SC_CLK_TCK")
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out: dict[str, float] = {}
+    for task in task_dir.iterdir():
+        try:
+            stat = (task / "stat").read_text()
+            comm = (task / "comm").read_text().strip()
+        except OSError:
+            continue  # the thread ended meanwhile
+        fields = stat[stat.rindex(")") + 2:].split()
+        name = names.get(int(task.name), f"{comm}[{task.name}]")
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) * tick_ms
+    return out
+
+
+def cpu_share(before: dict[str, float], after: dict[str, float], wall_s: float) -> dict[str, float]:
+    """Percent of one core used by each thread between two :func:`thread_cpu_ms` snapshots."""
+    share = {k: (v - before.get(k, 0.0)) / (wall_s * 10.0) for k, v in after.items()}
+    return {k: round(v, 1) for k, v in sorted(share.items(), key=lambda kv: -kv[1]) if v >= 0.5}
 
 
 # -- waiting on the GUI thread -------------------------------------------------------------

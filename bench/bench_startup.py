@@ -224,13 +224,15 @@ def import_profile(top: int, pycache: Path | None) -> list[tuple[str, float, flo
                        check=True)
         out = subprocess.run([str(PYTHON), "-X", "importtime", "-m", "pos_app", "--demo"], env=aenv,
                              capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
-    rows: list[tuple[str, float, float]] = []
+    best: dict[str, tuple[str, float, float]] = {}
     for line in out.stderr.splitlines():
         m = _IMPORT_LINE.match(line)
         if m:
-            rows.append((m.group(4), int(m.group(2)) / 1000, int(m.group(1)) / 1000))
-    rows.sort(key=lambda r: r[1], reverse=True)
-    return rows[:top]
+            row = (m.group(4), int(m.group(2)) / 1000, int(m.group(1)) / 1000)
+            # A module can be listed twice (``a.b`` requested, ``a`` importing ``a.b`` first).
+            if row[1] > best.get(row[0], ("", -1.0, 0.0))[1]:
+                best[row[0]] = row
+    return sorted(best.values(), key=lambda r: r[1], reverse=True)[:top]
 
 
 def main() -> None:

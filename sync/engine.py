@@ -81,7 +81,9 @@ AUTH_RETRY_S = 300.0
 LEASE_S = 120.0
 #: a little over a back-end's per-account limit, so that network jitter never lands two calls
 #: closer together than the limit at the other end
-ACCOUNT_MARGIN_S = 0.2  # longer than any single provider call (timeouts are 10 s)
+ACCOUNT_MARGIN_S = 0.2
+#: use this share of a documented per-minute limit, so jitter never pushes us over it
+RATE_SHARE = 0.95  # longer than any single provider call (timeouts are 10 s)
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ class SyncEngine:
         self._in_flight: set[tuple[str, Any]] = set()
         self._flight_lock = threading.Lock()
         self._next_feed: dict[str, float] = {}
+        self._slots: dict[tuple[str, tuple[str, Any]], float] = {}
         self.last_errors: dict[str, str] = {}
 
     def provider_for(self, name: str) -> Provider:
@@ -225,6 +228,22 @@ class SyncEngine:
             order_id=p.order_id, payment_id=p.id, amount=p.amount, payable_amount=p.payable_amount,
             created_at=p.created_at, expires_at=p.expires_at, provider_ref=p.provider_ref, qris=p.qris,
         )
+
+    def _gate(self, key: str, interval_s: float, item: tuple[str, Any]) -> float:
+        """Book a slot for ``item`` under a rate limit; 0 when its slot has come.
+
+        Each waiting item books its own future slot once and is rescheduled to it, instead of
+        every waiting item retrying at the same next free moment (a thundering herd of writes)."""
+        now = self.clock().timestamp()
+        with self._flight_lock:
+            slot = self._slots.pop((key, item), None)
+        if slot is None:
+            slot = now + self.spacer.book(key, interval_s)
+        if slot <= now + 0.001:
+            return 0.0
+        with self._flight_lock:
+            self._slots[(key, item)] = slot
+        return slot - now
 
     def _claim(self, key: tuple[str, Any]) -> bool:
         with self._flight_lock:
@@ -291,7 +310,7 @@ class SyncEngine:
         # Respect the back-end's create rate (Pakasir: 100/min per project) when draining a queue.
         per_minute = getattr(provider, "max_creates_per_minute", None)
         if per_minute:
-            wait = self.spacer.try_acquire(f"create:{name}", 60.0 / float(per_minute))
+            wait = self._gate(f"create:{name}", 60.0 / (float(per_minute) * RATE_SHARE), ("outbox", entry.id))
             if wait > 0:
                 with self.db.transaction() as conn:
                     conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
@@ -404,6 +423,12 @@ class SyncEngine:
         if provider.confirmation is Confirmation.MUTASI and route.account and not provider.local_create:
             # One account, one limit (seed 001: no faster than every 5 s per account).
             wait = self.spacer.try_acquire(f"account:{route.account}", provider.min_poll_interval_s + ACCOUNT_MARGIN_S)
+            if wait > 0:
+                self.ledger.watch_later(payment, wait)
+                return
+        per_minute = getattr(provider, "max_checks_per_minute", None)
+        if per_minute:
+            wait = self._gate(f"checks:{name}", 60.0 / (float(per_minute) * RATE_SHARE), ("payment", payment.id))
             if wait > 0:
                 self.ledger.watch_later(payment, wait)
                 return
@@ -730,11 +755,13 @@ class SyncEngine:
                 for entry in self.due_outbox(now, all_pending=first):
                     submitted += self._submit(("outbox", entry.id), lambda e=entry: self.handle_outbox(e))
                 for name in self._active_providers():
-                    submitted += self._submit(("side", name), lambda n=name: self._side_poll_one(n))
+                    if self._side_due_in(name) <= 0:
+                        submitted += self._submit(("side", name), lambda n=name: self._side_poll_one(n))
                 for payment in self.due_payments(now, all_open=first):
                     submitted += self._submit(("payment", payment.id), lambda p=payment: self.check_payment(p))
                 first = False
-                wait = min(self._next_due_in(self.clock()), 1.0 if self._active_providers() else 5.0)
+                side_waits = [self._side_due_in(n) for n in self._active_providers()]
+                wait = min([self._next_due_in(self.clock()), 5.0, *(w for w in side_waits if w > 0)])
                 if wait <= 0.0 and not submitted:
                     wait = 1.0  # everything due is already in flight; a finishing task wakes us
             except Exception:
@@ -742,6 +769,20 @@ class SyncEngine:
             with self._cond:
                 if not self._wake and not self._stop:
                     self._cond.wait(timeout=max(0.02, wait))
+
+    def _side_due_in(self, name: str) -> float:
+        """Seconds until this provider's statement or feed may be read (inf: it has neither)."""
+        try:
+            route = self.route_for(name)
+        except ProviderError:
+            return float("inf")
+        now = self.clock().timestamp()
+        waits: list[float] = []
+        if route.credit_source is not None:
+            waits.append(self.spacer.wait_for(f"mutasi:{route.credit_source.account_key}"))
+        if isinstance(route.provider, FeedProvider):
+            waits.append(max(0.0, self._next_feed.get(name, 0.0) - now))
+        return min(waits) if waits else float("inf")
 
     def _side_poll_one(self, name: str) -> None:
         route = self.route_for(name)

@@ -31,6 +31,19 @@ class Spacer:
             self._next[key] = now + interval_s
             return 0.0
 
+    def wait_for(self, key: str) -> float:
+        """Seconds until the key is free (0.0 when it is), without taking it."""
+        with self._lock:
+            return max(0.0, self._next.get(key, 0.0) - self._clock())
+
+    def book(self, key: str, interval_s: float) -> float:
+        """Reserve the next free slot; returns the seconds until it (0.0: now)."""
+        now = self._clock()
+        with self._lock:
+            start = max(now, self._next.get(key, 0.0))
+            self._next[key] = start + interval_s
+            return start - now
+
     def push_back(self, key: str, seconds: float) -> None:
         """The back-end asked us to slow down (429, "terlalu sering"): keep away that long."""
         with self._lock:

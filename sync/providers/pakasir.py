@@ -176,6 +176,9 @@ class PakasirProvider(Provider):
     #: transaction creation is limited to 100/min per project (seed 003, "Rate Limiting");
     #: the engine honours it, and ``create`` refuses locally beyond it as a second line.
     max_creates_per_minute: int = 100
+    #: the seed's "Status Check: 1000 requests per minute per project"; the engine spreads the
+    #: checks of many pending orders so that they stay under it
+    max_checks_per_minute: int = 1000
 
     def __init__(
         self,
