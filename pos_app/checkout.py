@@ -10,7 +10,6 @@ it from there — so a sale rung up while the internet is down is never lost, an
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +28,12 @@ from pos_app.storage.orders import (
     latest_payment,
     load_order,
 )
+
+
+def _new_id() -> str:
+    import uuid  # imported on the first sale, not on the till's start
+
+    return str(uuid.uuid4())
 
 
 class CheckoutError(Exception):
@@ -59,7 +64,7 @@ class CheckoutService:
             " line_discounts, order_discount, tax_mode, tax_rate_bp, tax, total, note, cashier,"
             " created_at, updated_at, paid_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                order_id, str(uuid.uuid4()), self.till.terminal_id,
+                order_id, _new_id(), self.till.terminal_id,
                 local_date(now, self.till.tz).isoformat(), seq, status.value, totals.subtotal,
                 totals.line_discounts, totals.order_discount, cart.tax_config.mode.value, cart.tax_config.rate_bp,
                 totals.tax, totals.total, note, self.till.cashier, stamp, stamp,
@@ -86,7 +91,7 @@ class CheckoutService:
         now = self.clock()
         total = cart.totals().total
         tender = CashTender(total=total, tendered=tendered)  # raises InsufficientCash
-        payment_id = str(uuid.uuid4())
+        payment_id = _new_id()
         with self.db.transaction() as conn:
             order_id, _ = self._insert_order(conn, cart, OrderStatus.PAID, now, note)
             stamp = to_iso(now)
@@ -107,7 +112,7 @@ class CheckoutService:
         self, cart: Cart, provider: str, *, ttl_s: int, note: str = ""
     ) -> tuple[OrderRecord, PaymentRecord]:
         now = self.clock()
-        payment_id = str(uuid.uuid4())
+        payment_id = _new_id()
         with self.db.transaction() as conn:
             order_id, total = self._insert_order(conn, cart, OrderStatus.AWAITING_PAYMENT, now, note)
             stamp = to_iso(now)

@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import tomli_w
 
 __all__ = [
@@ -80,6 +79,8 @@ def resolve_data_dir(cli_value: str | None = None) -> Path:
     elif os.environ.get(DATA_DIR_ENV, "").strip():
         raw = os.environ[DATA_DIR_ENV]
     else:
+        import platformdirs  # only when no data dir was given: keeps it off the start path
+
         raw = platformdirs.user_data_dir(APP_NAME, appauthor=False)
     # resolve() gives one canonical spelling per directory; the keyring service name is
     # derived from it, so "./data" and "/abs/data" must not end up with different secrets.

@@ -30,9 +30,9 @@ import zlib
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import segno
 
 if TYPE_CHECKING:
+    import segno
     from PySide6.QtGui import QImage
 
 __all__ = ["qr_matrix", "render_png", "render_svg", "scale_for", "to_qimage", "write_png"]
@@ -44,9 +44,11 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ZLIB_LEVEL = 6
 
 
-def _make_qr(payload: str) -> segno.QRCode:
+def _make_qr(payload: str) -> "segno.QRCode":
     if not isinstance(payload, str) or not payload:
         raise ValueError("payload must be a non-empty str")
+    import segno  # ~45 ms to import (its writers pull in urllib): not on the till's start path
+
     return segno.make_qr(payload, error=ERROR_LEVEL, boost_error=False)
 
 

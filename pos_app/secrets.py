@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote, quote_plus
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # keyring costs ~35 ms to import: only load it when a secret is needed
+    from keyring.backend import KeyringBackend
 
 from pos_app.paths import config_path, read_toml, update_toml
 
@@ -96,6 +97,7 @@ def keyring_is_usable(backend: KeyringBackend | None = None) -> bool:
     a chainer with nothing to chain, and keyrings.alt's plaintext file (no better than our
     own 0o600 file, and it would move the secrets out of the data dir and its backups).
     """
+    import keyring
     from keyring.backends import chainer, fail, null
 
     try:
@@ -120,10 +122,14 @@ class KeyringSecretStore:
     def __init__(self, data_dir: Path, backend: KeyringBackend | None = None) -> None:
         # Capture the backend now so that the store keeps talking to the keyring it was
         # chosen for, even if something later calls keyring.set_keyring().
+        import keyring
+
         self._backend: KeyringBackend = backend if backend is not None else keyring.get_keyring()
         self.service: str = f"pos-app:{data_dir}"
 
     def get(self, key: str) -> str | None:
+        import keyring.errors
+
         try:
             value = self._backend.get_password(self.service, key)
         except keyring.errors.KeyringError as exc:
@@ -131,12 +137,16 @@ class KeyringSecretStore:
         return value or None
 
     def set(self, key: str, value: str) -> None:
+        import keyring.errors
+
         try:
             self._backend.set_password(self.service, key, value)
         except keyring.errors.KeyringError as exc:
             raise SecretStoreError(f"{key}: the OS keyring refused to store it ({exc})") from None
 
     def delete(self, key: str) -> None:
+        import keyring.errors
+
         try:
             self._backend.delete_password(self.service, key)
         except keyring.errors.PasswordDeleteError:
@@ -200,6 +210,8 @@ def default_secret_store(data_dir: Path) -> SecretStore:
     if choice == "file":
         return FileSecretStore(data_dir)
     if choice == "keyring":
+        import keyring
+
         if not keyring_is_usable():
             raise SecretStoreError(
                 f"{SECRET_BACKEND_ENV}=keyring but no usable OS keyring was found "

@@ -27,10 +27,10 @@ Decisions (also in the report that introduced this module):
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import logging
 import math
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -49,6 +49,7 @@ from pos_app.paths import (
     update_toml,
 )
 from pos_app.secrets import (
+    SECRET_BACKEND_ENV,
     SECRETS_TABLE,
     FileSecretStore,
     SecretStore,
@@ -484,6 +485,8 @@ def _key(name: str) -> Key:
     inside = [k for k in KEYS if k.startswith(wanted + ".")] if wanted else []
     if inside:
         raise SettingsError(f"unknown key {name.strip()!r} (keys in it: {', '.join(inside)})")
+    import difflib  # only for a typo's suggestion
+
     close = difflib.get_close_matches(wanted, list(KEYS), n=1, cutoff=0.6)
     if close:
         raise SettingsError(f"unknown key {name.strip()!r} (did you mean {close[0]!r}?)")
@@ -532,12 +535,22 @@ class Settings:
     Thread-safe for concurrent ``get``/``set`` from the GUI and worker threads.
     """
 
-    def __init__(self, data_dir: Path, doc: dict[str, Any], secrets: SecretStore) -> None:
+    def __init__(self, data_dir: Path, doc: dict[str, Any],
+                 secrets: SecretStore | Callable[[], SecretStore]) -> None:
         self.data_dir: Path = Path(data_dir)
         self.path: Path = config_path(self.data_dir)
-        self.secrets: SecretStore = secrets
+        self._secrets = secrets
         self._doc: dict[str, Any] = doc
         self._lock = threading.RLock()
+
+    @property
+    def secrets(self) -> SecretStore:
+        """The secret store, chosen on first use (probing the OS keyring takes a while, and
+        most starts of the till read no secret at all)."""
+        with self._lock:
+            if callable(self._secrets) and not hasattr(self._secrets, "get"):
+                self._secrets = self._secrets()
+            return self._secrets  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ loading
 
@@ -552,7 +565,12 @@ class Settings:
         path = config_path(data_dir)
         try:
             doc = read_toml(path)
-            store = secrets if secrets is not None else default_secret_store(data_dir)
+            if secrets is not None:
+                store: SecretStore | Callable[[], SecretStore] = secrets
+            elif os.environ.get(SECRET_BACKEND_ENV, "").strip().lower() in ("", "auto"):
+                store = lambda: default_secret_store(data_dir)  # noqa: E731 - resolved lazily
+            else:
+                store = default_secret_store(data_dir)  # an explicit choice is checked at once
         except (ConfigFileError, SecretStoreError) as exc:
             raise SettingsError(str(exc)) from None
         if path.exists():

@@ -14,6 +14,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -35,22 +36,23 @@ from pos_app.checkout import CheckoutError
 from pos_app.clock import from_iso, local_date, utcnow
 from pos_app.money import format_rupiah
 from pos_app.order_state import InsufficientCash
-from pos_app.payments import PaymentService
 from pos_app.receipt import StoreHeader, render_receipt
 from pos_app.settings import Settings
 from pos_app.storage import catalog
 from pos_app.storage.orders import OrderRecord, latest_payment, load_order
-from pos_app.ui.bridge import SyncBridge
 from pos_app.ui.cart_panel import CartPanel
-from pos_app.ui.cash_dialog import CashDialog
-from pos_app.ui.customer_display import CustomerDisplay, DisplayLine
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.product_grid import CategoryBar, ProductGrid
-from pos_app.ui.qris_dialog import QrisDialog
-from pos_app.ui.small_dialogs import DiscountDialog, HistoryDialog, ReceiptDialog
 from pos_app.ui.tasks import TaskManager
+
+if TYPE_CHECKING:
+    from pos_app.payments import PaymentService
+    from pos_app.ui.cash_dialog import CashDialog
+    from pos_app.ui.qris_dialog import QrisDialog
+    from pos_app.ui.small_dialogs import DiscountDialog, HistoryDialog, ReceiptDialog
+    from pos_app.storage.database import Database
+    from pos_app.ui.customer_display import CustomerDisplay
 from sync.events import EventKind, SyncEvent
-from sync.providers.base import Confirmation, ConfigMissing, ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ register({
     "Penjualan {id} lunas lewat QRIS": "Sale {id} paid by QRIS",
     "QRIS {id} kedaluwarsa — keranjang masih ada, bisa dibayar tunai": "QRIS {id} expired — the cart is kept, you can take cash",
     "Pembayaran terlambat masuk untuk {id} ({amount}) — periksa Riwayat": "Late payment for {id} ({amount}) — check History",
-    "Kesalahan": "Error", "Pembayaran dibatalkan": "Payment cancelled", "QRIS kedaluwarsa": "QRIS expired",
+    "Kesalahan": "Error", "Menyiapkan pembayaran, coba lagi sebentar…": "Getting payments ready, try again in a moment…", "Pembayaran dibatalkan": "Payment cancelled", "QRIS kedaluwarsa": "QRIS expired",
     "Sinkronisasi: {error}": "Sync: {error}",
     "Bahasa akan berganti setelah aplikasi dibuka ulang.": "The language changes after the app is restarted.",
     "QRIS {provider} sedang lambat — mencoba lagi otomatis": "QRIS {provider} is slow — retrying automatically",
@@ -91,21 +93,23 @@ class CashierWindow(QMainWindow):
     searchShown = Signal(int)  # the search sequence number whose results are on screen
     saleCompleted = Signal(str)  # order id
 
-    def __init__(self, settings: Settings, service: PaymentService, tasks: TaskManager,
+    def __init__(self, settings: Settings, service: PaymentService | None, tasks: TaskManager,
                  display: CustomerDisplay | None = None, *, demo: bool = False,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, db: Database | None = None) -> None:
+        """``service`` may come later (``attach_service``): the app shows the window first and
+        starts payments a moment after, so that the cashier sees the till as soon as possible."""
         super().__init__()
         self.settings = settings
-        self.service = service
-        self.db = service.db
+        self.service: PaymentService = None  # type: ignore[assignment]
+        if service is None and db is None:
+            raise ValueError("give a payment service or a database")
+        self.db = service.db if service is not None else db
         self.tasks = tasks
         self.display = display
         self.demo = demo
         self.clock = clock
         self.cashier = getpass.getuser()
         self.cart = Cart(self._tax_config())
-        self.bridge = SyncBridge(service, self)
-        self.bridge.event.connect(self._on_sync_event)
         self._recent: OrderedDict[str, list[SyncEvent]] = OrderedDict()
         self._search_seq = 0
         self.qris_dialog: QrisDialog | None = None
@@ -121,6 +125,15 @@ class CashierWindow(QMainWindow):
         self._refresh_cart()
         self._load_categories()
         self.search("")
+        if service is not None:
+            self.attach_service(service)
+
+    def attach_service(self, service: PaymentService) -> None:
+        from pos_app.ui.bridge import SyncBridge
+
+        self.service = service
+        self.bridge = SyncBridge(service, self)
+        self.bridge.event.connect(self._on_sync_event)
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -234,6 +247,12 @@ class CashierWindow(QMainWindow):
                     return True
         return super().eventFilter(obj, event)
 
+    def attach_display(self, display: CustomerDisplay) -> None:
+        """The customer display, made after the cashier window is on screen."""
+        self.display = display
+        if not self.cart.is_empty:
+            self._refresh_cart()
+
     def _tax_config(self) -> TaxConfig:
         return TaxConfig(TaxMode(self.settings.get("tax.mode")), int(self.settings.get("tax.rate_percent")))
 
@@ -325,6 +344,8 @@ class CashierWindow(QMainWindow):
         for b in (self.cash_button, self.qris_button, self.discount_button, self.clear_button):
             b.setEnabled(has)
         if self.display is not None and self.qris_dialog is None and update_display:
+            from pos_app.ui.customer_display import DisplayLine
+
             t = self.cart.totals()
             self.display.show_cart(
                 [DisplayLine(line.product.name, line.quantity, line.net) for line in self.cart.lines],
@@ -335,6 +356,8 @@ class CashierWindow(QMainWindow):
             return
         sku = self.cart_panel.selected_sku()
         name = self.cart.line(sku).product.name if sku else None
+        from pos_app.ui.small_dialogs import DiscountDialog
+
         dlg = DiscountDialog(name, self)
         self.discount_dialog = dlg
 
@@ -372,12 +395,22 @@ class CashierWindow(QMainWindow):
         self.focus_search()
 
     # -- paying ------------------------------------------------------------------------------
+    def _ready(self) -> bool:
+        if self.service is None:
+            self.say(tr("Menyiapkan pembayaran, coba lagi sebentar…"))
+            return False
+        return True
+
     def pay_cash(self) -> None:
+        if not self._ready():
+            return
         if self.cart.is_empty:
             self.say(tr("Keranjang masih kosong"))
             return
         if self.qris_dialog is not None:
             return
+        from pos_app.ui.cash_dialog import CashDialog
+
         dlg = CashDialog(self.cart.totals().total, self)
         self.cash_dialog = dlg
         dlg.accepted.connect(lambda: dlg.tendered is not None and self.complete_cash(dlg.tendered))
@@ -408,6 +441,8 @@ class CashierWindow(QMainWindow):
         self.tasks.write(lambda: self.service.pay_cash(cart, tendered), done, failed)
 
     def pay_qris(self) -> None:
+        if not self._ready():
+            return
         if self.cart.is_empty:
             self.say(tr("Keranjang masih kosong"))
             return
@@ -420,6 +455,8 @@ class CashierWindow(QMainWindow):
             self._open_qris_dialog(order)
 
         def failed(exc: BaseException) -> None:
+            from sync.providers.base import ConfigMissing, ProviderError
+
             self.qris_button.setEnabled(True)
             if isinstance(exc, ConfigMissing):
                 QMessageBox.warning(self, tr("Kesalahan"), tr("Lengkapi pengaturan: {keys}", keys=", ".join(exc.keys)))
@@ -432,6 +469,9 @@ class CashierWindow(QMainWindow):
         self.tasks.write(lambda: self.service.start_qris(cart), started, failed)
 
     def _open_qris_dialog(self, order: OrderRecord) -> None:
+        from pos_app.ui.qris_dialog import QrisDialog
+        from sync.providers.base import Confirmation
+
         provider = self.service.provider(self.service.default_provider())
         dlg = QrisDialog(order.id, order.total, demo=provider.name == "simulator",
                          manual=provider.confirmation is Confirmation.MANUAL, clock=self.clock, parent=self)
@@ -539,6 +579,8 @@ class CashierWindow(QMainWindow):
                 self.receipt_dialog.close()
             # Not modal and not focused: the next customer's first scan must reach the search
             # box, and adding an item closes the preview.
+            from pos_app.ui.small_dialogs import ReceiptDialog
+
             self.receipt_dialog = ReceiptDialog(text, self)
             self.receipt_dialog.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
             self.receipt_dialog.show()
@@ -565,6 +607,8 @@ class CashierWindow(QMainWindow):
             return out
 
         def shown(data: list[dict]) -> None:
+            from pos_app.ui.small_dialogs import HistoryDialog
+
             dlg = HistoryDialog(data, self)
             self.history_dialog = dlg
             dlg.lateDecision.connect(self._resolve_late)

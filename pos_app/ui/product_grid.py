@@ -97,29 +97,39 @@ class ProductGrid(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setObjectName("productGrid")
-        inner = QWidget()
-        self._grid = QGridLayout(inner)
+        self._inner = QWidget()
+        self._grid = QGridLayout(self._inner)
         self._grid.setSpacing(8)
         self._grid.setAlignment(Qt.AlignmentFlag.AlignTop)
         for column in range(COLUMNS):  # one search hit keeps a tile's width, not the whole row
             self._grid.setColumnStretch(column, 1)
+        # Tiles are made when the first results arrive (after the window is on screen) and then
+        # reused, so neither start-up nor a keystroke pays for creating widgets.
         self._tiles: list[ProductTile] = []
-        for i in range(MAX_TILES):
-            tile = ProductTile(inner)
-            tile.clicked.connect(lambda _=False, t=tile: t.product and self.productClicked.emit(t.product))
-            tile.hide()
-            self._grid.addWidget(tile, i // COLUMNS, i % COLUMNS)
-            self._tiles.append(tile)
         self._empty = QLabel(tr("Tidak ada produk yang cocok"), objectName="emptyHint")
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._grid.addWidget(self._empty, MAX_TILES, 0, 1, COLUMNS)
         self._empty.hide()
-        self.setWidget(inner)
+        self.setWidget(self._inner)
         self.shown: list[Product] = []
+
+    def _tile_clicked(self, tile: ProductTile) -> None:
+        if tile.product is not None:
+            self.productClicked.emit(tile.product)
+
+    def _grow(self, count: int) -> None:
+        while len(self._tiles) < min(count, MAX_TILES):
+            i = len(self._tiles)
+            tile = ProductTile(self._inner)
+            tile.clicked.connect(lambda _=False, t=tile: self._tile_clicked(t))
+            tile.hide()
+            self._grid.addWidget(tile, i // COLUMNS, i % COLUMNS)
+            self._tiles.append(tile)
 
     def set_products(self, products: Sequence[Product]) -> None:
         self.shown = list(products[:MAX_TILES])
         self.setUpdatesEnabled(False)
+        self._grow(len(self.shown))
         for i, tile in enumerate(self._tiles):
             if i < len(self.shown):
                 tile.set_product(self.shown[i])
