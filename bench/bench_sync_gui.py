@@ -331,7 +331,7 @@ def scenario(name: str, hang_s: float, busy_s: float, settle_s: float) -> dict[s
             "wall_s": round(wall, 2),
             "process_cpu_pct": round(100 * cpu / wall, 1),
             "order_events": kinds,
-            "dialog_status": dlg.status.text(),
+            "dialog_status": _status_text(dlg),
             "dialog_final": dlg.final.value if dlg.final is not None else None,
             "fake_charge_requests": len(fake.requests_to("/charge", "POST")),
             "fake_charges_created": fake.charges_created,
@@ -353,7 +353,7 @@ def scenario(name: str, hang_s: float, busy_s: float, settle_s: float) -> dict[s
         # Leave the till idle: close the dialog whatever state it is in.
         if dlg.final is None:
             dlg.reject()  # cancels the payment; the dialog closes once that is confirmed
-        elif dlg.isVisible():
+        elif w.qris_dialog is dlg:  # still open (a closed dialog is already deleted)
             dlg.accept()
         wait_until(lambda: w.qris_dialog is None, 5.0)
         return out
@@ -388,6 +388,14 @@ def main() -> None:
     result["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(result))
 
+
+
+def _status_text(dlg: Any) -> str:
+    """The QRIS dialog's status line; a dialog that closed (paid) is already deleted."""
+    try:
+        return str(dlg.status.text())
+    except RuntimeError:
+        return f"(closed: {getattr(dlg.final, 'value', None)})"
 
 if __name__ == "__main__":
     main()

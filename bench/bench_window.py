@@ -305,7 +305,7 @@ def run_sale(till: Till, rec: StallRecorder, rng: random.Random, mode: str) -> d
     if not wait_until(lambda: dlg.final is not None, WAIT_S):
         raise RuntimeError("the sale was never paid")
     phase("paid_until_dialog_closes")
-    if not wait_until(lambda: not dlg.isVisible() and w.receipt_dialog is not previous_receipt
+    if not wait_until(lambda: w.qris_dialog is None and w.receipt_dialog is not previous_receipt
                       and w.receipt_dialog is not None and w.receipt_dialog.isVisible(), WAIT_S):
         raise RuntimeError("no receipt after the QRIS dialog")
     phase("receipt_shown")

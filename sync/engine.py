@@ -116,6 +116,19 @@ def _alive(owner: str) -> bool:
     return True
 
 
+def _warm_qr(payload: str | None) -> None:
+    """Encode the QR here, on a worker thread, so that the window and the customer display
+    only scale a cached matrix (encoding takes ~9 ms, too long for the GUI thread)."""
+    if not payload:
+        return
+    try:
+        from pos_app.qr_render import qr_matrix
+
+        qr_matrix(payload)
+    except Exception:  # the display encodes it itself then; never fail a payment over this
+        log.warning("could not pre-encode the QR", exc_info=True)
+
+
 def backoff_delay(attempt: int, rng: random.Random, retry_after_s: float | None = None) -> float:
     """Capped exponential backoff with jitter; a server's Retry-After is a floor."""
     delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2 ** max(0, attempt)))
@@ -363,6 +376,7 @@ class SyncEngine:
             return
         if not provider.local_create:
             self._note_ok(name)
+        _warm_qr(invoice.qris or invoice.checkout_url)
         events = self.ledger.created(payment, name, invoice, self._poll_interval(provider), entry.id)
         if not events:
             self.wake()  # cancelled meanwhile: a cancel entry is queued

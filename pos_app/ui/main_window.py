@@ -412,9 +412,15 @@ class CashierWindow(QMainWindow):
         from pos_app.ui.cash_dialog import CashDialog
 
         dlg = CashDialog(self.cart.totals().total, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.finished.connect(lambda _r: self._forget_cash_dialog(dlg))
         self.cash_dialog = dlg
         dlg.accepted.connect(lambda: dlg.tendered is not None and self.complete_cash(dlg.tendered))
         dlg.open()
+
+    def _forget_cash_dialog(self, dlg: CashDialog) -> None:
+        if self.cash_dialog is dlg:
+            self.cash_dialog = None
 
     def complete_cash(self, tendered: int) -> None:
         cart = copy.deepcopy(self.cart)
@@ -475,6 +481,8 @@ class CashierWindow(QMainWindow):
         provider = self.service.provider(self.service.default_provider())
         dlg = QrisDialog(order.id, order.total, demo=provider.name == "simulator",
                          manual=provider.confirmation is Confirmation.MANUAL, clock=self.clock, parent=self)
+        # One dialog per sale: free it when it closes (a till rings up hundreds a day).
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.cancelRequested.connect(lambda oid: self.tasks.write(lambda: self.service.cancel(oid, self.cashier)))
         dlg.simulateRequested.connect(lambda oid: self.tasks.write(lambda: self.service.simulate_paid(oid)))
         dlg.confirmRequested.connect(
@@ -581,13 +589,20 @@ class CashierWindow(QMainWindow):
             # box, and adding an item closes the preview.
             from pos_app.ui.small_dialogs import ReceiptDialog
 
-            self.receipt_dialog = ReceiptDialog(text, self)
-            self.receipt_dialog.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-            self.receipt_dialog.show()
+            dlg = ReceiptDialog(text, self)
+            dlg.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dlg.finished.connect(lambda _r: self._receipt_closed(dlg))
+            self.receipt_dialog = dlg
+            dlg.show()
             self.activateWindow()
             self.focus_search()
 
         self.tasks.read(build, shown)
+
+    def _receipt_closed(self, dlg: ReceiptDialog) -> None:
+        if self.receipt_dialog is dlg:
+            self.receipt_dialog = None
 
     def show_history(self) -> None:
         tz = self.settings.timezone()
