@@ -43,9 +43,6 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     # Our Qt-free modules first: once PySide6 is loaded, its "__feature__" import hook reads
     # the source of every module imported after it, which costs ~0.1 ms per module.
-    import pos_app.checkout  # noqa: F401
-    import pos_app.qris  # noqa: F401
-    import pos_app.receipt  # noqa: F401
     from pos_app.storage import catalog
 
     ctx = open_ctx(args)

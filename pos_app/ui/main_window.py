@@ -30,16 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_app import qris
 from pos_app.cart import AmbiguousProduct, Cart, InactiveProduct, Product, ProductNotFound, TaxConfig, TaxMode
-from pos_app.checkout import CheckoutError
 from pos_app.clock import from_iso, local_date, utcnow
 from pos_app.money import format_rupiah
-from pos_app.order_state import InsufficientCash
-from pos_app.receipt import StoreHeader, render_receipt
 from pos_app.settings import Settings
 from pos_app.storage import catalog
-from pos_app.storage.orders import OrderRecord, latest_payment, load_order
 from pos_app.ui.cart_panel import CartPanel
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.product_grid import CategoryBar, ProductGrid
@@ -47,6 +42,7 @@ from pos_app.ui.tasks import TaskManager
 
 if TYPE_CHECKING:
     from pos_app.payments import PaymentService
+    from pos_app.storage.orders import OrderRecord
     from pos_app.ui.cash_dialog import CashDialog
     from pos_app.ui.qris_dialog import QrisDialog
     from pos_app.ui.small_dialogs import DiscountDialog, HistoryDialog, ReceiptDialog
@@ -426,6 +422,10 @@ class CashierWindow(QMainWindow):
         cart = copy.deepcopy(self.cart)
         self.cash_button.setEnabled(False)
 
+        from pos_app.checkout import CheckoutError
+        from pos_app.order_state import InsufficientCash
+        from pos_app.storage.orders import latest_payment
+
         def done(order: OrderRecord) -> None:
             payment = latest_payment(self.db, order.id)
             change = payment.change_given if payment else 0
@@ -461,6 +461,8 @@ class CashierWindow(QMainWindow):
             self._open_qris_dialog(order)
 
         def failed(exc: BaseException) -> None:
+            from pos_app import qris
+            from pos_app.checkout import CheckoutError
             from sync.providers.base import ConfigMissing, ProviderError
 
             self.qris_button.setEnabled(True)
@@ -556,6 +558,8 @@ class CashierWindow(QMainWindow):
             merchant = None
             fee = None
             if ev.data.get("qris"):
+                from pos_app import qris
+
                 try:
                     parsed = qris.parse(ev.data["qris"])
                     merchant = parsed.merchant.name
@@ -574,6 +578,9 @@ class CashierWindow(QMainWindow):
     # -- receipts, history, settings ---------------------------------------------------------
     def show_receipt(self, order_id: str, *, modal: bool = False) -> None:
         tz = self.settings.timezone()
+        from pos_app.receipt import StoreHeader, render_receipt
+        from pos_app.storage.orders import latest_payment, load_order
+
         store = StoreHeader(str(self.settings.get("store.name")), str(self.settings.get("store.address")))
 
         def build() -> str:
