@@ -9,7 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
 DEFAULT_ZONE = "Asia/Jakarta"
@@ -35,6 +38,8 @@ def from_iso(text: str) -> datetime:
 
 
 def zone(name: str | None) -> ZoneInfo:
+    from zoneinfo import ZoneInfo  # imported on first use: the window needs no zone to appear
+
     return ZoneInfo(name or DEFAULT_ZONE)
 
 

@@ -36,9 +36,11 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pos_app.paths import (
     ConfigFileError,
@@ -270,6 +272,8 @@ def _timezone(text: str) -> str:
     value = _ZONE_ALIASES.get(value.lower(), value)
     if not value:
         raise _Invalid("must not be empty (e.g. Asia/Jakarta)")
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # not needed for the till to start
+
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -655,6 +659,8 @@ class Settings:
 
     def timezone(self) -> ZoneInfo:
         """``store.timezone`` as a ZoneInfo."""
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.get("store.timezone"))
 
     def is_demo(self) -> bool:

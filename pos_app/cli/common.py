@@ -31,7 +31,7 @@ def err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def open_ctx(args, *, log: bool = True):  # type: ignore[no-untyped-def]
+def open_ctx(args, *, log: bool = True, rotate_now: bool = True):  # type: ignore[no-untyped-def]
     """The app context for a command; bad data dir, config or database become one-line errors."""
     from pos_app.context import open_context
     from pos_app.paths import ConfigFileError, DataDirError
@@ -39,7 +39,7 @@ def open_ctx(args, *, log: bool = True):  # type: ignore[no-untyped-def]
     from pos_app.storage.database import StorageError
 
     try:
-        return open_context(getattr(args, "data_dir", None), log=log)
+        return open_context(getattr(args, "data_dir", None), log=log, rotate_now=rotate_now)
     except (SettingsError, DataDirError, ConfigFileError, StorageError) as exc:
         die(str(exc))
 

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     # the source of every module imported after it, which costs ~0.1 ms per module.
     from pos_app.storage import catalog
 
-    ctx = open_ctx(args)
+    ctx = open_ctx(args, rotate_now=False)
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -77,9 +77,11 @@ def run(args: argparse.Namespace) -> int:
     def after_show() -> None:
         # The cashier can start typing while the rest comes up: the customer display (its
         # fonts and layouts take a while) and the sync engine.
+        from pos_app.context import rotate_logs_later
         from pos_app.payments import PaymentService
         from pos_app.ui.customer_display import CustomerDisplay
 
+        rotate_logs_later()
         service = PaymentService(ctx.db, ctx.settings, provider_override="simulator" if demo else None)
         services.append(service)
         window.attach_service(service)
