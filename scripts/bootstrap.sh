@@ -48,4 +48,5 @@ if [ ! -x .tools/bin/uv ]; then
   .tools/bin/pip install --quiet --disable-pip-version-check "uv==0.13.8"
 fi
 export UV_PYTHON="$PY" UV_PROJECT_ENVIRONMENT="$here/.venv"
-.tools/bin/uv sync --quiet --frozen --all-extras
+# Not editable (see [tool.uv] in pyproject.toml): the tests put the work tree first on sys.path.
+.tools/bin/uv sync --quiet --frozen --all-extras --no-editable

@@ -20,12 +20,15 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(Exit.USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p = _Parser(prog="pos-app", description="Kasir QRIS offline-first untuk toko dan warung.")
     p.add_argument("--version", action="version", version=f"pos-app {__version__}")
     p.add_argument("--data-dir", metavar="DIR", help="where the database, config and logs live "
                    "(env POS_APP_DATA_DIR; default: the user data dir)")
     p.add_argument("--demo", action="store_true", help="open the cashier in demo mode")
+    if not commands:
+        p.set_defaults(command=None)
+        return p
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     cfg = sub.add_parser("config", help="read or change settings")
@@ -138,8 +141,22 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise CliError(f"unknown command {cmd}")  # pragma: no cover - argparse catches it
 
 
+def _names_a_command(argv: Sequence[str]) -> bool:
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token == "--data-dir":
+            skip = True
+        elif not token.startswith("-") or token in ("-h", "--help"):
+            return True
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Opening the till (no command) skips building the ~20 sub-parsers: it is on the start path.
+    args = build_parser(commands=_names_a_command(argv)).parse_args(argv)
     try:
         return _dispatch(args)
     except CliError as exc:

@@ -13,7 +13,18 @@ from pos_app.cli.common import Exit, open_ctx
 
 log = logging.getLogger(__name__)
 
-RESOURCES = Path(__file__).resolve().parent.parent.parent / "resources"
+def resources_dir() -> Path:
+    """``resources/``: next to the package in a work tree, under ``share/pos-app`` when
+    installed as a wheel, at the top of a PyInstaller bundle."""
+    candidates = [Path(__file__).resolve().parent.parent.parent / "resources",
+                  Path(sys.prefix) / "share" / "pos-app" / "resources"]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        candidates.insert(0, Path(bundle) / "resources")
+    for path in candidates:
+        if (path / "app.qss").exists():
+            return path
+    return candidates[0]
 
 
 def has_display() -> bool:
@@ -26,7 +37,7 @@ def has_display() -> bool:
 
 
 def style_sheet() -> str:
-    path = RESOURCES / "app.qss"
+    path = resources_dir() / "app.qss"
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
