@@ -10,23 +10,15 @@ use :func:`percentile` without loading Qt into the parent process.
 from __future__ import annotations
 
 import ctypes
-import math
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from _stats import percentile  # noqa: E402,F401 - re-exported for the benches
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Linear-interpolated percentile, ``p`` in [0, 1] (same as ``bench_storage.py``)."""
-    if not values:
-        return math.nan
-    values = sorted(values)
-    k = (len(values) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def ms(seconds: float) -> float:

@@ -13,7 +13,6 @@ and ``NO_PROXY`` covers 127.0.0.1 so no HTTP proxy of the environment can see th
 from __future__ import annotations
 
 import importlib
-import math
 import os
 import sys
 import threading
@@ -35,18 +34,11 @@ from pos_app.settings import Settings  # noqa: E402
 from pos_app.storage.database import Database  # noqa: E402
 from sync.events import EventKind, SyncEvent  # noqa: E402
 from tests.fakes.server import FakeBackend  # noqa: E402
+from _stats import percentile  # noqa: E402,F401 - re-exported for the benches
 
 PROVIDERS = ("midtrans", "pakasir", "soundbox_platform")
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Linear-interpolated percentile, ``p`` in [0, 1] (same as ``bench_storage.py``)."""
-    if not values:
-        return math.nan
-    values = sorted(values)
-    k = (len(values) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def ms(seconds: float) -> float:

@@ -25,16 +25,12 @@ from pos_app.cart import Cart, Product  # noqa: E402
 from pos_app.checkout import CheckoutService, Till  # noqa: E402
 from pos_app.clock import zone  # noqa: E402
 from pos_app.storage import catalog, open_database  # noqa: E402
+from _stats import percentile  # noqa: E402
 
 WORDS = ("kopi teh susu gula beras minyak sabun mie roti keju coklat pedas manis asin goreng bakar "
          "ayam sapi ikan udang jeruk apel mangga pisang kacang tepung garam kecap saus sambal").split()
 
 
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    k = (len(values) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
 def make_products(n: int, rng: random.Random) -> list[Product]:

@@ -247,3 +247,25 @@ class LoginFlow(ABC):
     @abstractmethod
     def verify_otp(self, username: str, otp: str) -> str:
         """Exchange the OTP for a token (a secret: never log it)."""
+
+
+# -- configuration -----------------------------------------------------------------------
+def config_text(config: Mapping[str, Any], provider: str, key: str) -> str:
+    """A provider setting by its short name (``"api_key"``) or full name
+    (``"providers.pakasir.api_key"``), stripped; ``""`` when unset."""
+    for name in (key, f"providers.{provider}.{key}"):
+        value = config.get(name)
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return ""
+
+
+def require_config(
+    config: Mapping[str, Any], provider: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """The settings an adapter needs; ``ConfigMissing`` names every missing one by full key."""
+    values = {key: config_text(config, provider, key) for key in (*required, *optional)}
+    missing = [f"providers.{provider}.{key}" for key in required if not values[key]]
+    if missing:
+        raise ConfigMissing(provider, missing)
+    return values

@@ -108,6 +108,7 @@ from sync.providers.base import (
     RemoteStatus,
     StatusResult,
     TransientError,
+    require_config,
 )
 
 log = logging.getLogger(__name__)
@@ -163,15 +164,6 @@ class OrderIdUsed(Rejected):
 
 
 # -- configuration ------------------------------------------------------------------------
-def _setting(config: Mapping[str, Any], key: str) -> str | None:
-    """``key`` ("api_key") or its full name ("providers.midtrans.api_key"), stripped."""
-    for name in (key, f"providers.{NAME}.{key}"):
-        value = config.get(name)
-        if value is not None and str(value).strip():
-            return str(value).strip()
-    return None
-
-
 def _is_local_host(host: str | None) -> bool:
     if not host:
         return False
@@ -336,10 +328,7 @@ class MidtransProvider(Provider):
         clock: Callable[[], datetime] = utcnow,
         timeout: float = 10.0,
     ) -> None:
-        values = {key: _setting(config, key) for key in ("base_url", "app_code", "api_key")}
-        missing = [f"providers.{NAME}.{key}" for key, value in values.items() if value is None]
-        if missing:
-            raise ConfigMissing(NAME, missing)
+        values = require_config(config, NAME, ("base_url", "app_code", "api_key"))
         base_url = str(values["base_url"]).rstrip("/")
         try:
             parts = urlsplit(base_url)

@@ -80,6 +80,7 @@ from sync.providers.base import (
     RemoteStatus,
     StatusResult,
     TimePrecision,
+    require_config,
 )
 
 log = logging.getLogger(__name__)
@@ -109,22 +110,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # -- configuration ------------------------------------------------------------------------
-def _setting(config: Mapping[str, Any], key: str) -> str | None:
-    """``key`` ("token") or its full name ("providers.orderkuota.token"), stripped; None if unset."""
-    for name in (key, f"providers.{NAME}.{key}"):
-        value = config.get(name)
-        if value is not None and str(value).strip():
-            return str(value).strip()
-    return None
-
-
-def _settings(config: Mapping[str, Any], required: Collection[str]) -> dict[str, str]:
-    missing = [f"providers.{NAME}.{key}" for key in required if _setting(config, key) is None]
-    if missing:
-        raise ConfigMissing(NAME, missing)
-    values = {key: _setting(config, key) for key in ("base_url", "username", "token")}
+def _settings(config: Mapping[str, Any], required: tuple[str, ...]) -> dict[str, str]:
+    values = require_config(config, NAME, required, ("base_url", "username", "token"))
     values["base_url"] = values["base_url"] or DEFAULT_BASE_URL
-    return {k: v for k, v in values.items() if v is not None}
+    return {k: v for k, v in values.items() if v}
 
 
 # -- validation helpers (every message starts with "orderkuota:" and names the field) ------

@@ -58,7 +58,6 @@ from sync.http import HttpClient, HttpResult
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    ConfigMissing,
     Confirmation,
     CreateRequest,
     Credit,
@@ -73,6 +72,7 @@ from sync.providers.base import (
     StatusResult,
     TimePrecision,
     TransientError,
+    require_config,
 )
 
 log = logging.getLogger(__name__)
@@ -213,17 +213,6 @@ def _status_word(data: dict[str, Any]) -> str | None:
     if isinstance(status, str):
         return status.strip().lower()
     raise BadResponse(f"status is {type(status).__name__}, not a string")
-
-
-def _required(
-    config: Mapping[str, Any], keys: tuple[str, ...], name: str = "orkut"
-) -> dict[str, str]:
-    values = {k: config.get(k) for k in keys}
-    missing = [f"providers.{name}.{k}" for k, v in values.items()
-               if v is None or not str(v).strip()]
-    if missing:
-        raise ConfigMissing(name, missing)
-    return {k: str(v).strip() for k, v in values.items()}
 
 
 def _kasir_credits(rows: Any, where: str) -> list[Credit]:
@@ -381,7 +370,7 @@ class OrkutProvider(Provider):
         clock: Callable[[], datetime] = utcnow,
         timeout: float = 10.0,
     ) -> None:
-        values = _required(config, ("base_url", "api_key", "username", "token", "merchant"))
+        values = require_config(config, "orkut", ("base_url", "api_key", "username", "token", "merchant"))
         self.base_url = values["base_url"]
         self.username = values["username"]
         self.merchant = values["merchant"]
@@ -518,7 +507,7 @@ class OrkutMutasi(CreditSource):
         if endpoint == "auto":
             endpoint = "kasir" if str(config.get("merchant") or "").strip() else "mutasi"
         extra = ("merchant",) if endpoint == "kasir" else ("merchant_id",)
-        values = _required(config, ("base_url", "api_key", "username", "token", *extra))
+        values = require_config(config, "orkut", ("base_url", "api_key", "username", "token", *extra))
         self.endpoint = endpoint
         self.username = values["username"]
         self.merchant = values.get("merchant") or str(config.get("merchant") or "").strip()
@@ -577,7 +566,7 @@ class OrkutLogin(LoginFlow):
     """
 
     def __init__(self, config: Mapping[str, Any], *, timeout: float = 10.0) -> None:
-        values = _required(config, ("base_url", "api_key"))
+        values = require_config(config, "orkut", ("base_url", "api_key"))
         self._api = _OrkutApi(values["base_url"], values["api_key"], [values["api_key"]], timeout)
 
     def _call(self, path: str, body: dict[str, str], secret: str) -> tuple[dict[str, Any], str]:

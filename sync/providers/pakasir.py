@@ -82,7 +82,6 @@ from sync.http import HttpClient, HttpResult
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    ConfigMissing,
     Confirmation,
     CreateRequest,
     Invoice,
@@ -92,6 +91,7 @@ from sync.providers.base import (
     RemoteStatus,
     StatusResult,
     TransientError,
+    require_config,
 )
 
 __all__ = ["DEFAULT_BASE_URL", "PakasirProvider", "parse_pakasir_time"]
@@ -187,18 +187,11 @@ class PakasirProvider(Provider):
         clock: Callable[[], datetime] = utcnow,
         timeout: float = 10.0,
     ) -> None:
-        def text(key: str) -> str:
-            value = config.get(key)
-            return value.strip() if isinstance(value, str) else ""
-
-        project, api_key = text("project"), text("api_key")
-        missing = [f"providers.pakasir.{key}"
-                   for key, value in (("project", project), ("api_key", api_key)) if not value]
-        if missing:
-            raise ConfigMissing(self.name, missing)
+        values = require_config(config, self.name, ("project", "api_key"), ("base_url",))
+        project, api_key = values["project"], values["api_key"]
         self.project = project
         self._api_key = api_key
-        self.base_url = text("base_url") or DEFAULT_BASE_URL
+        self.base_url = values["base_url"] or DEFAULT_BASE_URL
         self._clock = clock  # the common constructor; expiry comes from the request and Pakasir
         register_secret(api_key)  # the app's redacting log filters learn it too
         self._http = HttpClient(self.base_url, self.name, timeout=timeout, secrets=[api_key])

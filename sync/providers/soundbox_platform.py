@@ -90,7 +90,6 @@ from sync.http import HttpClient, HttpResult
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    ConfigMissing,
     CreateRequest,
     FeedItem,
     FeedProvider,
@@ -102,6 +101,7 @@ from sync.providers.base import (
     RemoteStatus,
     StatusResult,
     TransientError,
+    require_config,
 )
 
 log = logging.getLogger(__name__)
@@ -370,17 +370,7 @@ class SoundboxPlatformProvider(FeedProvider):
         clock: Callable[[], datetime] = utcnow,
         timeout: float = 10.0,
     ) -> None:
-        values = {
-            k: (str(config.get(k) or "").strip())
-            for k in ("base_url", "device_id", "device_token", "terminal_id")
-        }
-        missing = [
-            f"providers.{NAME}.{k}"
-            for k in ("base_url", "device_id", "device_token")
-            if not values[k]
-        ]
-        if missing:
-            raise ConfigMissing(NAME, missing)
+        values = require_config(config, NAME, ("base_url", "device_id", "device_token"), ("terminal_id",))
         self.base_url = values["base_url"]
         self.device_id = values["device_id"]
         self._clock = clock
