@@ -72,7 +72,10 @@ def _status(service, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
         print(f"Antrean outbox     : {outbox}")
         print(f"Pembayaran tertunda: {pending}")
         for p in payments:
-            print(f"  {p['order_id']}  {p['provider']}  {p['payable_amount']}  s/d {p['expires_at']}")
+            if p["payable_amount"] is None:
+                print(f"  {p['order_id']}  {p['provider']}  belum terkirim ke penyedia")
+            else:
+                print(f"  {p['order_id']}  {p['provider']}  {p['payable_amount']}  s/d {p['expires_at']}")
         for name, info in providers.items():
             print(f"Penyedia {name:<18}: {info['state']}" + (f" ({info['last_error']})" if info["last_error"] else ""))
         for name, message in errors.items():
