@@ -178,3 +178,37 @@ def test_announce_dry_run(data_dir: Path) -> None:
     assert r.stdout.strip() == "Pembayaran QRIS diterima, sebesar satu juta seratus ribu rupiah"
     r = run(data_dir, "announce", "50000", "--lang", "en", "--dry-run")
     assert r.stdout.strip() == "QRIS payment received, fifty thousand rupiah"
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--demo"], ["--demo", "--demo"], ["--data-dir", "/tmp/x"], ["--data-dir=/tmp/x"],
+    ["--data-dir=", "--demo"], ["--data-dir", ""], ["--data-dir", "a", "--data-dir", "b"],
+    ["--data-dir=-odd", "--demo"], ["--demo", "--data-dir", "toko satu"],
+])
+def test_till_start_line_reads_like_argparse(argv: list[str]) -> None:
+    """The till's start line skips argparse (start-up time); it must read exactly as argparse would."""
+    from pos_app.cli.main import build_parser, till_args
+
+    fast = till_args(argv)
+    assert fast is not None
+    assert vars(fast) == vars(build_parser().parse_args(argv))
+    assert vars(fast) == vars(build_parser(commands=False).parse_args(argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ["--dem"], ["--data-dir"], ["--data-dir", "--demo"], ["--data-dir", "-1"], ["--help"], ["-h"],
+    ["--version"], ["config", "list"], ["--demo", "backup"], ["--", "--demo"], ["--demo=1"],
+])
+def test_anything_else_goes_through_argparse(argv: list[str]) -> None:
+    from pos_app.cli.main import till_args
+
+    assert till_args(argv) is None
+
+
+def test_till_line_with_a_bad_data_dir_is_one_line_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    r = run(tmp_path, "--demo", "--data-dir", str(blocker))
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and str(blocker) in r.stderr
+    assert "Traceback" not in r.stderr

@@ -295,3 +295,48 @@ def test_provider_trouble_banner(till: Till, qtbot) -> None:
     assert "Login pakasir" in w.health_banner.text()
     w._on_sync_event(SyncEvent(EventKind.PROVIDER_STATE, "", None, {"provider": "pakasir", "state": "ok"}))
     assert not w.health_banner.isVisible()
+
+
+def test_tile_takes_a_tap_on_its_name_or_price(till: Till, qtbot) -> None:
+    """The labels inside a tile ignore the mouse, so a tap anywhere on the tile sells the item."""
+    w = till.window
+    qtbot.keyClicks(w.search_input, "teh bot")
+    qtbot.waitUntil(lambda: [p.name for p in w.grid.shown] == ["Teh Botol Sosro 450ml"], timeout=3000)
+    tile = w.grid.tile_for("MNM-001")
+    assert tile is not None
+    for label in (tile.name, tile.price):
+        qtbot.mouseClick(label, Qt.MouseButton.LeftButton)
+    assert cart_summary(till) == [("Teh Botol Sosro 450ml", 2)]
+
+
+def test_plus_minus_delete_in_the_empty_search_box(till: Till, qtbot) -> None:
+    w = till.window
+    till.scan(INDOMIE)
+    till.scan(TEH)
+    qtbot.keyClick(w.search_input, Qt.Key.Key_Plus)
+    qtbot.keyClick(w.search_input, Qt.Key.Key_Plus)
+    assert cart_summary(till) == [("Indomie Goreng", 1), ("Teh Botol Sosro 450ml", 3)]
+    qtbot.keyClick(w.search_input, Qt.Key.Key_Minus)
+    assert cart_summary(till) == [("Indomie Goreng", 1), ("Teh Botol Sosro 450ml", 2)]
+    w.cart_panel.select_sku(w.cart.lines[0].sku)
+    qtbot.keyClick(w.search_input, Qt.Key.Key_Delete)
+    assert cart_summary(till) == [("Teh Botol Sosro 450ml", 2)]
+    # With text in the box the keys type: "+" is part of a search, not a quantity change.
+    qtbot.keyClicks(w.search_input, "c+")
+    assert w.search_input.text() == "c+"
+    qtbot.keyClick(w.search_input, Qt.Key.Key_Minus)
+    assert w.search_input.text() == "c+-"
+    assert cart_summary(till) == [("Teh Botol Sosro 450ml", 2)]
+
+
+def test_empty_cart_shows_the_hint_then_the_lines(till: Till, qtbot) -> None:
+    panel = till.window.cart_panel
+    assert panel.empty_hint.isVisible()
+    assert panel._table is None  # made with the first line (start-up time)
+    assert panel.selected_sku() is None
+    till.scan(INDOMIE)
+    assert panel.table.isVisible() and not panel.empty_hint.isVisible()
+    assert panel.table.rowCount() == 1 and panel.table.item(0, 2).text() == "Rp 3.500"
+    till.window.clear_cart()
+    assert panel.empty_hint.isVisible() and not panel.table.isVisible()
+    assert panel.total.text() == "Rp 0"

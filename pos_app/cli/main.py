@@ -153,10 +153,37 @@ def _names_a_command(argv: Sequence[str]) -> bool:
     return False
 
 
+def till_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """``pos-app [--demo] [--data-dir DIR]``, the line that opens the till, read without argparse;
+    None for anything else (help, version, abbreviations, errors), which argparse then handles.
+
+    It is on the start-up path, where argparse's first parser costs ~1-3 ms (gettext looks
+    for message catalogues). ``tests/test_cli.py`` checks both readings give the same result.
+    """
+    demo = False
+    data_dir: str | None = None
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--demo":
+            demo = True
+        elif token == "--data-dir":
+            value = next(tokens, None)
+            if value is None or value.startswith("-"):
+                return None
+            data_dir = value
+        elif token.startswith("--data-dir="):
+            data_dir = token.partition("=")[2]
+        else:
+            return None
+    return argparse.Namespace(data_dir=data_dir, demo=demo, command=None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # Opening the till (no command) skips building the ~20 sub-parsers: it is on the start path.
-    args = build_parser(commands=_names_a_command(argv)).parse_args(argv)
+    args = till_args(argv)
+    if args is None:
+        # Opening the till (no command) skips building the ~20 sub-parsers: it is on the start path.
+        args = build_parser(commands=_names_a_command(argv)).parse_args(argv)
     try:
         return _dispatch(args)
     except CliError as exc:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from pos_app.cart import Cart, CartLine, TaxMode
 from pos_app.money import format_rupiah
 from pos_app.ui.i18n import register, tr
+from pos_app.ui.props import no_focus, set_props
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QTableWidget
 
 register({
     "Produk": "Item", "Jml": "Qty", "Jumlah": "Amount", "Subtotal": "Subtotal", "Diskon": "Discount",
@@ -39,11 +34,10 @@ class _QtyCell(QWidget):
         plus = QPushButton("+", objectName="qtyButton")
         plus.setToolTip(tr("Tambah"))
         qty = QLabel(str(line.quantity), objectName="qtyLabel")
-        qty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_props(qty, alignment="AlignCenter")
         remove = QPushButton("✕", objectName="removeButton")
         remove.setToolTip(tr("Hapus"))
-        for b in (minus, plus, remove):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        no_focus(minus, plus, remove)
         minus.clicked.connect(lambda: panel.decrementRequested.emit(line.sku))
         plus.clicked.connect(lambda: panel.incrementRequested.emit(line.sku))
         remove.clicked.connect(lambda: panel.removeRequested.emit(line.sku))
@@ -58,30 +52,19 @@ class CartPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.table = QTableWidget(0, 3, objectName="cartTable")
-        self.table.setHorizontalHeaderLabels([tr("Produk"), tr("Jml"), tr("Jumlah")])
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setColumnWidth(1, 190)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(52)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        layout.addWidget(self.table, 1)
-        self.empty_hint = QLabel(tr("Keranjang kosong — scan barcode atau pilih produk"), objectName="emptyHint")
+        # The lines table is made with the first line (see ``table``); until then the empty
+        # hint fills its place. That keeps QTableWidget and its enums off the start-up path.
+        self._table: QTableWidget | None = None
+        self.empty_hint = QLabel(tr("Keranjang kosong — scan barcode atau pilih produk"), objectName="cartEmpty")
         self.empty_hint.setWordWrap(True)
-        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.empty_hint)
+        set_props(self.empty_hint, alignment="AlignCenter")
+        layout.addWidget(self.empty_hint, 1)
 
         totals = QWidget(objectName="totalsPanel")
         form = QFormLayout(totals)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        set_props(form, labelAlignment="AlignLeft")
         self.subtotal = QLabel(objectName="subtotalValue")
         self.discount = QLabel(objectName="discountValue")
         self.tax_label = QLabel(tr("PPN"))
@@ -89,7 +72,7 @@ class CartPanel(QWidget):
         self.items = QLabel(objectName="itemCount")
         self.total = QLabel(objectName="totalValue")
         for value in (self.subtotal, self.discount, self.tax, self.total):
-            value.setAlignment(Qt.AlignmentFlag.AlignRight)
+            set_props(value, alignment="AlignRight")
         form.addRow(tr("Subtotal"), self.subtotal)
         form.addRow(tr("Diskon"), self.discount)
         form.addRow(self.tax_label, self.tax)
@@ -99,9 +82,40 @@ class CartPanel(QWidget):
         layout.addWidget(totals)
         self._skus: list[str] = []
 
+    @property
+    def table(self) -> QTableWidget:
+        """The lines table, made on first use."""
+        if self._table is None:
+            from PySide6.QtCore import Qt
+            from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
+
+            table = QTableWidget(0, 3, objectName="cartTable")
+            table.setHorizontalHeaderLabels([tr("Produk"), tr("Jml"), tr("Jumlah")])
+            header = table.horizontalHeader()
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+            header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+            table.setColumnWidth(1, 190)
+            table.verticalHeader().setVisible(False)
+            table.verticalHeader().setDefaultSectionSize(52)
+            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            table.hide()
+            self._layout.insertWidget(0, table, 1)
+            self._table = table
+        return self._table
+
     def refresh(self, cart: Cart) -> None:
         lines = cart.lines
         self._skus = [line.sku for line in lines]
+        if self._table is None and not lines:
+            self._show_totals(cart)
+            return
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QTableWidgetItem
+
         self.table.setRowCount(len(lines))
         for row, line in enumerate(lines):
             name = line.product.name
@@ -116,7 +130,11 @@ class CartPanel(QWidget):
             self.table.setItem(row, 2, amount)
         if lines:
             self.table.scrollToBottom()
+        self.table.setVisible(bool(lines))
         self.empty_hint.setVisible(not lines)
+        self._show_totals(cart)
+
+    def _show_totals(self, cart: Cart) -> None:
         t = cart.totals()
         self.subtotal.setText(format_rupiah(t.subtotal))
         self.discount.setText(("−" if t.discount_total else "") + format_rupiah(t.discount_total))
@@ -129,7 +147,9 @@ class CartPanel(QWidget):
         self.items.setText(tr("{n} barang", n=t.item_count))
 
     def selected_sku(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows()
+        if self._table is None:
+            return None
+        rows = self._table.selectionModel().selectedRows()
         if not rows:
             return self._skus[-1] if self._skus else None
         return self._skus[rows[0].row()]

@@ -8,7 +8,6 @@ threads), whose events arrive here through ``SyncBridge`` on the GUI thread.
 from __future__ import annotations
 
 import copy
-import getpass
 import logging
 import re
 from collections import OrderedDict
@@ -16,21 +15,30 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+# No ``Qt`` namespace and no dialog classes at import time: this module is on the start-up path
+# (see pos_app/ui/props.py); methods that run later import what they need.
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from pos_app.cart import AmbiguousProduct, Cart, InactiveProduct, Product, ProductNotFound, TaxConfig, TaxMode
+from pos_app.cart import (
+    AmbiguousProduct,
+    Cart,
+    InactiveProduct,
+    Product,
+    ProductNotFound,
+    TaxConfig,
+    TaxMode,
+)
 from pos_app.clock import from_iso, local_date, utcnow
 from pos_app.money import format_rupiah
 from pos_app.settings import Settings
@@ -38,16 +46,17 @@ from pos_app.storage import catalog
 from pos_app.ui.cart_panel import CartPanel
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.product_grid import CategoryBar, ProductGrid
+from pos_app.ui.props import no_focus
 from pos_app.ui.tasks import TaskManager
 
 if TYPE_CHECKING:
     from pos_app.payments import PaymentService
+    from pos_app.storage.database import Database
     from pos_app.storage.orders import OrderRecord
     from pos_app.ui.cash_dialog import CashDialog
+    from pos_app.ui.customer_display import CustomerDisplay
     from pos_app.ui.qris_dialog import QrisDialog
     from pos_app.ui.small_dialogs import DiscountDialog, HistoryDialog, ReceiptDialog
-    from pos_app.storage.database import Database
-    from pos_app.ui.customer_display import CustomerDisplay
 from sync.events import EventKind, SyncEvent
 
 log = logging.getLogger(__name__)
@@ -85,6 +94,24 @@ _TRAILING_CODE = re.compile(r"(\d{6,})$")
 _RECENT_EVENTS = 64
 
 
+class SearchInput(QLineEdit):
+    """The search/scan box. While it is empty, + / - / Delete act on the selected cart line
+    (``lineKey`` carries "+", "-" or "del"); with text in it they type as usual."""
+
+    lineKey = Signal(str)
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if not self.text():
+            from PySide6.QtCore import Qt
+
+            action = {Qt.Key.Key_Plus: "+", Qt.Key.Key_Minus: "-", Qt.Key.Key_Delete: "del"}.get(event.key())
+            if action is not None:
+                self.lineKey.emit(action)
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+
 class CashierWindow(QMainWindow):
     searchShown = Signal(int)  # the search sequence number whose results are on screen
     saleCompleted = Signal(str)  # order id
@@ -104,7 +131,6 @@ class CashierWindow(QMainWindow):
         self.display = display
         self.demo = demo
         self.clock = clock
-        self.cashier = getpass.getuser()
         self.cart = Cart(self._tax_config())
         self._recent: OrderedDict[str, list[SyncEvent]] = OrderedDict()
         self._search_seq = 0
@@ -123,6 +149,13 @@ class CashierWindow(QMainWindow):
         self.search("")
         if service is not None:
             self.attach_service(service)
+
+    @property
+    def cashier(self) -> str:
+        """Who is at the till, for the audit log: the logged-in OS user."""
+        import getpass
+
+        return getpass.getuser()
 
     def attach_service(self, service: PaymentService) -> None:
         from pos_app.ui.bridge import SyncBridge
@@ -144,8 +177,8 @@ class CashierWindow(QMainWindow):
         self.history_button.clicked.connect(self.show_history)
         self.settings_button = QPushButton(tr("Pengaturan"))
         self.settings_button.clicked.connect(self.open_settings)
+        no_focus(self.history_button, self.settings_button)
         for b in (self.history_button, self.settings_button):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             header.addWidget(b)
         outer.addLayout(header)
         self.demo_banner = QLabel(
@@ -160,15 +193,16 @@ class CashierWindow(QMainWindow):
         outer.addWidget(self.health_banner)
         self.provider_states: dict[str, str] = {}
 
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = QSplitter()  # horizontal
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 6, 0)
-        self.search_input = QLineEdit(objectName="searchInput")
+        self.search_input = SearchInput(objectName="searchInput")
         self.search_input.setPlaceholderText(tr("Cari produk atau scan barcode (F2)"))
         self.search_input.setClearButtonEnabled(True)
         self.search_input.textEdited.connect(self.search)
         self.search_input.returnPressed.connect(self._search_enter)
+        self.search_input.lineKey.connect(self._line_key)
         lv.addWidget(self.search_input)
         self.categories = CategoryBar()
         self.categories.categoryChanged.connect(lambda _c: self.search(self.search_input.text()))
@@ -191,8 +225,8 @@ class CashierWindow(QMainWindow):
         self.discount_button.clicked.connect(self.edit_discount)
         self.clear_button = QPushButton(tr("Kosongkan (Esc)"))
         self.clear_button.clicked.connect(self.ask_clear)
+        no_focus(self.discount_button, self.clear_button)
         for b in (self.discount_button, self.clear_button):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             row.addWidget(b)
         rv.addLayout(row)
         pay = QHBoxLayout()
@@ -200,8 +234,8 @@ class CashierWindow(QMainWindow):
         self.cash_button.clicked.connect(self.pay_cash)
         self.qris_button = QPushButton(tr("QRIS (F5)"), objectName="qrisButton")
         self.qris_button.clicked.connect(self.pay_qris)
+        no_focus(self.cash_button, self.qris_button)
         for b in (self.cash_button, self.qris_button):
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             pay.addWidget(b)
         rv.addLayout(pay)
         split.addWidget(right)
@@ -223,25 +257,18 @@ class CashierWindow(QMainWindow):
         for key, slot in keys:
             sc = QShortcut(QKeySequence(key), self)
             sc.activated.connect(slot)
-        # With the search box empty, +/-/Delete act on the selected (or last) cart line.
-        self.search_input.installEventFilter(self)
 
-    def eventFilter(self, obj, event):  # type: ignore[no-untyped-def]
-        from PySide6.QtCore import QEvent
-
-        if obj is self.search_input and event.type() == QEvent.Type.KeyPress and not self.search_input.text():
-            sku = self.cart_panel.selected_sku()
-            if sku is not None:
-                if event.key() == Qt.Key.Key_Plus:
-                    self._change(lambda: self.cart.increment(sku))
-                    return True
-                if event.key() == Qt.Key.Key_Minus:
-                    self._change(lambda: self.cart.decrement(sku))
-                    return True
-                if event.key() == Qt.Key.Key_Delete:
-                    self._change(lambda: self.cart.remove(sku))
-                    return True
-        return super().eventFilter(obj, event)
+    def _line_key(self, key: str) -> None:
+        """+ / - / Delete typed into the empty search box: change the selected (or last) line."""
+        sku = self.cart_panel.selected_sku()
+        if sku is None:
+            return
+        if key == "+":
+            self._change(lambda: self.cart.increment(sku))
+        elif key == "-":
+            self._change(lambda: self.cart.decrement(sku))
+        else:
+            self._change(lambda: self.cart.remove(sku))
 
     def attach_display(self, display: CustomerDisplay) -> None:
         """The customer display, made after the cashier window is on screen."""
@@ -348,6 +375,8 @@ class CashierWindow(QMainWindow):
                 t.total, discount=t.discount_total, tax=t.tax)
 
     def edit_discount(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         if self.cart.is_empty:
             return
         sku = self.cart_panel.selected_sku()
@@ -378,6 +407,8 @@ class CashierWindow(QMainWindow):
             self.ask_clear()
 
     def ask_clear(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         if self.cart.is_empty:
             return
         answer = QMessageBox.question(self, tr("Kosongkan keranjang?"), tr("Semua barang di keranjang akan dihapus."))
@@ -398,6 +429,8 @@ class CashierWindow(QMainWindow):
         return True
 
     def pay_cash(self) -> None:
+        from PySide6.QtCore import Qt
+
         if not self._ready():
             return
         if self.cart.is_empty:
@@ -419,6 +452,8 @@ class CashierWindow(QMainWindow):
             self.cash_dialog = None
 
     def complete_cash(self, tendered: int) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         cart = copy.deepcopy(self.cart)
         self.cash_button.setEnabled(False)
 
@@ -447,6 +482,8 @@ class CashierWindow(QMainWindow):
         self.tasks.write(lambda: self.service.pay_cash(cart, tendered), done, failed)
 
     def pay_qris(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         if not self._ready():
             return
         if self.cart.is_empty:
@@ -477,6 +514,8 @@ class CashierWindow(QMainWindow):
         self.tasks.write(lambda: self.service.start_qris(cart), started, failed)
 
     def _open_qris_dialog(self, order: OrderRecord) -> None:
+        from PySide6.QtCore import Qt
+
         from pos_app.ui.qris_dialog import QrisDialog
         from sync.providers.base import Confirmation
 
@@ -589,6 +628,8 @@ class CashierWindow(QMainWindow):
             return render_receipt(order, latest_payment(self.db, order_id), store, tz)
 
         def shown(text: str) -> None:
+            from PySide6.QtCore import Qt
+
             self.last_receipt = text
             if self.receipt_dialog is not None:
                 self.receipt_dialog.close()
@@ -648,8 +689,9 @@ class CashierWindow(QMainWindow):
         self.tasks.write(lambda: self.service.engine.resolve_late(order_id, accept=accept, actor=self.cashier), done)
 
     def open_settings(self) -> None:
-        from pos_app.ui.settings_dialog import SettingsDialog
         from PySide6.QtGui import QGuiApplication
+
+        from pos_app.ui.settings_dialog import SettingsDialog
 
         dlg = SettingsDialog(self.settings, self, screens_count=len(QGuiApplication.screens()),
                              provider_states=self.provider_states)
@@ -657,6 +699,8 @@ class CashierWindow(QMainWindow):
         dlg.open()
 
     def _settings_saved(self, keys: list[str]) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         self.settings.reload()
         self.store_label.setText(str(self.settings.get("store.name")))
         self.setWindowTitle(f"{tr('Kasir')} — {self.settings.get('store.name')}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from pos_app.cart import Product
 from pos_app.money import format_rupiah
 from pos_app.ui.i18n import register, tr
+from pos_app.ui.props import no_focus, set_props
 
 register({"Semua": "All", "Tidak ada produk yang cocok": "No matching products"})
 
@@ -38,17 +39,17 @@ class ProductTile(QPushButton):
         self.product: Product | None = None
         self.setMinimumHeight(100)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the scanner's keystrokes stay in the input
+        no_focus(self)  # the scanner's keystrokes stay in the input
         box = QVBoxLayout(self)
         box.setContentsMargins(8, 6, 8, 6)
         box.setSpacing(2)
         self.name = QLabel(objectName="tileName")
         self.name.setWordWrap(True)
-        self.name.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        set_props(self.name, alignment="AlignLeft|AlignTop")
         self.name.setMinimumHeight(44)  # two lines of a long product name
         self.price = QLabel(objectName="tilePrice")
+        # Plain labels ignore mouse presses, so a tap on the name or the price reaches the tile.
         for label in (self.name, self.price):
-            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
             box.addWidget(label)
 
     def set_product(self, product: Product) -> None:
@@ -77,7 +78,7 @@ class CategoryBar(QWidget):
             # "&" would become a keyboard mnemonic ("Pulsa & Token" -> "Pulsa _Token").
             b = QPushButton(tr("Semua") if cat is None else cat.replace("&", "&&"), objectName="categoryButton")
             b.setCheckable(True)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            no_focus(b)
             b.setProperty("category", cat)
             self._group.addButton(b)
             self._layout.addWidget(b)
@@ -98,16 +99,18 @@ class ProductGrid(QScrollArea):
         self.setWidgetResizable(True)
         self.setObjectName("productGrid")
         self._inner = QWidget()
-        self._grid = QGridLayout(self._inner)
+        outer = QVBoxLayout(self._inner)
+        self._grid = QGridLayout()
         self._grid.setSpacing(8)
-        self._grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(self._grid)
+        outer.addStretch(1)  # a short result list sits at the top
         for column in range(COLUMNS):  # one search hit keeps a tile's width, not the whole row
             self._grid.setColumnStretch(column, 1)
         # Tiles are made when the first results arrive (after the window is on screen) and then
         # reused, so neither start-up nor a keystroke pays for creating widgets.
         self._tiles: list[ProductTile] = []
         self._empty = QLabel(tr("Tidak ada produk yang cocok"), objectName="emptyHint")
-        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_props(self._empty, alignment="AlignCenter")
         self._grid.addWidget(self._empty, MAX_TILES, 0, 1, COLUMNS)
         self._empty.hide()
         self.setWidget(self._inner)

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,9 @@ class TaskManager(QObject):
         super().__init__(parent)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-reader")
-        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        # Emitted on a worker thread, received here on the GUI thread: Qt's automatic connection
+        # queues it, so callbacks always run on the GUI thread.
+        self._finished.connect(self._deliver)
         self.pending = 0
 
     def write(self, fn: Callable[[], Any], on_success: Success | None = None,

@@ -1,0 +1,72 @@
+"""The start-up path stays light: issue 3 caps a cold start at 1.5x a bare PySide6 window
+(bench/bench_startup.py measures it). The heaviest single item was PySide6 building its ``Qt``
+namespace (~94 enums, ~12 ms), so the window the cashier sees first must not need it, nor the
+classes only dialogs and the cart lines use. This runs in a fresh interpreter, because the test
+process has long since loaded all of them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import ROOT, env_for
+
+SCRIPT = r"""
+import json, sys, time
+from pos_app.ui.app import apply_look
+from pos_app.demo import demo_products
+from pos_app.settings import Settings
+from pos_app.storage import catalog, open_database
+from pos_app.ui.main_window import CashierWindow
+from pos_app.ui.tasks import TaskManager
+from PySide6 import QtCore, QtWidgets
+
+data = sys.argv[1]
+settings = Settings.load(data)
+db = open_database(data + "/pos.sqlite3")
+catalog.upsert_products(db, demo_products())
+app = QtWidgets.QApplication(["t"])
+apply_look(app)
+tasks = TaskManager()
+window = CashierWindow(settings, None, tasks, None, demo=True, db=db)
+window.show()
+deadline = time.monotonic() + 10
+while not window.grid.shown and time.monotonic() < deadline:  # products on screen too
+    app.processEvents()
+loaded = {"QtCore": sorted(n for n in ("Qt", "QEvent") if n in vars(QtCore)),
+          "QtWidgets": sorted(n for n in ("QMessageBox", "QTableWidget", "QDialog")
+                              if n in vars(QtWidgets))}
+print(json.dumps({"tiles": len(window.grid.shown), "loaded": loaded}))
+tasks.shutdown()
+"""
+
+
+def test_cashier_window_comes_up_without_the_qt_namespace(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], capture_output=True, text=True,
+                       env=env_for(tmp_path, QT_QPA_PLATFORM="offscreen"), cwd=ROOT, timeout=60)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["tiles"] > 0
+    assert out["loaded"] == {"QtCore": [], "QtWidgets": []}
+
+
+def test_set_props_takes_qt_names_and_refuses_typos(qapp) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from pos_app.ui.props import no_focus, set_props
+
+    label = QLabel("x")
+    set_props(label, alignment="AlignRight|AlignVCenter")
+    assert label.alignment() == Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    button = QPushButton("y")
+    no_focus(button)
+    assert button.focusPolicy() == Qt.FocusPolicy.NoFocus
+    with pytest.raises(ValueError, match="alignment"):
+        set_props(label, alignment="AlignMiddle")
+    with pytest.raises(ValueError, match="focusPolcy"):
+        set_props(button, focusPolcy="NoFocus")
