@@ -340,3 +340,29 @@ def test_empty_cart_shows_the_hint_then_the_lines(till: Till, qtbot) -> None:
     till.window.clear_cart()
     assert panel.empty_hint.isVisible() and not panel.table.isVisible()
     assert panel.total.text() == "Rp 0"
+
+
+def test_language_switches_live_from_settings(till: Till, qtbot) -> None:
+    """Choosing English in Settings changes the open window and the customer display at once."""
+    from pos_app.ui import i18n
+
+    w = till.window
+    till.scan(INDOMIE)
+    try:
+        till.settings.set("ui.language", "en")
+        w._settings_saved(["ui.language"])
+        assert w.cash_button.text() == "Cash (F4)"
+        assert w.search_input.placeholderText() == "Search or scan a barcode (F2)"
+        assert w.cart_panel.total_label.text() == "TOTAL"
+        assert w.cart_panel.items.text() == "Items: 1"
+        assert w.cart_panel.table.horizontalHeaderItem(1).text() == "Qty"
+        assert w.windowTitle().startswith("Cashier")
+        assert till.display.windowTitle() == "Customer display"
+        w.clear_cart()
+        assert w.cart_panel.empty_hint.text().startswith("Cart is empty")
+        till.settings.set("ui.language", "id")
+        w._settings_saved(["ui.language"])
+        assert w.cash_button.text() == "Tunai (F4)"
+        assert w.cart_panel.empty_hint.text().startswith("Keranjang kosong")
+    finally:
+        i18n.set_language("id")

@@ -226,7 +226,7 @@ def test_english_catalogue(display: CustomerDisplay, english) -> None:
     assert text(display, "paidDetailLabel") == "Payment of Rp 50.000 received"
     display.show_cart(LINES, 50_000)
     assert text(display, "totalLabel") == "Total Rp 50.000"
-    assert text(display, "cartCountLabel") == "4 items"
+    assert text(display, "cartCountLabel") == "Items: 4"
 
 
 # -- QRIS -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ register({
     "Produk": "Item", "Jml": "Qty", "Jumlah": "Amount", "Subtotal": "Subtotal", "Diskon": "Discount",
     "PPN": "VAT", "PPN (termasuk)": "VAT (included)", "TOTAL": "TOTAL", "Kurangi": "Decrease",
     "Tambah": "Increase", "Hapus": "Remove", "Keranjang kosong — scan barcode atau pilih produk":
-    "Cart is empty — scan a barcode or pick a product", "{n} barang": "{n} items",
+    "Cart is empty — scan a barcode or pick a product", "{n} barang": "Items: {n}",
 })
 
 
@@ -57,7 +57,7 @@ class CartPanel(QWidget):
         # The lines table is made with the first line (see ``table``); until then the empty
         # hint fills its place. That keeps QTableWidget and its enums off the start-up path.
         self._table: QTableWidget | None = None
-        self.empty_hint = QLabel(tr("Keranjang kosong — scan barcode atau pilih produk"), objectName="cartEmpty")
+        self.empty_hint = QLabel(objectName="cartEmpty")
         self.empty_hint.setWordWrap(True)
         set_props(self.empty_hint, alignment="AlignCenter")
         layout.addWidget(self.empty_hint, 1)
@@ -67,20 +67,36 @@ class CartPanel(QWidget):
         set_props(form, labelAlignment="AlignLeft")
         self.subtotal = QLabel(objectName="subtotalValue")
         self.discount = QLabel(objectName="discountValue")
-        self.tax_label = QLabel(tr("PPN"))
+        self.subtotal_label = QLabel()
+        self.discount_label = QLabel()
+        self.tax_label = QLabel()
         self.tax = QLabel(objectName="taxValue")
         self.items = QLabel(objectName="itemCount")
         self.total = QLabel(objectName="totalValue")
         for value in (self.subtotal, self.discount, self.tax, self.total):
             set_props(value, alignment="AlignRight")
-        form.addRow(tr("Subtotal"), self.subtotal)
-        form.addRow(tr("Diskon"), self.discount)
+        form.addRow(self.subtotal_label, self.subtotal)
+        form.addRow(self.discount_label, self.discount)
         form.addRow(self.tax_label, self.tax)
-        total_label = QLabel(tr("TOTAL"), objectName="totalLabel")
-        form.addRow(total_label, self.total)
+        self.total_label = QLabel(objectName="totalLabel")
+        form.addRow(self.total_label, self.total)
         form.addRow(self.items)
         layout.addWidget(totals)
         self._skus: list[str] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The fixed texts in the current language (amounts and counts follow on ``refresh``)."""
+        self.empty_hint.setText(tr("Keranjang kosong — scan barcode atau pilih produk"))
+        self.subtotal_label.setText(tr("Subtotal"))
+        self.discount_label.setText(tr("Diskon"))
+        self.total_label.setText(tr("TOTAL"))
+        if self._table is not None:
+            self._table.setHorizontalHeaderLabels(self._headers())
+
+    @staticmethod
+    def _headers() -> list[str]:
+        return [tr("Produk"), tr("Jml"), tr("Jumlah")]
 
     @property
     def table(self) -> QTableWidget:
@@ -90,7 +106,7 @@ class CartPanel(QWidget):
             from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
 
             table = QTableWidget(0, 3, objectName="cartTable")
-            table.setHorizontalHeaderLabels([tr("Produk"), tr("Jml"), tr("Jumlah")])
+            table.setHorizontalHeaderLabels(self._headers())
             header = table.horizontalHeader()
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
             header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)

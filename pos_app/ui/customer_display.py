@@ -67,7 +67,7 @@ register({
     "Layar Pelanggan": "Customer display",
     "Selamat datang": "Welcome",
     "Belanjaan Anda": "Your items",
-    "{count} barang": "{count} items",
+    "{count} barang": "Items: {count}",
     "Diskon {amount}": "Discount {amount}",
     "Pajak {amount}": "Tax {amount}",
     "Total {amount}": "Total {amount}",
@@ -497,6 +497,14 @@ class CustomerDisplay(QWidget):
     @property
     def idle_after_s(self) -> float:
         return self._idle_after_s
+
+    def retranslate(self) -> None:
+        """After a language change: the fixed texts now; the rest follows with the next screen
+        (every ``show_*`` and each countdown tick writes its texts in the current language)."""
+        self.setWindowTitle(tr("Layar Pelanggan"))
+        self.cart_title_label.setText(tr("Belanjaan Anda"))
+        if self._idle_message is None:
+            self.idle_message_label.setText(tr("Selamat datang"))
 
     def show_idle(self, store_name: str, message: str | None = None) -> None:
         """Welcome screen: the store name and "Selamat datang" (or ``message``).

@@ -44,7 +44,7 @@ from pos_app.money import format_rupiah
 from pos_app.settings import Settings
 from pos_app.storage import catalog
 from pos_app.ui.cart_panel import CartPanel
-from pos_app.ui.i18n import register, tr
+from pos_app.ui.i18n import register, set_language, tr
 from pos_app.ui.product_grid import CategoryBar, ProductGrid
 from pos_app.ui.props import no_focus
 from pos_app.ui.tasks import TaskManager
@@ -81,7 +81,6 @@ register({
     "Pembayaran terlambat masuk untuk {id} ({amount}) — periksa Riwayat": "Late payment for {id} ({amount}) — check History",
     "Kesalahan": "Error", "Menyiapkan pembayaran, coba lagi sebentar…": "Getting payments ready, try again in a moment…", "Pembayaran dibatalkan": "Payment cancelled", "QRIS kedaluwarsa": "QRIS expired",
     "Sinkronisasi: {error}": "Sync: {error}",
-    "Bahasa akan berganti setelah aplikasi dibuka ulang.": "The language changes after the app is restarted.",
     "QRIS {provider} sedang lambat — mencoba lagi otomatis": "QRIS {provider} is slow — retrying automatically",
     "QRIS {provider} tidak bisa dihubungi — terima tunai dulu; penjualan QRIS tersimpan dan dilanjutkan otomatis":
         "QRIS {provider} can't be reached — take cash for now; QRIS sales are kept and resume automatically",
@@ -140,9 +139,9 @@ class CashierWindow(QMainWindow):
         self.receipt_dialog: ReceiptDialog | None = None
         self.history_dialog: HistoryDialog | None = None
         self.last_receipt: str | None = None
-        self.setWindowTitle(f"{tr('Kasir')} — {settings.get('store.name')}")
         self.setObjectName("cashierWindow")
         self._build()
+        self.retranslate()
         self._shortcuts()
         self._refresh_cart()
         self._load_categories()
@@ -173,17 +172,15 @@ class CashierWindow(QMainWindow):
         self.store_label = QLabel(str(self.settings.get("store.name")), objectName="storeName")
         header.addWidget(self.store_label)
         header.addStretch(1)
-        self.history_button = QPushButton(tr("Riwayat (F8)"))
+        self.history_button = QPushButton()
         self.history_button.clicked.connect(self.show_history)
-        self.settings_button = QPushButton(tr("Pengaturan"))
+        self.settings_button = QPushButton()
         self.settings_button.clicked.connect(self.open_settings)
         no_focus(self.history_button, self.settings_button)
         for b in (self.history_button, self.settings_button):
             header.addWidget(b)
         outer.addLayout(header)
-        self.demo_banner = QLabel(
-            tr("MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang sungguhan. Buka Pengaturan untuk memasang QRIS toko Anda."),
-            objectName="demoBanner")
+        self.demo_banner = QLabel(objectName="demoBanner")
         self.demo_banner.setWordWrap(True)
         self.demo_banner.setVisible(self.demo)
         outer.addWidget(self.demo_banner)
@@ -198,7 +195,6 @@ class CashierWindow(QMainWindow):
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 6, 0)
         self.search_input = SearchInput(objectName="searchInput")
-        self.search_input.setPlaceholderText(tr("Cari produk atau scan barcode (F2)"))
         self.search_input.setClearButtonEnabled(True)
         self.search_input.textEdited.connect(self.search)
         self.search_input.returnPressed.connect(self._search_enter)
@@ -221,18 +217,18 @@ class CashierWindow(QMainWindow):
         self.cart_panel.removeRequested.connect(lambda sku: self._change(lambda: self.cart.remove(sku)))
         rv.addWidget(self.cart_panel, 1)
         row = QHBoxLayout()
-        self.discount_button = QPushButton(tr("Diskon (F9)"))
+        self.discount_button = QPushButton()
         self.discount_button.clicked.connect(self.edit_discount)
-        self.clear_button = QPushButton(tr("Kosongkan (Esc)"))
+        self.clear_button = QPushButton()
         self.clear_button.clicked.connect(self.ask_clear)
         no_focus(self.discount_button, self.clear_button)
         for b in (self.discount_button, self.clear_button):
             row.addWidget(b)
         rv.addLayout(row)
         pay = QHBoxLayout()
-        self.cash_button = QPushButton(tr("Tunai (F4)"), objectName="cashButton")
+        self.cash_button = QPushButton(objectName="cashButton")
         self.cash_button.clicked.connect(self.pay_cash)
-        self.qris_button = QPushButton(tr("QRIS (F5)"), objectName="qrisButton")
+        self.qris_button = QPushButton(objectName="qrisButton")
         self.qris_button.clicked.connect(self.pay_qris)
         no_focus(self.cash_button, self.qris_button)
         for b in (self.cash_button, self.qris_button):
@@ -247,6 +243,24 @@ class CashierWindow(QMainWindow):
         self.statusBar().setObjectName("statusBar")
         self.resize(1366, 768)
         self.search_input.setFocus()
+
+    def retranslate(self) -> None:
+        """Every text the window shows, in the current language: at start and when the
+        language changes in Settings (dialogs are made fresh each time, so they follow)."""
+        self.setWindowTitle(f"{tr('Kasir')} — {self.settings.get('store.name')}")
+        self.history_button.setText(tr("Riwayat (F8)"))
+        self.settings_button.setText(tr("Pengaturan"))
+        self.demo_banner.setText(tr("MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang sungguhan. "
+                                    "Buka Pengaturan untuk memasang QRIS toko Anda."))
+        self.search_input.setPlaceholderText(tr("Cari produk atau scan barcode (F2)"))
+        self.discount_button.setText(tr("Diskon (F9)"))
+        self.clear_button.setText(tr("Kosongkan (Esc)"))
+        self.cash_button.setText(tr("Tunai (F4)"))
+        self.qris_button.setText(tr("QRIS (F5)"))
+        self.cart_panel.retranslate()
+        self.categories.retranslate()
+        self.grid.retranslate()
+        self._show_provider_banner()
 
     def _shortcuts(self) -> None:
         keys: list[tuple[str | QKeySequence.StandardKey, Callable[[], object]]] = [
@@ -573,6 +587,9 @@ class CashierWindow(QMainWindow):
 
     def _provider_state(self, provider: str, state: str) -> None:
         self.provider_states[provider] = state
+        self._show_provider_banner()
+
+    def _show_provider_banner(self) -> None:
         bad = {p: st for p, st in self.provider_states.items() if st != "ok"}
         if not bad:
             self.health_banner.hide()
@@ -699,11 +716,13 @@ class CashierWindow(QMainWindow):
         dlg.open()
 
     def _settings_saved(self, keys: list[str]) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
         self.settings.reload()
         self.store_label.setText(str(self.settings.get("store.name")))
-        self.setWindowTitle(f"{tr('Kasir')} — {self.settings.get('store.name')}")
+        if "ui.language" in keys:
+            set_language(str(self.settings.get("ui.language")))
+            if self.display is not None:
+                self.display.retranslate()
+        self.retranslate()
         if any(k.startswith("tax.") for k in keys):
             self.cart.tax_config = self._tax_config()
         if any(k.startswith(("providers.", "payment.")) for k in keys):
@@ -716,8 +735,6 @@ class CashierWindow(QMainWindow):
             self.display.store_name = str(self.settings.get("store.name"))
             if "ui.customer_display_screen" in keys:
                 self.display.place(preferred_index=int(self.settings.get("ui.customer_display_screen")))
-        if "ui.language" in keys:
-            QMessageBox.information(self, tr("Pengaturan"), tr("Bahasa akan berganti setelah aplikasi dibuka ulang."))
         self._refresh_cart()
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]

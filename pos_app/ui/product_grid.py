@@ -86,6 +86,11 @@ class CategoryBar(QWidget):
                 b.setChecked(True)
         self._layout.addStretch(1)
 
+    def retranslate(self) -> None:
+        for b in self._group.buttons():
+            if b.property("category") is None:
+                b.setText(tr("Semua"))
+
     def current(self) -> str | None:
         b = self._group.checkedButton()
         return None if b is None else b.property("category")
@@ -109,12 +114,16 @@ class ProductGrid(QScrollArea):
         # Tiles are made when the first results arrive (after the window is on screen) and then
         # reused, so neither start-up nor a keystroke pays for creating widgets.
         self._tiles: list[ProductTile] = []
-        self._empty = QLabel(tr("Tidak ada produk yang cocok"), objectName="emptyHint")
+        self._empty = QLabel(objectName="emptyHint")
         set_props(self._empty, alignment="AlignCenter")
         self._grid.addWidget(self._empty, MAX_TILES, 0, 1, COLUMNS)
         self._empty.hide()
         self.setWidget(self._inner)
         self.shown: list[Product] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self._empty.setText(tr("Tidak ada produk yang cocok"))
 
     def _tile_clicked(self, tile: ProductTile) -> None:
         if tile.product is not None:
