@@ -58,8 +58,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pos_app.money import (
     BASIS_POINTS_PER_UNIT,
@@ -69,6 +69,9 @@ from pos_app.money import (
     parse_rupiah,
     percent_of,
 )
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "CUSTOM_SKU_PREFIX",

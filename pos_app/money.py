@@ -32,7 +32,10 @@ Rules decided here (other modules rely on them):
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = [
     "BASIS_POINTS_PER_UNIT",
@@ -69,17 +72,16 @@ def format_rupiah(amount: int) -> str:
 
 # Unicode \s so a non-breaking space copied from a formatted amount still parses, but ASCII
 # digits only: str.isdigit() would let "²" or Arabic-Indic digits through.
-_RUPIAH_RE = re.compile(
-    r"""
+# Patterns as text: ``re`` compiles each on first use and caches it, which keeps importing this
+# module (on the till's start-up path) free of regex compilation.
+_RUPIAH_RE = r"""(?ix)
     (?P<sign>-)?\s*
     (?:(?:rp\.?|idr)\s*)?
     (?P<number>[0-9]+(?:[.,][0-9]+)*)
     (?P<tail>,-)?
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
-_GROUPED_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
-_PLAIN_RE = re.compile(r"[0-9]+")
+    """
+_GROUPED_RE = r"[0-9]{1,3}(?:\.[0-9]{3})+"
+_PLAIN_RE = r"[0-9]+"
 
 
 def parse_rupiah(text: str, *, allow_negative: bool = False) -> int:
@@ -93,7 +95,7 @@ def parse_rupiah(text: str, *, allow_negative: bool = False) -> int:
     stripped = text.strip()
     if not stripped:
         raise ValueError("empty amount: enter a number of rupiah, e.g. 50.000")
-    match = _RUPIAH_RE.fullmatch(stripped)
+    match = re.fullmatch(_RUPIAH_RE, stripped)
     if match is None:
         raise ValueError(
             f"not a rupiah amount: {text!r} (expected e.g. 50000, 50.000 or Rp 50.000)"
@@ -114,9 +116,9 @@ def parse_rupiah(text: str, *, allow_negative: bool = False) -> int:
         if match["tail"]:
             raise ValueError(f"not a rupiah amount: {text!r} (both ',00' and ',-')")
 
-    if _PLAIN_RE.fullmatch(integer_part):
+    if re.fullmatch(_PLAIN_RE, integer_part):
         value = int(integer_part)
-    elif _GROUPED_RE.fullmatch(integer_part):
+    elif re.fullmatch(_GROUPED_RE, integer_part):
         value = int(integer_part.replace(".", ""))
     else:
         raise ValueError(
@@ -157,7 +159,7 @@ def percent_of(amount: int, basis_points: int) -> int:
     return div_round_half_up(amount * basis_points, BASIS_POINTS_PER_UNIT)
 
 
-_PERCENT_RE = re.compile(r"(?P<int>[0-9]+)(?:[.,](?P<frac>[0-9]+))?\s*%?")
+_PERCENT_RE = r"(?P<int>[0-9]+)(?:[.,](?P<frac>[0-9]+))?\s*%?"
 
 
 def parse_percent(value: str | int | Decimal) -> int:
@@ -168,6 +170,8 @@ def parse_percent(value: str | int | Decimal) -> int:
     thousands separator). Precision finer than one basis point (``"12.345"``), values outside
     0..100, ``float`` (inexact) and ``bool`` are rejected.
     """
+    from decimal import Decimal, InvalidOperation  # here: the till's start-up doesn't need decimal
+
     if isinstance(value, bool) or isinstance(value, float):
         raise TypeError(
             f"percentage must be a str, int or Decimal (never float), got {value!r}"
@@ -179,7 +183,7 @@ def parse_percent(value: str | int | Decimal) -> int:
             raise ValueError(f"percentage must be a finite number, got {value!r}")
         amount = value
     elif isinstance(value, str):
-        match = _PERCENT_RE.fullmatch(value.strip())
+        match = re.fullmatch(_PERCENT_RE, value.strip())
         if match is None:
             raise ValueError(f"not a percentage: {value!r} (expected e.g. 10, 12.5 or 12,5%)")
         try:

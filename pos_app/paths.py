@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 __all__ = [
     "APP_NAME",
     "DATA_DIR_ENV",
@@ -166,6 +164,8 @@ def write_toml_atomic(path: Path, doc: dict[str, Any]) -> None:
     """
     path = Path(path)
     try:
+        import tomli_w  # only when writing: reading the config is on the start-up path
+
         payload = tomli_w.dumps(doc).encode("utf-8")
     except (TypeError, ValueError) as exc:  # a value tomli_w can't represent: our bug
         raise ConfigFileError(f"{path}: cannot serialise settings: {exc}") from None

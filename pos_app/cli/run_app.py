@@ -4,8 +4,6 @@ one demo sale headless instead, so that a fresh install still shows the whole pa
 from __future__ import annotations
 
 import argparse
-import json
-import queue
 
 from pos_app.cli.common import Exit, err, open_ctx
 
@@ -20,6 +18,9 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def _headless_demo(args: argparse.Namespace) -> int:
+    import json
+    import queue
+
     from pos_app.cart import Cart
     from pos_app.demo import demo_products
     from pos_app.money import format_rupiah

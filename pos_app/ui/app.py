@@ -54,8 +54,6 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     # Our Qt-free modules first: once PySide6 is loaded, its "__feature__" import hook reads
     # the source of every module imported after it, which costs ~0.1 ms per module.
-    import concurrent.futures.thread  # noqa: F401  (the window's TaskManager)
-
     import sync.events  # noqa: F401  (the window's event handlers)
     from pos_app.storage import catalog
     from pos_app.ui import i18n  # noqa: F401

@@ -89,7 +89,7 @@ register({
     "Pembayaran terlambat {id} dikembalikan": "Late payment {id} refunded",
 })
 
-_TRAILING_CODE = re.compile(r"(\d{6,})$")
+_TRAILING_CODE = r"(\d{6,})$"  # compiled (and cached by ``re``) on the first scan
 _RECENT_EVENTS = 64
 
 
@@ -323,7 +323,7 @@ class CashierWindow(QMainWindow):
         if not text:
             return
         codes = [text]
-        m = _TRAILING_CODE.search(text)
+        m = re.search(_TRAILING_CODE, text)
         if m and m.group(1) != text:
             codes.append(m.group(1))  # scanned into a box that still held a search word
 

@@ -1,0 +1,67 @@
+"""The window's TaskManager: work on two threads, results back on the GUI thread, in order."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from pos_app.ui.tasks import TaskManager, TaskManagerClosed
+
+
+@pytest.fixture
+def tasks(qapp):
+    manager = TaskManager()
+    yield manager
+    manager.shutdown()
+
+
+def test_writes_run_in_order_off_the_gui_thread_and_report_on_it(tasks: TaskManager, qtbot) -> None:
+    gui = threading.current_thread()
+    ran: list[tuple[int, str]] = []
+    delivered: list[tuple[int, bool]] = []
+    for i in range(20):
+        def fn(i: int = i) -> int:
+            time.sleep(0.001 * (i % 3))  # uneven work must not reorder writes
+            ran.append((i, threading.current_thread().name))
+            return i
+        tasks.write(fn, lambda r: delivered.append((r, threading.current_thread() is gui)))
+    qtbot.waitUntil(lambda: len(delivered) == 20, timeout=5000)
+    assert [i for i, _ in ran] == list(range(20))
+    assert {name for _, name in ran} == {"db-writer"}
+    assert delivered == [(i, True) for i in range(20)]
+    assert tasks.pending == 0
+
+
+def test_failure_goes_to_on_failure_and_the_worker_keeps_going(tasks: TaskManager, qtbot) -> None:
+    errors: list[BaseException] = []
+    results: list[str] = []
+    tasks.read(lambda: 1 / 0, results.append, errors.append)
+    tasks.read(lambda: "next", results.append, errors.append)
+    qtbot.waitUntil(lambda: results == ["next"], timeout=5000)
+    assert len(errors) == 1 and isinstance(errors[0], ZeroDivisionError)
+
+
+def test_unhandled_failure_is_logged(tasks: TaskManager, qtbot, caplog: pytest.LogCaptureFixture) -> None:
+    tasks.write(lambda: {}["missing"])
+    qtbot.waitUntil(lambda: tasks.pending == 0, timeout=5000)
+    assert "background task failed" in caplog.text and "KeyError" in caplog.text
+
+
+def test_shutdown_finishes_queued_writes_and_drops_queued_reads(qapp) -> None:
+    tasks = TaskManager()
+    gate = threading.Event()
+    written: list[int] = []
+    read: list[int] = []
+    tasks.write(lambda: gate.wait(5))
+    tasks.read(lambda: gate.wait(5))
+    for i in range(5):
+        tasks.write(lambda i=i: written.append(i))
+        tasks.read(lambda i=i: read.append(i))
+    threading.Timer(0.2, gate.set).start()
+    tasks.shutdown()  # returns once the writer has drained
+    assert written == [0, 1, 2, 3, 4]
+    assert read == []
+    with pytest.raises(TaskManagerClosed):
+        tasks.write(lambda: None)
