@@ -328,7 +328,10 @@ class CashTender:
 # Rupiah notes a customer plausibly hands over in one piece (1.000 is mostly a coin and
 # anything below is small change, so they are not "notes above the total").
 _NOTES = (2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
-_MAX_QUICK_AMOUNTS = 4
+# The big notes are offered whenever they exceed the total (issue 3: "uang pas, 20.000, 50.000,
+# 100.000"): a Rp 3.500 coffee is paid with a 50.000 note as often as with a 5.000 one.
+_BIG_NOTES = (20_000, 50_000, 100_000)
+_MAX_QUICK_AMOUNTS = 5
 
 
 def _round_up_to(amount: int, step: int) -> int:
@@ -336,14 +339,14 @@ def _round_up_to(amount: int, step: int) -> int:
 
 
 def quick_tender_amounts(total: int) -> list[int]:
-    """Buttons for the cash dialog: ``[total]`` ("uang pas") then up to three larger amounts.
+    """Buttons for the cash dialog: ``[total]`` ("uang pas") then up to four larger amounts.
 
-    Candidates above ``total``: every single note of 2.000, 5.000, 10.000, 20.000, 50.000 or
-    100.000, and the next multiple of 50.000 and of 100.000 (for totals near or past one big
-    note). The smallest candidates win: the cashier most often needs the note just above the
-    total. Unique, ascending, at most four values. Examples::
+    Above the total: the single note just above it, every big note (20.000, 50.000, 100.000)
+    above it, and the next multiple of 50.000 and of 100.000 (for totals near or past one big
+    note). Unique, ascending, at most five values. Examples::
 
-        3_500   -> [3_500, 5_000, 10_000, 20_000]
+        3_500   -> [3_500, 5_000, 20_000, 50_000, 100_000]
+        9_500   -> [9_500, 10_000, 20_000, 50_000, 100_000]
         37_500  -> [37_500, 50_000, 100_000]
         50_000  -> [50_000, 100_000]
         120_000 -> [120_000, 150_000, 200_000]
@@ -353,7 +356,10 @@ def quick_tender_amounts(total: int) -> list[int]:
     _require_amount(total, "total")
     if total == 0:
         return [0]
-    candidates = {note for note in _NOTES if note > total}
+    candidates = {note for note in _BIG_NOTES if note > total}
+    next_note = next((note for note in _NOTES if note > total), None)
+    if next_note is not None:
+        candidates.add(next_note)
     for step in (50_000, 100_000):
         # Strictly above: "uang pas" already covers a total that is a round multiple.
         candidates.add(_round_up_to(total + 1, step))

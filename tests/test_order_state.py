@@ -232,12 +232,14 @@ def test_cash_change_property(total: int, extra: int) -> None:
     ("total", "amounts"),
     [
         (0, [0]),
-        (500, [500, 2_000, 5_000, 10_000]),
-        (1_999, [1_999, 2_000, 5_000, 10_000]),
-        (2_000, [2_000, 5_000, 10_000, 20_000]),
-        (3_500, [3_500, 5_000, 10_000, 20_000]),
+        (500, [500, 2_000, 20_000, 50_000, 100_000]),
+        (1_999, [1_999, 2_000, 20_000, 50_000, 100_000]),
+        (2_000, [2_000, 5_000, 20_000, 50_000, 100_000]),
+        (3_500, [3_500, 5_000, 20_000, 50_000, 100_000]),
+        (9_500, [9_500, 10_000, 20_000, 50_000, 100_000]),
         (12_000, [12_000, 20_000, 50_000, 100_000]),
         (17_483, [17_483, 20_000, 50_000, 100_000]),
+        (20_000, [20_000, 50_000, 100_000]),
         (37_500, [37_500, 50_000, 100_000]),
         (50_000, [50_000, 100_000]),
         (95_000, [95_000, 100_000]),
@@ -255,8 +257,10 @@ def test_quick_tender_amounts(total: int, amounts: list[int]) -> None:
 def test_quick_tender_amounts_properties(total: int) -> None:
     amounts = quick_tender_amounts(total)
     assert amounts[0] == total  # "uang pas" first
-    assert 1 <= len(amounts) <= 4
+    assert 1 <= len(amounts) <= 5
     assert amounts == sorted(set(amounts))  # unique, ascending
+    if total > 0:  # the big notes, whenever they are more than the total
+        assert {note for note in (20_000, 50_000, 100_000) if note > total} <= set(amounts)
     for amount in amounts[1:]:
         assert amount > total
         assert amount % 1_000 == 0
