@@ -8,6 +8,7 @@ threads), whose events arrive here through ``SyncBridge`` on the GUI thread.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import re
 from collections import OrderedDict
@@ -149,12 +150,16 @@ class CashierWindow(QMainWindow):
         if service is not None:
             self.attach_service(service)
 
-    @property
+    @functools.cached_property
     def cashier(self) -> str:
-        """Who is at the till, for the audit log: the logged-in OS user."""
+        """Who is at the till, for the audit log: the logged-in OS user (looked up on first use,
+        off the start-up path)."""
         import getpass
 
-        return getpass.getuser()
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):  # a uid without a name (kiosk account, container)
+            return "kasir"
 
     def attach_service(self, service: PaymentService) -> None:
         from pos_app.ui.bridge import SyncBridge
