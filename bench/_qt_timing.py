@@ -162,6 +162,17 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float, poll_ms: int = 2
     return ok
 
 
+def bring_up_till(window: Any, display: Any, settings: Any, tasks: Any, timeout_s: float) -> bool:
+    """Show the cashier window and the customer display the way ``pos_app/ui/app.py`` does,
+    give the search box the focus, and wait for the first search to be on screen."""
+    window.show()
+    display.place(preferred_index=int(settings.get("ui.customer_display_screen")))
+    display.show_idle(str(settings.get("store.name")))
+    window.activateWindow()
+    window.search_input.setFocus()
+    return wait_until(lambda: tasks.pending == 0 and bool(window.grid.shown), timeout_s)
+
+
 @dataclass(frozen=True)
 class Stall:
     """One gap between two timer ticks, and what the process did meanwhile."""

@@ -62,6 +62,7 @@ sys.path.insert(0, str(HERE))
 
 from _qt_timing import (  # noqa: E402
     StallRecorder,
+    bring_up_till,
     guard_pyside_refcounts,
     ms,
     percentile,
@@ -139,12 +140,7 @@ def build() -> Till:
     # What reached the GUI thread, and when (the window's own bridge, so GUI-thread time).
     window.bridge.event.connect(lambda ev: till.events.append((time.perf_counter(), ev)))
     service.start()
-    window.show()
-    display.place(preferred_index=int(settings.get("ui.customer_display_screen")))
-    display.show_idle(str(settings.get("store.name")))
-    window.activateWindow()
-    window.search_input.setFocus()
-    if not wait_until(lambda: tasks.pending == 0 and bool(window.grid.shown), 10.0):
+    if not bring_up_till(window, display, settings, tasks, 10.0):
         raise RuntimeError("the window's first search never arrived")
     spin(300)
     return till

@@ -72,6 +72,7 @@ sys.path.insert(0, str(HERE))
 
 from _qt_timing import (  # noqa: E402
     StallRecorder,
+    bring_up_till,
     cpu_share,
     guard_pyside_refcounts,
     ms,
@@ -147,12 +148,7 @@ def build(tmp: Path, n_products: int) -> Till:
     display = CustomerDisplay(store_name=str(settings.get("store.name")))
     window = CashierWindow(settings, service, tasks, display, demo=True)
     service.start()
-    window.show()
-    display.place(preferred_index=int(settings.get("ui.customer_display_screen")))
-    display.show_idle(str(settings.get("store.name")))
-    window.activateWindow()
-    window.search_input.setFocus()
-    if not wait_until(lambda: tasks.pending == 0 and bool(window.grid.shown), WAIT_S):
+    if not bring_up_till(window, display, settings, tasks, WAIT_S):
         raise RuntimeError("the window's first search and categories never arrived")
     spin(200)
     return Till(app, settings, db, service, tasks, display, window, products)

@@ -142,7 +142,7 @@ class CashierWindow(QMainWindow):
         self.last_receipt: str | None = None
         self.setObjectName("cashierWindow")
         self._build()
-        self.retranslate()
+        self._set_texts()
         self._shortcuts()
         self._refresh_cart()
         self._load_categories()
@@ -250,8 +250,16 @@ class CashierWindow(QMainWindow):
         self.search_input.setFocus()
 
     def retranslate(self) -> None:
-        """Every text the window shows, in the current language: at start and when the
-        language changes in Settings (dialogs are made fresh each time, so they follow)."""
+        """Every text the window shows, in the current language, after a change in Settings
+        (dialogs are made fresh each time, so they follow by themselves)."""
+        self._set_texts()
+        self.cart_panel.retranslate()
+        self.categories.retranslate()
+        self.grid.retranslate()
+        self._show_provider_banner()
+
+    def _set_texts(self) -> None:
+        """The window's own texts (its panels set theirs when they are made)."""
         self.setWindowTitle(f"{tr('Kasir')} — {self.settings.get('store.name')}")
         self.history_button.setText(tr("Riwayat (F8)"))
         self.settings_button.setText(tr("Pengaturan"))
@@ -262,10 +270,6 @@ class CashierWindow(QMainWindow):
         self.clear_button.setText(tr("Kosongkan (Esc)"))
         self.cash_button.setText(tr("Tunai (F4)"))
         self.qris_button.setText(tr("QRIS (F5)"))
-        self.cart_panel.retranslate()
-        self.categories.retranslate()
-        self.grid.retranslate()
-        self._show_provider_banner()
 
     def _shortcuts(self) -> None:
         keys: list[tuple[str | QKeySequence.StandardKey, Callable[[], object]]] = [
@@ -441,21 +445,27 @@ class CashierWindow(QMainWindow):
         self.focus_search()
 
     # -- paying ------------------------------------------------------------------------------
-    def _ready(self) -> bool:
+    def _can_pay(self) -> bool:
+        """Payments are up, the cart has something, and no QRIS payment is open."""
         if self.service is None:
             self.say(tr("Menyiapkan pembayaran, coba lagi sebentar…"))
             return False
-        return True
+        if self.cart.is_empty:
+            self.say(tr("Keranjang masih kosong"))
+            return False
+        return self.qris_dialog is None
+
+    def _sale_not_saved(self, exc: BaseException, what: str) -> None:
+        """An unexpected failure writing a sale: the details to the log, one line to the cashier."""
+        from PySide6.QtWidgets import QMessageBox
+
+        log.error("%s failed", what, exc_info=exc)
+        QMessageBox.critical(self, tr("Kesalahan"), tr("Gagal menyimpan penjualan: {error}", error=str(exc)))
 
     def pay_cash(self) -> None:
         from PySide6.QtCore import Qt
 
-        if not self._ready():
-            return
-        if self.cart.is_empty:
-            self.say(tr("Keranjang masih kosong"))
-            return
-        if self.qris_dialog is not None:
+        if not self._can_pay():
             return
         from pos_app.ui.cash_dialog import CashDialog
 
@@ -480,10 +490,14 @@ class CashierWindow(QMainWindow):
         from pos_app.order_state import InsufficientCash
         from pos_app.storage.orders import latest_payment
 
-        def done(order: OrderRecord) -> None:
+        def pay() -> tuple[OrderRecord, int]:  # on the writer thread, with its lookup
+            order = self.service.pay_cash(cart, tendered)
             payment = latest_payment(self.db, order.id)
-            change = payment.change_given if payment else 0
-            self.say(tr("Penjualan {id} lunas — kembali {change}", id=order.id, change=format_rupiah(change or 0)), 15000)
+            return order, (payment.change_given or 0) if payment else 0
+
+        def done(paid: tuple[OrderRecord, int]) -> None:
+            order, change = paid
+            self.say(tr("Penjualan {id} lunas — kembali {change}", id=order.id, change=format_rupiah(change)), 15000)
             if self.display is not None:
                 self.display.show_paid(order.total)
             self.clear_cart(update_display=False)
@@ -495,20 +509,14 @@ class CashierWindow(QMainWindow):
             if isinstance(exc, (InsufficientCash, CheckoutError)):
                 QMessageBox.warning(self, tr("Kesalahan"), str(exc))
             else:
-                log.error("cash sale failed", exc_info=exc)
-                QMessageBox.critical(self, tr("Kesalahan"), tr("Gagal menyimpan penjualan: {error}", error=str(exc)))
+                self._sale_not_saved(exc, "cash sale")
 
-        self.tasks.write(lambda: self.service.pay_cash(cart, tendered), done, failed)
+        self.tasks.write(pay, done, failed)
 
     def pay_qris(self) -> None:
         from PySide6.QtWidgets import QMessageBox
 
-        if not self._ready():
-            return
-        if self.cart.is_empty:
-            self.say(tr("Keranjang masih kosong"))
-            return
-        if self.qris_dialog is not None:
+        if not self._can_pay():
             return
         cart = copy.deepcopy(self.cart)
         self.qris_button.setEnabled(False)
@@ -527,8 +535,7 @@ class CashierWindow(QMainWindow):
             elif isinstance(exc, (ProviderError, qris.InvalidQris, CheckoutError)):
                 QMessageBox.warning(self, tr("Kesalahan"), tr("QRIS belum bisa dipakai: {error}", error=str(exc)))
             else:
-                log.error("starting a QRIS sale failed", exc_info=exc)
-                QMessageBox.critical(self, tr("Kesalahan"), tr("Gagal menyimpan penjualan: {error}", error=str(exc)))
+                self._sale_not_saved(exc, "starting a QRIS sale")
 
         self.tasks.write(lambda: self.service.start_qris(cart), started, failed)
 
