@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING
 
 from pos_app.money import (
     BASIS_POINTS_PER_UNIT,
+    check_amount,
     div_round_half_up,
     format_rupiah,
     parse_percent,
@@ -377,13 +378,16 @@ class Cart:
             )
         if not product.active:
             raise InactiveProduct(product)
+        before = list(self._lines)
         for i, line in enumerate(self._lines):
             if line.product.sku == product.sku:
                 merged = dataclasses.replace(line, quantity=line.quantity + quantity)
                 self._lines[i] = merged
+                self._check_limit(before)
                 return merged
         new = CartLine(product, quantity)
         self._lines.append(new)
+        self._check_limit(before)
         return new
 
     def add_custom(self, name: str, amount: int) -> CartLine:
@@ -400,9 +404,12 @@ class Cart:
             sku = f"{CUSTOM_SKU_PREFIX}{self._custom_seq}"
             if sku not in existing:
                 break
+        check_amount(amount, "custom amount")
         product = Product(sku=sku, name=name.strip() or CUSTOM_SALE_NAME, price=amount)
         new = CartLine(product, 1)
+        before = list(self._lines)
         self._lines.append(new)
+        self._check_limit(before)
         return new
 
     def add_by_barcode(
@@ -494,8 +501,10 @@ class Cart:
         if quantity == 0:
             del self._lines[i]
             return None
+        before = list(self._lines)
         updated = dataclasses.replace(self._lines[i], quantity=quantity)
         self._lines[i] = updated
+        self._check_limit(before)
         return updated
 
     def increment(self, sku: str) -> CartLine:
@@ -530,15 +539,33 @@ class Cart:
                 f"discount {format_rupiah(discount.value)} is more than the line total "
                 f"{format_rupiah(line.gross)} of {line.product.name!r} ({sku})"
             )
+        before = list(self._lines)
         updated = dataclasses.replace(line, discount=discount)
         self._lines[i] = updated
+        self._check_limit(before)
         return updated
 
     def set_order_discount(self, discount: Discount | None) -> None:
         """Set (or clear) the whole-order discount; clamped when totals are computed."""
         if discount is not None and not isinstance(discount, Discount):
             raise TypeError(f"discount must be a Discount or None, got {discount!r}")
+        previous = self._order_discount
         self._order_discount = discount
+        try:
+            check_amount(self.totals().total, "the total")
+        except ValueError:
+            self._order_discount = previous
+            raise
+
+    def _check_limit(self, before: list[CartLine]) -> None:
+        """Undo the change just made (back to ``before``) if the cart now holds more than one
+        sale may total: raises :class:`~pos_app.money.AmountTooLarge`."""
+        try:
+            check_amount(sum(line.gross for line in self._lines), "the subtotal")
+            check_amount(self.totals().total, "the total")
+        except ValueError:
+            self._lines[:] = before
+            raise
 
     def clear(self) -> None:
         """Empty the cart for the next customer (keeps the tax configuration)."""

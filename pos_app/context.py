@@ -1,15 +1,36 @@
-"""Opening the app's world: data dir, settings, database and logging, for the CLI and the window."""
+"""Opening the app's world: data dir, settings, database and logging, for the CLI and the window.
+
+What a command may do with the data dir is said when it is opened (:class:`Access`), so that
+every command meets a bad data dir the same way, before it has written anything:
+
+* a value in ``config.toml`` that doesn't parse stops every command but ``config`` (which is
+  how it gets repaired) with the same one line;
+* a read-only data dir still serves the commands that only read (``report``, ``sync
+  status``, ``config get``); a command that must write says so at once instead of failing
+  half-way through a sale;
+* a damaged or zero-byte database stops everything but ``restore`` (which replaces the file
+  without opening it).
+"""
 
 from __future__ import annotations
 
-import logging
+import os
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
-from pos_app.paths import backup_dir, db_path, log_dir, resolve_data_dir
-from pos_app.secrets import SecretRedactingFilter
+from pos_app.logfile import LOG_NAME, rotate_logs_later, setup_logging
+from pos_app.paths import DataDirError, backup_dir, config_path, db_path, resolve_data_dir
 from pos_app.settings import Settings
-from pos_app.storage.database import Database, open_database
+from pos_app.storage.database import Database, newest_backup, open_database
+
+__all__ = ["LOG_NAME", "Access", "AppContext", "open_context", "open_settings",
+           "rotate_logs_later", "setup_logging"]
+
+
+class Access(Enum):
+    READ = "read"  # reports, status: works on a read-only data dir
+    WRITE = "write"  # sales, sync, backups: needs a writable data dir
 
 
 @dataclass
@@ -22,58 +43,41 @@ class AppContext:
         self.db.close()
 
 
-def setup_logging(data_dir: Path, *, verbose: bool = False) -> None:
-    """Log to a rotating file in the data dir (English, secrets redacted); stderr only if verbose."""
-    root = logging.getLogger()
-    if getattr(root, "_pos_app_configured", False):
-        return
-    root.setLevel(logging.INFO)
-    redact = SecretRedactingFilter()
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
-    folder = log_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    # A plain file handler first; ``rotate_logs_later`` swaps in the rotating one (whose module
-    # costs ~7 ms to import) once the window is on screen. The CLI calls it at once.
-    handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
-    handler.setFormatter(fmt)
-    handler.addFilter(redact)
-    root.addHandler(handler)
-    if verbose:
-        err = logging.StreamHandler()
-        err.setFormatter(fmt)
-        err.addFilter(redact)
-        root.addHandler(err)
-    # httpx logs every request URL at INFO; Pakasir puts its API key in the query string.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    root._pos_app_configured = True  # type: ignore[attr-defined]
+def data_dir_writable(data_dir: Path) -> bool:
+    return os.access(data_dir, os.W_OK)
 
 
-LOG_NAME = "pos-app.log"
-
-
-def rotate_logs_later() -> None:
-    """Replace the start-up file handler by a rotating one (2 MB x 5 files)."""
-    import logging.handlers
-
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        if type(old) is logging.FileHandler and Path(old.baseFilename).name == LOG_NAME:
-            new = logging.handlers.RotatingFileHandler(
-                old.baseFilename, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-            new.setFormatter(old.formatter)
-            for f in old.filters:
-                new.addFilter(f)
-            root.addHandler(new)
-            root.removeHandler(old)
-            old.close()
-
-
-def open_context(data_dir_option: str | None = None, *, log: bool = True, rotate_now: bool = True) -> AppContext:
+def open_settings(data_dir_option: str | None = None, *, log: bool = True,
+                  rotate_now: bool = True) -> tuple[Path, Settings]:
+    """The data dir and its settings, without the database (``config`` commands)."""
     data_dir = resolve_data_dir(data_dir_option)
     if log:
         setup_logging(data_dir)
         if rotate_now:
             rotate_logs_later()
-    settings = Settings.load(data_dir)
-    db = open_database(db_path(data_dir), backup_dir=backup_dir(data_dir))
+    return data_dir, Settings.load(data_dir)
+
+
+def _is_new(data_dir: Path) -> bool:
+    """A data dir no one has used yet: no settings saved, no backup made."""
+    return not config_path(data_dir).exists() and newest_backup(backup_dir(data_dir, create=False)) is None
+
+
+def open_context(data_dir_option: str | None = None, *, log: bool = True, rotate_now: bool = True,
+                 access: Access = Access.WRITE, check: bool = True) -> AppContext:
+    """``check=False`` skips the integrity check at open: the window runs it (``db.verify()``)
+    on its writer thread once it is on screen."""
+    data_dir, settings = open_settings(data_dir_option, log=log, rotate_now=rotate_now)
+    settings.check_values()
+    read_only = not data_dir_writable(data_dir)
+    if read_only and access is not Access.READ:
+        raise DataDirError(f"data directory {data_dir} is read-only; this command needs to "
+                           "write to it (check the disk, the mount or the folder's permissions)")
+    db = open_database(
+        db_path(data_dir),
+        backup_dir=backup_dir(data_dir, create=False),
+        read_only=read_only,
+        check=check,
+        new_data_dir=_is_new(data_dir),
+    )
     return AppContext(data_dir=data_dir, settings=settings, db=db)

@@ -25,6 +25,11 @@ Rules decided here (other modules rely on them):
   halves going *away from zero* (``decimal.ROUND_HALF_UP``), so ``percent_of(-x, bp) ==
   -percent_of(x, bp)``. For the non-negative amounts used at the till this is plain
   "half up": 0.5 rupiah becomes 1.
+* One sale may total at most :data:`MAX_SALE_AMOUNT` (Rp 9.999.999.999.000): QRIS carries the
+  amount in a field of at most 13 digits (tag 54), and a unique code of up to 999 rupiah may be
+  added to it. Every place an amount enters (the CLI, the cash dialog, the cart's total) checks
+  it with :func:`check_amount` *before* anything is written, so SQLite's 64-bit integers and
+  the QR encoder never see an amount they can't hold.
 * :func:`terbilang` spells amounts in Indonesian words for the soundbox and receipts
   ("seribu", "satu juta seribu", ...), from 0 up to 999 triliun.
 """
@@ -39,7 +44,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASIS_POINTS_PER_UNIT",
+    "MAX_SALE_AMOUNT",
     "MAX_TERBILANG",
+    "AmountTooLarge",
+    "check_amount",
     "div_round_half_up",
     "format_rupiah",
     "parse_percent",
@@ -54,6 +62,29 @@ BASIS_POINTS_PER_UNIT = 10_000
 #: Largest amount :func:`terbilang` spells (999 triliun + change); beyond that Indonesian
 #: would need "kuadriliun", which no till will ever see.
 MAX_TERBILANG = 10**15 - 1
+
+
+#: The largest total of one sale: 13 digits (QRIS tag 54) less room for a 999-rupiah unique code.
+MAX_SALE_AMOUNT = 10**13 - 1 - 999
+
+
+class AmountTooLarge(ValueError):
+    """An amount over :data:`MAX_SALE_AMOUNT`; the message (English) names both."""
+
+    def __init__(self, amount: int, what: str = "amount") -> None:
+        super().__init__(
+            f"{what} {format_rupiah(amount)} is more than one sale may total "
+            f"({format_rupiah(MAX_SALE_AMOUNT)}; QRIS amounts have at most 13 digits)"
+        )
+        self.amount = amount
+
+
+def check_amount(amount: int, what: str = "amount") -> int:
+    """Return ``amount`` if one sale may hold it, else raise :class:`AmountTooLarge`."""
+    _require_int(amount, what)
+    if amount > MAX_SALE_AMOUNT:
+        raise AmountTooLarge(amount, what)
+    return amount
 
 
 def _require_int(value: object, what: str) -> int:

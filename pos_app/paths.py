@@ -9,8 +9,8 @@ Everything the app stores lives in one *data directory* (SPEC section 3): ``pos.
 written through :func:`update_toml`: read-modify-write under a lock, new content written to a
 temporary file in the same directory, fsynced, then swapped in with ``os.replace`` so that a
 crash or a full disk leaves either the old or the new file, never half of one. The file is
-kept at mode 0o600 and the data directory is created at 0o700 (POSIX; Windows relies on the
-per-user profile ACLs).
+kept at mode 0o600 and the data directory and its folders are kept at 0o700, whatever the umask
+and also when they already existed (POSIX; Windows relies on the per-user profile ACLs).
 
 This module has no dependency on the rest of pos-app so that both ``pos_app.settings`` and
 ``pos_app.secrets`` can use it without importing each other.
@@ -87,8 +87,10 @@ def resolve_data_dir(cli_value: str | None = None) -> Path:
 
 
 def _ensure_dir(path: Path) -> None:
-    # mode only applies to a directory we create; an existing directory chosen by the user
-    # keeps its permissions (it may be deliberately shared, e.g. a mounted volume).
+    # The folder holds the shop's sales, logs and maybe secrets: owner-only (0o700), also when
+    # it already existed with a looser mode (mkdir's mode is masked by the umask, and does
+    # nothing for an existing folder). A folder we can't chmod (someone else's, read-only
+    # media) is used as it is.
     try:
         path.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
     except FileExistsError:
@@ -97,6 +99,10 @@ def _ensure_dir(path: Path) -> None:
         raise DataDirError(f"cannot create data directory {path}: {exc.strerror or exc}") from None
     if not path.is_dir():
         raise DataDirError(f"data directory {path} exists but is not a directory")
+    if _POSIX:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mode & 0o077:
+                path.chmod(_DIR_MODE)
 
 
 def db_path(data_dir: Path) -> Path:
@@ -116,10 +122,12 @@ def log_dir(data_dir: Path) -> Path:
     return path
 
 
-def backup_dir(data_dir: Path) -> Path:
-    """``<data_dir>/backups``, created (0o700) if missing: backups may contain secrets."""
+def backup_dir(data_dir: Path, *, create: bool = True) -> Path:
+    """``<data_dir>/backups``, created (0o700) if missing and ``create``: backups may contain
+    secrets."""
     path = Path(data_dir) / "backups"
-    _ensure_dir(path)
+    if create:
+        _ensure_dir(path)
     return path
 
 

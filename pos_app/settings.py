@@ -700,6 +700,27 @@ class Settings:
                                      "which is not a secret setting")
         return found
 
+    def check_values(self) -> None:
+        """Raise :class:`SettingsError` for the first value in the file that doesn't parse.
+
+        Every command but ``config`` calls this when it opens the data dir, so a hand-edited
+        ``invoice_ttl_s = "abc"`` stops ``charge`` with the same one line (and exit 2) as
+        ``config get``, before anything is written. Unknown keys and secrets in plain text are
+        only warnings (logged by :meth:`load`): they don't make any value wrong.
+        """
+        with self._lock:
+            doc = self._doc
+        for name, value in _walk(doc):
+            k = KEYS.get(name)
+            if k is None or k.secret:
+                continue
+            try:
+                k.value_of(_toml_text(value))
+            except (SettingsError, _Invalid) as exc:
+                message = str(exc) if isinstance(exc, SettingsError) else f"{name}: {exc}"
+                raise SettingsError(f"{self.path}: {message}; fix it with "
+                                    f"`pos-app config set {name} VALUE`") from None
+
     # ------------------------------------------------------------------ providers
 
     def missing_for_provider(self, provider: str) -> list[str]:

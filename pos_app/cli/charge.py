@@ -94,8 +94,6 @@ def run(args: argparse.Namespace) -> int:
     from sync.events import SyncEvent
 
     amount = parse_amount(args.amount)
-    if args.timeout is not None and args.timeout <= 0:
-        die("--timeout must be a positive number of seconds")
     ctx = open_ctx(args)
     service: PaymentService | None = None
     order_box: dict[str, str] = {}

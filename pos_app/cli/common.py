@@ -31,26 +31,60 @@ def err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def open_ctx(args, *, log: bool = True, rotate_now: bool = True):  # type: ignore[no-untyped-def]
-    """The app context for a command; bad data dir, config or database become one-line errors."""
-    from pos_app.context import open_context
+def open_ctx(args, *, log: bool = True, rotate_now: bool = True,  # type: ignore[no-untyped-def]
+             access: str = "write", check: bool = True):
+    """The app context for a command; bad data dir, config or database become one-line errors.
+
+    ``access`` is ``"read"`` for commands that only read (they work on a read-only data dir)
+    or ``"write"`` (the default).
+    """
+    from pos_app.context import Access, open_context
     from pos_app.paths import ConfigFileError, DataDirError
     from pos_app.settings import SettingsError
     from pos_app.storage.database import StorageError
 
     try:
-        return open_context(getattr(args, "data_dir", None), log=log, rotate_now=rotate_now)
+        return open_context(getattr(args, "data_dir", None), log=log, rotate_now=rotate_now,
+                            access=Access(access), check=check)
     except (SettingsError, DataDirError, ConfigFileError, StorageError) as exc:
         die(str(exc))
 
 
+def open_settings(args):  # type: ignore[no-untyped-def]
+    """The data dir and settings without the database: for ``config``."""
+    from pos_app.context import open_settings as _open
+    from pos_app.paths import ConfigFileError, DataDirError
+    from pos_app.settings import SettingsError
+
+    try:
+        return _open(getattr(args, "data_dir", None))
+    except (SettingsError, DataDirError, ConfigFileError) as exc:
+        die(str(exc))
+
+
 def parse_amount(text: str) -> int:
-    from pos_app.money import parse_rupiah
+    """A sale amount from the command line: whole rupiah, 1 up to what one QRIS can carry."""
+    from pos_app.money import check_amount, parse_rupiah
 
     try:
         value = parse_rupiah(text)
+        if value <= 0:
+            die(f"bad amount {text!r}: must be at least 1 rupiah")
+        return check_amount(value)
     except ValueError as exc:
         die(f"bad amount {text!r}: {exc}")
-    if value <= 0:
-        die(f"bad amount {text!r}: must be at least 1 rupiah")
+
+
+def seconds(text: str) -> float:
+    """argparse type for ``--timeout``: a finite number of seconds greater than zero
+    (``nan`` and ``inf`` parse as floats but mean nothing as a deadline)."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds greater than 0")
     return value

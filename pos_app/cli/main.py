@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from pos_app import __version__
-from pos_app.cli.common import CliError, Exit, err
+from pos_app.cli.common import CliError, Exit, err, seconds
 
 log = logging.getLogger("pos_app.cli")
 
@@ -35,23 +36,24 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
     g = cfg_sub.add_parser("get", help="print a value (secrets masked)")
     g.add_argument("key")
-    s = cfg_sub.add_parser("set", help="set a value (validated)")
+    s = cfg_sub.add_parser("set", help="set a value (validated); without VALUE it is read "
+                           "from a hidden prompt, or from stdin when that is not a terminal")
     s.add_argument("key")
-    s.add_argument("value")
+    s.add_argument("value", nargs="?")
     cfg_sub.add_parser("list", help="print every key with its value (secrets masked)")
 
     ch = sub.add_parser("charge", help="sell one custom amount by QRIS, headless")
     ch.add_argument("amount")
     ch.add_argument("--provider")
     ch.add_argument("--note", default="")
-    ch.add_argument("--timeout", type=float, metavar="SECONDS")
+    ch.add_argument("--timeout", type=seconds, metavar="SECONDS")
     ch.add_argument("--json", action="store_true")
 
     sy = sub.add_parser("sync", help="the background sync engine")
     sy_sub = sy.add_subparsers(dest="sync_command", required=True, parser_class=_Parser)
     run = sy_sub.add_parser("run", help="run the sync engine in the foreground")
     run.add_argument("--until-idle", action="store_true")
-    run.add_argument("--timeout", type=float, metavar="SECONDS")
+    run.add_argument("--timeout", type=seconds, metavar="SECONDS")
     st = sy_sub.add_parser("status", help="outbox depth, pending payments, last errors")
     st.add_argument("--json", action="store_true")
 
@@ -180,6 +182,10 @@ def till_args(argv: Sequence[str]) -> argparse.Namespace | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if os.name == "posix":
+        # Everything pos-app writes (database, WAL, logs, backups, exports) is the shop's
+        # business alone, whatever umask the shell or the desktop session set.
+        os.umask(0o077)
     args = till_args(argv)
     if args is None:
         # Opening the till (no command) skips building the ~20 sub-parsers: it is on the start path.
@@ -194,12 +200,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return Exit.FAILED
-    except Exception as exc:  # unexpected: logged with traceback, shown as one line
-        from pos_app.secrets import redact
+    except Exception as exc:
+        return _unexpected(exc)
 
-        log.exception("unexpected error")
-        err(f"pos-app: unexpected error: {redact(str(exc))} (details in the log)")
+
+def _unexpected(exc: Exception) -> int:
+    """The last boundary: an error the command didn't handle, as one line (details in the log)."""
+    import sqlite3
+
+    from pos_app.secrets import redact
+    from pos_app.settings import SettingsError
+
+    if isinstance(exc, SettingsError):  # a value read late (e.g. by the engine): still config
+        err(f"pos-app: {exc}")
+        return Exit.USAGE
+    if isinstance(exc, sqlite3.DatabaseError) and "malformed" in str(exc):
+        log.error("database damaged: %s", exc)
+        err("pos-app: the database is damaged (database disk image is malformed); nothing more "
+            "was written. Restore the newest backup with `pos-app restore FILE` (backups/ in "
+            "the data directory)")
         return Exit.FAILED
+    if isinstance(exc, OSError) and exc.strerror:
+        log.error("%s", exc)
+        where = f" {exc.filename}" if exc.filename else ""
+        err(f"pos-app: cannot use{where}: {exc.strerror}")
+        return Exit.FAILED
+    if isinstance(exc, sqlite3.OperationalError) and any(
+            word in str(exc) for word in ("disk is full", "readonly", "disk I/O")):
+        log.error("database write failed: %s", exc)
+        err(f"pos-app: the database could not be written ({exc}); nothing was half-written")
+        return Exit.FAILED
+    log.exception("unexpected error")
+    err(f"pos-app: unexpected error: {redact(str(exc))} (details in the log)")
+    return Exit.FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,9 +9,18 @@ import sys
 import time
 from pathlib import Path
 
-from pos_app.cli.common import Exit, open_ctx
+from pos_app.cli.common import CliError, Exit, open_ctx
+from pos_app.ui.i18n import register, tr
 
 log = logging.getLogger(__name__)
+
+register({
+    "Kasir tidak bisa dibuka: data toko tidak bisa dipakai.":
+        "The till can't open: the shop's data can't be used.",
+    "Data toko rusak: penjualan tidak bisa disimpan.":
+        "The shop's data is damaged: sales can't be saved.",
+})
+
 
 def resources_dir() -> Path:
     """``resources/``: next to the package in a work tree, under ``share/pos-app`` when
@@ -50,6 +59,34 @@ def apply_look(app) -> None:  # type: ignore[no-untyped-def]
     app.setStyleSheet(style_sheet())
 
 
+def _show_open_error(detail: str) -> None:
+    """The till can't open its data (damaged or empty database, read-only disk, bad setting):
+    tell the person in front of the screen, not only the terminal nobody reads."""
+    if os.environ.get("POS_APP_EXIT_AFTER_SHOW") or os.environ.get("QT_QPA_PLATFORM") in (
+            "offscreen", "minimal"):
+        return  # benches, tests, no one to click OK: the exit code and stderr say it
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    box = QMessageBox(QMessageBox.Icon.Critical, "pos-app",
+                      tr("Kasir tidak bisa dibuka: data toko tidak bisa dipakai."))
+    box.setInformativeText(detail)
+    box.exec()
+    del app
+
+
+def _verified(damaged: str | None, service, window) -> None:  # type: ignore[no-untyped-def]
+    if damaged is None:
+        service.start()
+        return
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, "pos-app",
+                      tr("Data toko rusak: penjualan tidak bisa disimpan."), parent=window)
+    box.setInformativeText(damaged)
+    box.open()
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     # Our Qt-free modules first: once PySide6 is loaded, its "__feature__" import hook reads
@@ -58,7 +95,11 @@ def run(args: argparse.Namespace) -> int:
     from pos_app.storage import catalog
     from pos_app.ui import i18n  # noqa: F401
 
-    ctx = open_ctx(args, rotate_now=False)
+    try:
+        ctx = open_ctx(args, rotate_now=False, check=False)  # checked once on screen
+    except CliError as exc:
+        _show_open_error(str(exc))
+        raise
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -103,7 +144,9 @@ def run(args: argparse.Namespace) -> int:
         display.place(preferred_index=int(ctx.settings.get("ui.customer_display_screen")))
         display.show_idle(str(ctx.settings.get("store.name")))
         window.activateWindow()
-        service.start()
+        # The integrity check runs first on the writer thread, so no sale is written before
+        # it; a damaged file refuses writes from then on, and the engine is not started.
+        tasks.write(ctx.db.verify, lambda damaged: _verified(damaged, service, window))
 
     QTimer.singleShot(0, after_show)
     try:

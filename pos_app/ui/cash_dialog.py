@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_app.money import format_rupiah, parse_rupiah
+from pos_app.money import check_amount, format_rupiah, parse_rupiah
 from pos_app.order_state import quick_tender_amounts
 from pos_app.ui.i18n import register, tr
 
@@ -83,7 +83,8 @@ class CashDialog(QDialog):
         if not text:
             return None
         try:
-            return parse_rupiah(text)
+            # Tendered cash is stored with the sale: it must fit what one sale may hold.
+            return check_amount(parse_rupiah(text))
         except ValueError:
             return -1
 

@@ -41,7 +41,7 @@ from pos_app.cart import (
     TaxMode,
 )
 from pos_app.clock import from_iso, local_date, utcnow
-from pos_app.money import format_rupiah
+from pos_app.money import MAX_SALE_AMOUNT, AmountTooLarge, format_rupiah
 from pos_app.settings import Settings
 from pos_app.storage import catalog
 from pos_app.ui.cart_panel import CartPanel
@@ -71,6 +71,7 @@ register({
     "Produk tidak ditemukan: {query}": "Product not found: {query}",
     "Beberapa produk cocok dengan \"{query}\" — pilih dari daftar": "Several products match \"{query}\" — pick one",
     "Produk tidak aktif: {name}": "Product is inactive: {name}",
+    "Total melebihi batas satu transaksi ({limit})": "The total is over the limit of one sale ({limit})",
     "{name} ditambahkan": "{name} added", "Keranjang masih kosong": "The cart is empty",
     "Kosongkan keranjang?": "Clear the cart?", "Semua barang di keranjang akan dihapus.": "All items will be removed.",
     "Gagal menyimpan penjualan: {error}": "Could not save the sale: {error}",
@@ -371,6 +372,10 @@ class CashierWindow(QMainWindow):
         except InactiveProduct:
             self.say(tr("Produk tidak aktif: {name}", name=product.name))
             return
+        except AmountTooLarge:
+            self.say(tr("Total melebihi batas satu transaksi ({limit})",
+                        limit=format_rupiah(MAX_SALE_AMOUNT)))
+            return
         if self.receipt_dialog is not None and self.receipt_dialog.isVisible():
             self.receipt_dialog.close()
         self._refresh_cart()
@@ -380,6 +385,9 @@ class CashierWindow(QMainWindow):
     def _change(self, action: Callable[[], object]) -> None:
         try:
             action()
+        except AmountTooLarge:
+            self.say(tr("Total melebihi batas satu transaksi ({limit})",
+                        limit=format_rupiah(MAX_SALE_AMOUNT)))
         except (LookupError, ValueError) as exc:
             log.warning("cart change refused: %s", exc)
         self._refresh_cart()
