@@ -640,3 +640,42 @@ def test_tax_mode_relationships(specs, order_discount, rate) -> None:  # noqa: A
     assert off.tax_base == inc.tax_base == add.tax_base == off.total == inc.total
     assert add.total >= off.total
     assert inc.tax <= add.tax  # the PPN inside X is never more than the PPN on top of X
+
+
+# ---- the largest sale: what a QRIS amount (13 digits) can carry, less a unique code
+
+
+def test_cart_refuses_a_change_that_takes_the_total_past_one_sale() -> None:
+    from pos_app.money import MAX_SALE_AMOUNT, AmountTooLarge
+
+    cart = Cart()
+    big = Product(sku="EMAS-1KG", name="Emas 1 kg", price=MAX_SALE_AMOUNT // 2)
+    cart.add(big, 2)
+    assert cart.totals().total <= MAX_SALE_AMOUNT
+    with pytest.raises(AmountTooLarge):
+        cart.add(big)
+    with pytest.raises(AmountTooLarge):
+        cart.increment("EMAS-1KG")
+    with pytest.raises(AmountTooLarge):
+        cart.set_quantity("EMAS-1KG", 10**9)
+    with pytest.raises(AmountTooLarge):
+        cart.add_custom("ongkir", 10**13)
+    assert [line.quantity for line in cart.lines] == [2]  # every refused change was undone
+    assert cart.totals().total == 2 * (MAX_SALE_AMOUNT // 2)
+
+
+def test_cart_refuses_tax_that_takes_the_total_past_one_sale() -> None:
+    from pos_app.money import MAX_SALE_AMOUNT, AmountTooLarge
+
+    cart = Cart(TaxConfig(TaxMode.ADDED, 1100))
+    with pytest.raises(AmountTooLarge):
+        cart.add_custom("besar", MAX_SALE_AMOUNT)
+    assert cart.is_empty
+    cart.add_custom("besar", MAX_SALE_AMOUNT * 100 // 111)
+    assert cart.totals().total <= MAX_SALE_AMOUNT
+    line = cart.lines[0]
+    cart.set_line_discount(line.sku, Discount.percent(10))
+    cart.add_custom("lagi", MAX_SALE_AMOUNT // 20)
+    with pytest.raises(AmountTooLarge):
+        cart.set_line_discount(line.sku, None)  # the discount was what kept it within reach
+    assert cart.line(line.sku).discount == Discount.percent(10)

@@ -13,7 +13,7 @@ from pos_app.cli.common import Exit, err, open_ctx
 def run(args: argparse.Namespace) -> int:
     from pos_app.payments import PaymentService
 
-    ctx = open_ctx(args)
+    ctx = open_ctx(args, access="read" if args.sync_command == "status" else "write")
     service = PaymentService(ctx.db, ctx.settings)
     try:
         if args.sync_command == "status":

@@ -368,6 +368,16 @@ def _open_error(path: Path | str, exc: sqlite3.DatabaseError, backup_dir: Path |
     text = str(exc)
     if "malformed" in text or "corrupt" in text:
         return DatabaseDamaged(_damaged_message(path, text, backup_dir))
+    if isinstance(exc, sqlite3.OperationalError) and ("disk" in text or "unable to open" in text):
+        # Opening writes the WAL index (-shm): a full disk or a folder we may not write to
+        # shows up here, not as a damaged file.
+        where = Path(path).parent
+        try:
+            free = f"{shutil.disk_usage(where).free // 1024} KB free on its disk"
+        except OSError:
+            free = "its disk could not be read"
+        return StorageError(f"cannot open {path}: {text} ({free}); free some space or check "
+                            "the disk, then try again")
     return StorageError(f"{path} is not a usable pos-app database: {text}")
 
 
