@@ -75,6 +75,31 @@ def _show_open_error(detail: str) -> None:
     del app
 
 
+def keep_keyboard_on(window, app) -> None:  # type: ignore[no-untyped-def]
+    """Give the keyboard back to the cashier window whenever one of our dialogs closes.
+
+    A kiosk PC runs no window manager: X then hands the keyboard to whatever window is under
+    the mouse pointer when a dialog closes -- often the customer display, which swallowed the
+    next scans. With a window manager this only repeats what it does anyway; and focus that
+    leaves for another program while no dialog of ours closed is left alone.
+    """
+    from PySide6.QtCore import QTimer
+
+    last = [app.focusWindow()]
+
+    def changed(now) -> None:  # type: ignore[no-untyped-def]
+        before, last[0] = last[0], now
+        ours = window.windowHandle()
+        try:
+            closed_dialog = before is not None and before is not ours and not before.isVisible()
+        except RuntimeError:  # the dialog was deleted on close: closed all the same
+            closed_dialog = True
+        if closed_dialog and (now is None or now is not ours) and app.activeModalWidget() is None:
+            QTimer.singleShot(0, window.activateWindow)
+
+    app.focusWindowChanged.connect(changed)
+
+
 def _verified(damaged: str | None, service, window) -> None:  # type: ignore[no-untyped-def]
     if damaged is None:
         service.start()
@@ -143,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
         window.attach_display(display)
         display.place(preferred_index=int(ctx.settings.get("ui.customer_display_screen")))
         display.show_idle(str(ctx.settings.get("store.name")))
+        keep_keyboard_on(window, app)
         window.activateWindow()
         # The integrity check runs first on the writer thread, so no sale is written before
         # it; a damaged file refuses writes from then on, and the engine is not started.

@@ -135,6 +135,7 @@ class CashierWindow(QMainWindow):
         self.cart = Cart(self._tax_config())
         self._recent: OrderedDict[str, list[SyncEvent]] = OrderedDict()
         self._search_seq = 0
+        self._writing_sale = False  # a cash or QRIS sale is on its way to the database
         self.qris_dialog: QrisDialog | None = None
         self.cash_dialog: CashDialog | None = None
         self.discount_dialog: DiscountDialog | None = None
@@ -412,10 +413,14 @@ class CashierWindow(QMainWindow):
             return
         sku = self.cart_panel.selected_sku()
         name = self.cart.line(sku).product.name if sku else None
+        from PySide6.QtCore import Qt
+
         from pos_app.ui.small_dialogs import DiscountDialog
 
         dlg = DiscountDialog(name, self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a fresh one each time: free it
         self.discount_dialog = dlg
+        dlg.finished.connect(lambda _r: self._forget_discount_dialog(dlg))
 
         def apply() -> None:
             try:
@@ -429,6 +434,10 @@ class CashierWindow(QMainWindow):
 
         dlg.accepted.connect(apply)
         dlg.open()
+
+    def _forget_discount_dialog(self, dlg: DiscountDialog) -> None:
+        if self.discount_dialog is dlg:
+            self.discount_dialog = None
 
     def _escape(self) -> None:
         if self.search_input.text():
@@ -461,7 +470,9 @@ class CashierWindow(QMainWindow):
         if self.cart.is_empty:
             self.say(tr("Keranjang masih kosong"))
             return False
-        return self.qris_dialog is None
+        # A sale being written (F5 pressed twice faster than the QR dialog opens, F4's Enter
+        # repeated) must not start a second sale of the same cart.
+        return self.qris_dialog is None and not self._writing_sale
 
     def _sale_not_saved(self, exc: BaseException, what: str) -> None:
         """An unexpected failure writing a sale: the details to the log, one line to the cashier."""
@@ -491,8 +502,11 @@ class CashierWindow(QMainWindow):
     def complete_cash(self, tendered: int) -> None:
         from PySide6.QtWidgets import QMessageBox
 
+        if self._writing_sale:
+            return
         cart = copy.deepcopy(self.cart)
         self.cash_button.setEnabled(False)
+        self._writing_sale = True
 
         from pos_app.checkout import CheckoutError
         from pos_app.order_state import InsufficientCash
@@ -504,6 +518,7 @@ class CashierWindow(QMainWindow):
             return order, (payment.change_given or 0) if payment else 0
 
         def done(paid: tuple[OrderRecord, int]) -> None:
+            self._writing_sale = False
             order, change = paid
             self.say(tr("Penjualan {id} lunas — kembali {change}", id=order.id, change=format_rupiah(change)), 15000)
             if self.display is not None:
@@ -513,6 +528,7 @@ class CashierWindow(QMainWindow):
             self.show_receipt(order.id)
 
         def failed(exc: BaseException) -> None:
+            self._writing_sale = False
             self.cash_button.setEnabled(True)
             if isinstance(exc, (InsufficientCash, CheckoutError)):
                 QMessageBox.warning(self, tr("Kesalahan"), str(exc))
@@ -528,8 +544,10 @@ class CashierWindow(QMainWindow):
             return
         cart = copy.deepcopy(self.cart)
         self.qris_button.setEnabled(False)
+        self._writing_sale = True
 
         def started(order: OrderRecord) -> None:
+            self._writing_sale = False
             self._open_qris_dialog(order)
 
         def failed(exc: BaseException) -> None:
@@ -537,6 +555,7 @@ class CashierWindow(QMainWindow):
             from pos_app.checkout import CheckoutError
             from sync.providers.base import ConfigMissing, ProviderError
 
+            self._writing_sale = False
             self.qris_button.setEnabled(True)
             if isinstance(exc, ConfigMissing):
                 QMessageBox.warning(self, tr("Kesalahan"), tr("Lengkapi pengaturan: {keys}", keys=", ".join(exc.keys)))
@@ -707,15 +726,24 @@ class CashierWindow(QMainWindow):
             return out
 
         def shown(data: list[dict]) -> None:
+            from PySide6.QtCore import Qt
+
             from pos_app.ui.small_dialogs import HistoryDialog
 
             dlg = HistoryDialog(data, self)
+            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per F8: free it
             self.history_dialog = dlg
             dlg.lateDecision.connect(self._resolve_late)
-            dlg.finished.connect(lambda _r: dlg.chosen and self.show_receipt(dlg.chosen))
+            dlg.finished.connect(lambda _r: self._history_closed(dlg))
             dlg.open()
 
         self.tasks.read(rows, shown)
+
+    def _history_closed(self, dlg: HistoryDialog) -> None:
+        if self.history_dialog is dlg:
+            self.history_dialog = None
+        if dlg.chosen:
+            self.show_receipt(dlg.chosen)
 
     def _resolve_late(self, order_id: str, accept: bool) -> None:
         def done(ok: bool) -> None:
@@ -726,12 +754,14 @@ class CashierWindow(QMainWindow):
         self.tasks.write(lambda: self.service.engine.resolve_late(order_id, accept=accept, actor=self.cashier), done)
 
     def open_settings(self) -> None:
+        from PySide6.QtCore import Qt
         from PySide6.QtGui import QGuiApplication
 
         from pos_app.ui.settings_dialog import SettingsDialog
 
         dlg = SettingsDialog(self.settings, self, screens_count=len(QGuiApplication.screens()),
                              provider_states=self.provider_states)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a fresh one each time: free it
         dlg.saved.connect(self._settings_saved)
         dlg.open()
 
