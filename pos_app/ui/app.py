@@ -143,7 +143,12 @@ def run(args: argparse.Namespace) -> int:
     tasks = TaskManager()
     window = CashierWindow(ctx.settings, None, tasks, None, demo=demo, db=ctx.db)
     services: list = []
-    window.show()
+    # Maximised: with a window manager its title bar and panels take part of a 1366x768
+    # screen, and a window of the full 768 pixels would lose its status bar below the edge.
+    # Without one (a kiosk) the request is ignored and the window keeps the screen's size.
+    area = app.primaryScreen().availableGeometry()
+    window.resize(min(window.width(), area.width()), min(window.height(), area.height()))
+    window.showMaximized()
     window.search_input.setFocus()
     if os.environ.get("POS_APP_EXIT_AFTER_SHOW"):
         # For bench/bench_startup.py: report the first event-loop turn with the window shown.
