@@ -174,6 +174,10 @@ def run(args: argparse.Namespace) -> int:
         display.place(preferred_index=int(ctx.settings.get("ui.customer_display_screen")))
         display.show_idle(str(ctx.settings.get("store.name")))
         keep_keyboard_on(window, app)
+        if display.covering_screen() is None:
+            # One screen: the display is an ordinary window, kept behind the cashier's (on a
+            # kiosk with no window manager it would otherwise cover the search box for good).
+            window.raise_()
         window.activateWindow()
         # The integrity check runs first on the writer thread, so no sale is written before
         # it; a damaged file refuses writes from then on, and the engine is not started.
