@@ -4,6 +4,13 @@ It writes sales through ``CheckoutService`` (one transaction each) and hands eve
 talks to a provider to the ``SyncEngine``, which runs on its own threads and reports
 ``SyncEvent``s to subscribers — the CLI prints them, the Qt bridge re-emits them as signals on
 the GUI thread. Nothing here blocks on the network.
+
+Provider set-up problems are ``ProviderConfigError``s, whatever raised them: a name no provider
+has (``UnknownProvider``), required settings not set (``ConfigMissing``), a value in a
+hand-edited ``config.toml`` that does not parse (``SettingsError``) or that an adapter refuses
+(``ValueError``). The engine turns them into a failed sale with that reason and the provider's
+health; it asks again only after a backoff. Each new attempt after a failure re-reads
+``config.toml`` first, so a fix made with ``pos-app config set`` in another process is seen.
 """
 
 from __future__ import annotations
@@ -15,13 +22,21 @@ from datetime import datetime
 from pos_app.cart import Cart
 from pos_app.checkout import CheckoutService, Till
 from pos_app.clock import to_iso, utcnow, zone
-from pos_app.settings import Settings
+from pos_app.secrets import redact, registered_secrets
+from pos_app.settings import Settings, SettingsError
 from pos_app.storage.database import Database
 from pos_app.storage.orders import OrderRecord
-from sync.engine import Listener, Route, SyncEngine
+from sync.engine import STOP_WAIT_S, Listener, Route, SyncEngine
 from sync.events import EventKind, SyncEvent
-from sync.providers import build_credit_source, build_provider
-from sync.providers.base import Confirmation, ConfigMissing, Provider
+from sync.providers import PROVIDER_NAMES, build_credit_source, build_provider
+from sync.providers.base import (
+    Confirmation,
+    ConfigMissing,
+    Provider,
+    ProviderConfigError,
+    ProviderError,
+    UnknownProvider,
+)
 from sync.unique_code import CodeMode
 
 
@@ -45,6 +60,7 @@ class PaymentService:
         )
         self.checkout = CheckoutService(db, self.till, clock)
         self._routes: dict[str, Route] = {}
+        self._broken: set[str] = set()  # names whose last build failed: re-read settings first
         self._providers_lock = threading.Lock()
         self.engine = SyncEngine(
             db,
@@ -60,14 +76,41 @@ class PaymentService:
         return self.provider_override or str(self.settings.get("payment.provider"))
 
     def route(self, name: str) -> Route:
-        """How ``name`` sells and confirms (built once, then shared by the engine's threads)."""
+        """How ``name`` sells and confirms (built once, then shared by the engine's threads).
+
+        Raises ``ProviderConfigError`` (or another ``ProviderError``) and nothing else."""
         with self._providers_lock:
-            if name not in self._routes:
-                missing = self.settings.missing_for_provider(name)
-                if missing:
-                    raise ConfigMissing(name, missing)
-                self._routes[name] = self._build_route(name)
-            return self._routes[name]
+            route = self._routes.get(name)
+            if route is not None:
+                return route
+            try:
+                route = self._new_route(name, reload=name in self._broken)
+            except ProviderError:
+                self._broken.add(name)
+                raise
+            except ValueError as exc:  # SettingsError is one; so is a value an adapter refuses
+                self._broken.add(name)
+                raise ProviderConfigError(self._problem(name, exc), provider=name) from None
+            self._broken.discard(name)
+            self._routes[name] = route
+            return route
+
+    def _new_route(self, name: str, *, reload: bool) -> Route:
+        if name not in PROVIDER_NAMES:
+            raise UnknownProvider(f"unknown provider {name!r}", provider=name)
+        if reload:
+            self.settings.reload()
+        missing = self.settings.missing_for_provider(name)
+        if missing:
+            raise ConfigMissing(name, missing)
+        return self._build_route(name)
+
+    def _problem(self, name: str, exc: ValueError) -> str:
+        """``simulator: setting simulator.pay_after_s: 'soon' must be ...``: one line, the file's
+        path left out (it is always config.toml), secrets masked."""
+        text = " ".join(str(exc).split()).removeprefix(f"{self.settings.path}: ")
+        what = "setting" if isinstance(exc, SettingsError) else "invalid settings:"
+        return redact(f"{name}: {what} {text}", registered_secrets())
 
     def _build_route(self, name: str) -> Route:
         provider = build_provider(name, self.settings.provider_config(name), self.clock)
@@ -90,10 +133,11 @@ class PaymentService:
         with self._providers_lock:
             routes = list(self._routes.values())
             self._routes.clear()
+            broken = set(self._broken)
         for r in routes:
             r.provider.close()
-        for r in routes:
-            self.engine.reset_provider(r.provider.name)
+        for name in {*(r.provider.name for r in routes), *broken}:
+            self.engine.reset_provider(name)
 
     # -- events --------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -149,8 +193,11 @@ class PaymentService:
     def start(self) -> None:
         self.engine.start()
 
-    def stop(self) -> None:
-        self.engine.stop()
+    def stop(self, timeout_s: float = STOP_WAIT_S) -> None:
+        """Stop the engine — waiting (up to ``timeout_s``) for its running work, so that no engine
+        thread touches the database after this — and then close the providers. Call before
+        closing the database."""
+        self.engine.stop(timeout_s)
         with self._providers_lock:
             routes = list(self._routes.values())
             self._routes.clear()

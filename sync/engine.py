@@ -21,6 +21,27 @@ Everything a provider is asked goes through here, on worker threads, never on th
 Per-provider health (ok / degraded / down / needs login) is kept in ``sync.health``; a provider
 that refused its credentials is not called again until somebody logs in (no 401 loops).
 Listeners get ``SyncEvent``s on the engine's threads.
+
+Every failure path backs off (``sync.backoff``: capped exponential with jitter), whatever was
+raised: a provider error, settings that became invalid, a bug in an adapter, a locked database.
+Nothing is retried in a tight loop:
+
+* a provider whose route cannot be built (``ProviderConfigError``: missing or invalid settings,
+  an unknown name; or a bug in its factory) is built again only after its backoff, and is shown
+  as ``down`` with the reason. A payment that still needs its QR from it fails at once with that
+  reason: the customer is at the till, and no retry can make the QR before a person changes the
+  settings (then the cashier simply rings the sale again). A payment that already shows its QR
+  is *not* failed — the customer may have paid it — it is checked again after the backoff and
+  expires locally as usual;
+* an exception that escapes one unit of work (an outbox entry, a payment's check, a side poll)
+  backs that unit off; the loop itself backs off when an iteration fails.
+
+``stop`` waits (bounded) for the work that is running and cancels the work that is queued, so
+that once it returns no engine thread touches the database.
+
+A QR is payable for ``payment.invoice_ttl_s`` (the outbox entry's ``ttl_s``) on every back-end:
+the engine keeps the earlier of that deadline and the provider's own ``expires_at``; money that
+arrives later is a late payment.
 """
 
 from __future__ import annotations
@@ -32,10 +53,10 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pos_app.clock import from_iso, to_iso, utcnow
 from pos_app.order_state import OrderEvent, OrderStatus, PaymentStatus
@@ -52,6 +73,9 @@ from pos_app.storage.orders import (
     reschedule_outbox,
     update_payment,
 )
+from sync.backoff import BASE_S as BACKOFF_BASE_S
+from sync.backoff import CAP_S as BACKOFF_CAP_S
+from sync.backoff import Backoff, backoff_delay
 from sync.events import EventKind, SyncEvent
 from sync.health import Health, HealthBook, ProviderHealth
 from sync.ledger import Ledger, move_order
@@ -61,8 +85,10 @@ from sync.providers.base import (
     CreateRequest,
     CreditSource,
     FeedProvider,
+    InternalError,
     PaymentRef,
     Provider,
+    ProviderConfigError,
     ProviderError,
     Rejected,
     RemoteStatus,
@@ -74,10 +100,12 @@ from sync.unique_code import CodeMode, NoCodeAvailable, allocate
 log = logging.getLogger(__name__)
 
 Listener = Callable[[SyncEvent], None]
+T = TypeVar("T")
 
-BACKOFF_BASE_S = 1.0
-BACKOFF_CAP_S = 60.0
 AUTH_RETRY_S = 300.0
+#: how long ``stop`` waits for running work: a little over the longest provider call (sync.http:
+#: 5 s to connect, 10 s to read)
+STOP_WAIT_S = 12.0
 LEASE_S = 120.0
 #: a little over a back-end's per-account limit, so that network jitter never lands two calls
 #: closer together than the limit at the other end
@@ -129,13 +157,9 @@ def _warm_qr(payload: str | None) -> None:
         log.warning("could not pre-encode the QR", exc_info=True)
 
 
-def backoff_delay(attempt: int, rng: random.Random, retry_after_s: float | None = None) -> float:
-    """Capped exponential backoff with jitter; a server's Retry-After is a floor."""
-    delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2 ** max(0, attempt)))
-    delay = delay / 2 + rng.random() * delay / 2
-    if retry_after_s is not None:
-        delay = max(delay, min(retry_after_s, 3600.0))
-    return delay
+def _internal(name: str, exc: BaseException, what: str) -> InternalError:
+    """A bug's exception as a provider error: its type only (its text may hold anything)."""
+    return InternalError(f"{name}: internal error {what} ({type(exc).__name__})")
 
 
 class SyncEngine:
@@ -171,21 +195,64 @@ class SyncEngine:
         # Spacing follows the engine's clock, so that tests with a hand-moved clock see it too.
         self.spacer = Spacer(lambda: self.clock().timestamp())
         self._rng = rng or random.Random()
+        # Failures of anything but a provider call's own retry schedule: routes, units of work.
+        self.backoff = Backoff(lambda: self.clock().timestamp(), self._rng)
+        self._route_errors: dict[str, ProviderError] = {}
         self._listeners: list[Listener] = []
         self._workers = workers
         self._executor: ThreadPoolExecutor | None = None
+        # Tasks running on the executor; ``stop`` waits for none. Shares ``_flight_lock``.
+        self._running = 0
+        self._closing = False
         self._thread: threading.Thread | None = None
         self._cond = threading.Condition()
         self._stop = False
         self._wake = False
         self._in_flight: set[tuple[str, Any]] = set()
         self._flight_lock = threading.Lock()
+        self._idle = threading.Condition(self._flight_lock)
         self._next_feed: dict[str, float] = {}
         self._slots: dict[tuple[str, tuple[str, Any]], float] = {}
         self.last_errors: dict[str, str] = {}
 
     def provider_for(self, name: str) -> Provider:
-        return self.route_for(name).provider
+        return self._route(name).provider
+
+    def _route(self, name: str, *, fresh: bool = False) -> Route:
+        """``route_for(name)``, remembering failure: a route that could not be built is built
+        again only after its backoff (the same error is raised meanwhile), so a provider with
+        bad settings costs a few attempts a minute, not one per loop. Whatever the factory
+        raises comes out as a ``ProviderError``. ``fresh`` builds now regardless (a new sale's
+        create: the owner may just have fixed the settings); that costs one attempt per sale.
+        """
+        key = ("route", name)
+        with self._flight_lock:
+            cached = self._route_errors.get(name)
+        if cached is not None and not fresh and self.backoff.wait_for(key) > 0:
+            raise cached.with_traceback(None)
+        try:
+            route = self.route_for(name)
+        except ProviderError as exc:
+            error: ProviderError = exc
+        except Exception as exc:  # a bug in the factory must not spin the loop either
+            error = _internal(name, exc, "building the provider")
+            if cached is None:
+                log.error("building provider %s failed", name, exc_info=True)
+        else:
+            if cached is not None:
+                with self._flight_lock:
+                    self._route_errors.pop(name, None)
+                self.backoff.succeeded(key)
+                log.info("provider %s is usable again", name)
+                self._note_ok(name)
+            return route
+        delay = self.backoff.failed(key, error.retry_after_s)
+        with self._flight_lock:
+            self._route_errors[name] = error
+        if cached is None or str(cached) != str(error):
+            log.error("provider %s cannot be used (next try in %.0f s): %s", name, delay, error)
+        self._note_error(name, error)
+        raise error.with_traceback(None)
 
     # -- listeners -----------------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
@@ -215,7 +282,9 @@ class SyncEngine:
         self.last_errors[provider] = str(exc)
         if isinstance(exc, AuthExpired):
             self._health_event(self.health.auth_failed(provider, str(exc)))
-        elif exc.retryable:
+        elif isinstance(exc, ProviderConfigError):
+            self._health_event(self.health.config_error(provider, str(exc)))
+        elif exc.retryable or isinstance(exc, InternalError):
             self._health_event(self.health.transient(provider, str(exc)))
 
     def _note_ok(self, provider: str) -> None:
@@ -224,6 +293,9 @@ class SyncEngine:
 
     def reset_provider(self, provider: str) -> None:
         """After a new login or new settings: call the provider again at once."""
+        with self._flight_lock:
+            self._route_errors.pop(provider, None)
+        self.backoff.succeeded(("route", provider))
         self._health_event(self.health.reset(provider))
         with self.db.transaction() as conn:
             conn.execute("UPDATE payments SET next_check_at = ? WHERE provider = ? AND status = 'pending'",
@@ -269,6 +341,21 @@ class SyncEngine:
         with self._flight_lock:
             self._in_flight.discard(key)
 
+    def _call(self, name: str, what: str, fn: Callable[[], T]) -> T:
+        """One provider call. A ``ProviderError`` is noted in ``name``'s health and raised again;
+        anything else is a bug in the adapter: logged with its traceback, noted, and raised as
+        an ``InternalError`` (which the caller backs off like any failure)."""
+        try:
+            return fn()
+        except ProviderError as exc:
+            self._note_error(name, exc)
+            raise
+        except Exception as exc:
+            log.exception("provider %s crashed %s", name, what)
+            error = _internal(name, exc, what)
+            self._note_error(name, error)
+            raise error from None
+
     # -- outbox --------------------------------------------------------------------------
     def _lease(self, entry: OutboxEntry) -> bool:
         """Take the entry for this engine for a while; False if another live engine holds it."""
@@ -311,9 +398,11 @@ class SyncEngine:
         ttl_s = int(entry.payload.get("ttl_s", 600))
         deadline = payment.created_at + timedelta(seconds=ttl_s)
         try:
-            route = self.route_for(name)
+            route = self._route(name, fresh=True)
         except ProviderError as exc:
-            self._emit_all(self.ledger.failed(payment, str(exc), outbox_id=entry.id))
+            # Settings or name wrong (or a bug): failed at once, with the reason; a transient
+            # error of the factory is retried like a transient create.
+            self._create_failed(entry, payment, exc, deadline)
             return
         provider = route.provider
         if self.health.blocked(name):
@@ -372,10 +461,17 @@ class SyncEngine:
             return
         except Exception as exc:  # an adapter bug must not kill the engine or lose the sale
             log.exception("provider %s crashed on create", name)
-            self._create_failed(entry, payment, ProviderError(f"internal error: {type(exc).__name__}"), deadline)
+            error = _internal(name, exc, "on create")
+            self._note_error(name, error)
+            self._create_failed(entry, payment, error, deadline)
             return
         if not provider.local_create:
             self._note_ok(name)
+        if invoice.expires_at > deadline:
+            # payment.invoice_ttl_s is the QR's lifetime on every back-end; a provider's longer
+            # expiry (the soundbox platform's) would keep the sale open past it. Its shorter one
+            # wins. Money after our deadline is a late payment.
+            invoice = replace(invoice, expires_at=deadline)
         _warm_qr(invoice.qris or invoice.checkout_url)
         events = self.ledger.created(payment, name, invoice, self._poll_interval(provider), entry.id)
         if not events:
@@ -407,9 +503,9 @@ class SyncEngine:
             return
         name = payment.provider or ""
         try:
-            self.provider_for(name).cancel(self._ref(payment))
+            provider = self.provider_for(name)
+            self._call(name, "on cancel", lambda: provider.cancel(self._ref(payment)))
         except ProviderError as exc:
-            self._note_error(name, exc)
             if exc.retryable and entry.attempts < 8:
                 next_at = now + timedelta(seconds=backoff_delay(entry.attempts, self._rng, exc.retry_after_s))
                 with self.db.transaction() as conn:
@@ -428,11 +524,17 @@ class SyncEngine:
         if payment.payable_amount is None or payment.expires_at is None:
             return
         name = payment.provider or ""
-        route = self.route_for(name)
+        try:
+            route = self._route(name)
+        except ProviderError as exc:
+            # Settings broken after the QR was shown: the customer may have paid it, so the
+            # payment is not failed. Look again when the route may be built again; expire on time.
+            wait = max(self.backoff.wait_for(("route", name)), 1.0)
+            self._retry_check(payment, wait, str(exc))
+            return
         provider = route.provider
         if self.health.blocked(name):
-            self.ledger.watch_later(payment, AUTH_RETRY_S)
-            self._expire_if_due(payment)
+            self._retry_check(payment, AUTH_RETRY_S, None, event=False)
             return
         if provider.confirmation is Confirmation.MUTASI and route.account and not provider.local_create:
             # One account, one limit (seed 001: no faster than every 5 s per account).
@@ -446,22 +548,16 @@ class SyncEngine:
             if wait > 0:
                 self.ledger.watch_later(payment, wait)
                 return
+        key = ("check", payment.id)
         try:
-            result = provider.check(self._ref(payment))
+            result = self._call(name, "on check", lambda: provider.check(self._ref(payment)))
         except ProviderError as exc:
-            self._note_error(name, exc)
             if exc.retry_after_s and route.account:
                 self.spacer.push_back(f"account:{route.account}", exc.retry_after_s)
-            delay = AUTH_RETRY_S if isinstance(exc, AuthExpired) else backoff_delay(2, self._rng, exc.retry_after_s)
-            self.ledger.watch_later(payment, delay, error=str(exc))
-            self.emit(SyncEvent(EventKind.RETRYING, payment.order_id, payment.id,
-                                {"error": str(exc), "needs_login": isinstance(exc, AuthExpired)}))
-            self._expire_if_due(payment)
+            delay = AUTH_RETRY_S if isinstance(exc, AuthExpired) else self.backoff.failed(key, exc.retry_after_s)
+            self._retry_check(payment, delay, str(exc), needs_login=isinstance(exc, AuthExpired))
             return
-        except Exception as exc:
-            log.exception("provider %s crashed on check", name)
-            self.ledger.watch_later(payment, 10.0, error=f"internal error: {type(exc).__name__}")
-            return
+        self.backoff.succeeded(key)
         if provider.confirmation is not Confirmation.MANUAL and not provider.local_create:
             self._note_ok(name)
         if result.credits and route.account:
@@ -470,6 +566,20 @@ class SyncEngine:
             if payment.status in (PaymentStatus.PAID, PaymentStatus.LATE):
                 return
         self.apply_status(payment, result, provider)
+
+    def _retry_check(self, payment: PaymentRecord, delay: float, error: str | None, *, event: bool = True,
+                     needs_login: bool = False) -> None:
+        """Check ``payment`` again in ``delay`` seconds — but no later than its expiry while it is
+        pending, so that it still expires on time — and tell listeners it is being retried."""
+        if payment.status is PaymentStatus.PENDING and payment.expires_at is not None:
+            to_expiry = (payment.expires_at - self.clock()).total_seconds()
+            if to_expiry > 0:
+                delay = min(delay, to_expiry + 0.001)
+        self.ledger.watch_later(payment, delay, error=error)
+        if event and error is not None and payment.status is PaymentStatus.PENDING:
+            self.emit(SyncEvent(EventKind.RETRYING, payment.order_id, payment.id,
+                                {"error": error, "needs_login": needs_login}))
+        self._expire_if_due(payment)
 
     def _expire_if_due(self, payment: PaymentRecord) -> None:
         if payment.status is PaymentStatus.PENDING and payment.expires_at and self.clock() >= payment.expires_at:
@@ -494,30 +604,38 @@ class SyncEngine:
     # -- statements and feeds ------------------------------------------------------------
     def poll_credit_source(self, name: str) -> bool:
         """Read one account's statement if a payment is open on it and its limit allows."""
-        route = self.route_for(name)
+        try:
+            route = self._route(name)
+        except ProviderError:
+            return False  # noted, and built again after its backoff
         source = route.credit_source
         if source is None or route.account is None:
             return False
         open_payments = self.ledger.open_on_account(route.account)
-        if not open_payments or self.health.blocked(f"{name}:{source.name}"):
+        # Its health is kept under the source's name (below): a refused token stops the reads.
+        if not open_payments or self.health.blocked(source.name):
             return False
         if self.spacer.try_acquire(f"mutasi:{source.account_key}", source.min_interval_s) > 0:
             return False
         since = min(p.created_at for p in open_payments) - timedelta(minutes=2)
         health_key = source.name
+        key = ("mutasi", source.account_key)
         try:
-            credits = source.fetch_credits(since)
+            credits = self._call(health_key, "reading the statement", lambda: source.fetch_credits(since))
         except ProviderError as exc:
-            self._note_error(health_key, exc)
-            if exc.retry_after_s:
-                self.spacer.push_back(f"mutasi:{source.account_key}", exc.retry_after_s)
+            # Never sooner than min_interval_s (the slot taken above), later after each failure.
+            self.spacer.push_back(f"mutasi:{source.account_key}", self.backoff.failed(key, exc.retry_after_s))
             return True
+        self.backoff.succeeded(key)
         self._note_ok(health_key)
         self._emit_all(self.ledger.credits(route.account, credits))
         return True
 
     def poll_feed(self, name: str) -> bool:
-        route = self.route_for(name)
+        try:
+            route = self._route(name)
+        except ProviderError:
+            return False  # noted, and built again after its backoff
         provider = route.provider
         if not isinstance(provider, FeedProvider) or self.health.blocked(name):
             return False
@@ -532,13 +650,14 @@ class SyncEngine:
         if now_m < self._next_feed.get(name, 0.0):
             return False
         self._next_feed[name] = now_m + self._poll_interval(provider)
+        key = ("feed", name)
         try:
-            items = provider.poll_feed()
+            items = self._call(name, "pulling the feed", provider.poll_feed)
         except ProviderError as exc:
-            self._note_error(name, exc)
-            if exc.retry_after_s:
-                self._next_feed[name] = now_m + exc.retry_after_s
+            delay = self.backoff.failed(key, exc.retry_after_s)
+            self._next_feed[name] = now_m + max(self._poll_interval(provider), delay)
             return True
+        self.backoff.succeeded(key)
         self._note_ok(name)
         for item in items:
             row = self.db.query_one("SELECT id FROM payments WHERE provider = ? AND provider_ref = ?",
@@ -553,10 +672,14 @@ class SyncEngine:
         return True
 
     def _ack(self, provider: FeedProvider, item: Any, *, ok: bool, reason: str = "ok") -> None:
+        # The platform re-delivers unacked commands, and applying one is idempotent: a failed
+        # ack is only worth a line in the log (the next feed pull backs off if the platform is down).
         try:
             provider.ack(item, ok=ok, reason=reason)
-        except ProviderError as exc:  # the platform re-delivers unacked commands; applying is idempotent
+        except ProviderError as exc:
             log.warning("%s: ack of %s failed: %s", provider.name, item.ack_id, exc)
+        except Exception as exc:
+            log.warning("%s: ack of %s crashed (%s)", provider.name, item.ack_id, type(exc).__name__, exc_info=True)
 
     def _active_providers(self) -> list[str]:
         stamp = to_iso(self.clock() - timedelta(seconds=self.late_watch_s))
@@ -651,43 +774,45 @@ class SyncEngine:
     def _side_polls(self) -> int:
         done = 0
         for name in self._active_providers():
-            try:
-                route = self.route_for(name)
-            except ProviderError:
-                continue
-            key = ("side", name)
-            if not self._claim(key):
-                continue
-            try:
-                if route.credit_source is not None:
-                    done += self.poll_credit_source(name)
-                if isinstance(route.provider, FeedProvider):
-                    done += self.poll_feed(name)
-            finally:
-                self._release(key)
+            done += self._run_inline(("side", name), lambda n=name: self._side_poll_one(n))
         return done
+
+    def _guarded(self, key: tuple[str, Any], fn: Callable[[], int | None]) -> int:
+        """Run one unit of work (an outbox entry, a payment's check, a side poll); never raises.
+
+        Whatever escapes it — a bug, a broken database — backs that unit off (capped exponential)
+        so that it is not run again at once, and again, while it keeps failing. Returns how much
+        was done (``fn``'s count, 1 when it returns None, 0 when it failed)."""
+        try:
+            result = fn()
+        except Exception as exc:
+            if self._stop:
+                # Stopping: the database may be closing under a task that outlived stop().
+                log.debug("sync task %s ended while stopping: %s", key, type(exc).__name__)
+                return 0
+            delay = self.backoff.failed(key)
+            log.error("sync task %s failed (next try in %.1f s)", key, delay, exc_info=True)
+            return 0
+        self.backoff.succeeded(key)
+        return 1 if result is None else int(result)
+
+    def _run_inline(self, key: tuple[str, Any], fn: Callable[[], int | None]) -> int:
+        if self.backoff.wait_for(key) > 0 or not self._claim(key):
+            return 0
+        try:
+            return self._guarded(key, fn)
+        finally:
+            self._release(key)
 
     def run_once(self, *, full_pass: bool = False) -> int:
         """Do the work that is due now, on the calling thread. Returns how much was done."""
         now = self.clock()
         done = 0
         for entry in self.due_outbox(now, all_pending=full_pass):
-            key = ("outbox", entry.id)
-            if self._claim(key):
-                try:
-                    self.handle_outbox(entry)
-                    done += 1
-                finally:
-                    self._release(key)
+            done += self._run_inline(("outbox", entry.id), lambda e=entry: self.handle_outbox(e))
         done += self._side_polls()
         for payment in self.due_payments(now, all_open=full_pass):
-            key = ("payment", payment.id)
-            if self._claim(key):
-                try:
-                    self.check_payment(payment)
-                    done += 1
-                finally:
-                    self._release(key)
+            done += self._run_inline(("payment", payment.id), lambda p=payment: self.check_payment(p))
         return done
 
     def run_until_idle(self, timeout_s: float | None, *, tick_s: float = 0.1) -> bool:
@@ -707,41 +832,79 @@ class SyncEngine:
         if self._thread is not None:
             return
         self._stop = False
-        self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sync-io")
+        with self._flight_lock:
+            self._closing = False
+            self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sync-io")
         self._thread = threading.Thread(target=self._loop, name="sync-engine", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout_s: float = 5.0) -> None:
+    def stop(self, timeout_s: float = STOP_WAIT_S) -> None:
+        """Stop the loop, drop the work that is queued and wait (up to ``timeout_s``) for the
+        work that is running, so that once this returns no engine thread touches the database:
+        the caller closes it next (``PaymentService.stop``, then the context). A provider call
+        ends within its own HTTP timeouts; work still running after ``timeout_s`` is abandoned
+        with a warning, and its failure on the closed database is not reported."""
+        deadline = time.monotonic() + timeout_s
         with self._cond:
             self._stop = True
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._idle:
+            # From here on a task that a worker picks up does nothing (see _submit's run).
+            self._closing = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        with self._idle:
+            idle = self._idle.wait_for(lambda: self._running == 0, timeout=max(0.0, deadline - time.monotonic()))
+            running = self._running
+        if not idle or (thread is not None and thread.is_alive()):
+            log.warning("sync engine stopped with %d task(s) still running after %g s", running, timeout_s)
 
     def wake(self) -> None:
         with self._cond:
             self._wake = True
             self._cond.notify_all()
 
-    def _submit(self, key: tuple[str, Any], fn: Callable[[], object]) -> bool:
+    def _submit(self, key: tuple[str, Any], fn: Callable[[], int | None]) -> bool:
         if not self._claim(key):
             return False
 
         def run() -> None:
+            with self._idle:
+                closing = self._closing
+                if not closing:
+                    self._running += 1
+            if closing:  # picked up after stop() began: the database may be closing
+                self._release(key)
+                return
             try:
-                fn()
-            except Exception:
-                log.exception("sync task %s failed", key)
+                self._guarded(key, fn)
             finally:
                 self._release(key)
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
                 self.wake()
 
-        assert self._executor is not None
-        self._executor.submit(run)
+        def dropped(future: Future[None]) -> None:
+            if future.cancelled():  # by stop(): run() never ran
+                self._release(key)
+
+        with self._flight_lock:
+            executor = None if self._closing else self._executor
+            future = None
+            if executor is not None:
+                try:
+                    future = executor.submit(run)
+                except RuntimeError:  # shut down meanwhile
+                    future = None
+        if future is None:
+            self._release(key)
+            return False
+        future.add_done_callback(dropped)
         return True
 
     def _next_due_in(self, now: datetime) -> float:
@@ -762,32 +925,55 @@ class SyncEngine:
                 if self._stop:
                     return
                 self._wake = False
-            wait = 1.0
             try:
-                now = self.clock()
-                submitted = 0
-                for entry in self.due_outbox(now, all_pending=first):
-                    submitted += self._submit(("outbox", entry.id), lambda e=entry: self.handle_outbox(e))
-                for name in self._active_providers():
-                    if self._side_due_in(name) <= 0:
-                        submitted += self._submit(("side", name), lambda n=name: self._side_poll_one(n))
-                for payment in self.due_payments(now, all_open=first):
-                    submitted += self._submit(("payment", payment.id), lambda p=payment: self.check_payment(p))
+                wait = self._loop_once(full_pass=first)
                 first = False
-                side_waits = [self._side_due_in(n) for n in self._active_providers()]
-                wait = min([self._next_due_in(self.clock()), 5.0, *(w for w in side_waits if w > 0)])
-                if wait <= 0.0 and not submitted:
-                    wait = 1.0  # everything due is already in flight; a finishing task wakes us
+                self.backoff.succeeded(("loop",))
             except Exception:
-                log.exception("sync loop iteration failed")
+                if self._stop:
+                    return
+                wait = self.backoff.failed(("loop",))
+                log.exception("sync loop iteration failed (next try in %.1f s)", wait)
+                with self._cond:  # a finishing task's wake() does not cut this short
+                    self._cond.wait_for(lambda: self._stop, timeout=wait)
+                continue
             with self._cond:
                 if not self._wake and not self._stop:
                     self._cond.wait(timeout=max(0.02, wait))
 
+    def _loop_once(self, *, full_pass: bool) -> float:
+        """Hand what is due to the workers; returns how long to sleep (a finishing task wakes us)."""
+        now = self.clock()
+        submitted = 0
+        backing_off: list[float] = []
+
+        def submit(key: tuple[str, Any], fn: Callable[[], int | None]) -> None:
+            nonlocal submitted
+            pause = self.backoff.wait_for(key)
+            if pause > 0:
+                backing_off.append(pause)
+            else:
+                submitted += self._submit(key, fn)
+
+        for entry in self.due_outbox(now, all_pending=full_pass):
+            submit(("outbox", entry.id), lambda e=entry: self.handle_outbox(e))
+        active = self._active_providers()
+        for name in active:
+            if self._side_due_in(name) <= 0:
+                submit(("side", name), lambda n=name: self._side_poll_one(n))
+        for payment in self.due_payments(now, all_open=full_pass):
+            submit(("payment", payment.id), lambda p=payment: self.check_payment(p))
+        side_waits = [self._side_due_in(n) for n in active]
+        wait = min([self._next_due_in(self.clock()), 5.0, *(w for w in side_waits if w > 0)])
+        if wait <= 0.0 and not submitted:
+            # Everything due is in flight (a finishing task wakes us) or backing off.
+            wait = min([1.0, *backing_off])
+        return wait
+
     def _side_due_in(self, name: str) -> float:
         """Seconds until this provider's statement or feed may be read (inf: it has neither)."""
         try:
-            route = self.route_for(name)
+            route = self._route(name)
         except ProviderError:
             return float("inf")
         now = self.clock().timestamp()
@@ -798,12 +984,17 @@ class SyncEngine:
             waits.append(max(0.0, self._next_feed.get(name, 0.0) - now))
         return min(waits) if waits else float("inf")
 
-    def _side_poll_one(self, name: str) -> None:
-        route = self.route_for(name)
+    def _side_poll_one(self, name: str) -> int:
+        try:
+            route = self._route(name)
+        except ProviderError:
+            return 0  # noted, and built again after its backoff
+        done = 0
         if route.credit_source is not None:
-            self.poll_credit_source(name)
+            done += self.poll_credit_source(name)
         if isinstance(route.provider, FeedProvider):
-            self.poll_feed(name)
+            done += self.poll_feed(name)
+        return done
 
 
-__all__ = ["Health", "Route", "SyncEngine", "backoff_delay"]
+__all__ = ["BACKOFF_BASE_S", "BACKOFF_CAP_S", "Health", "Route", "SyncEngine", "backoff_delay"]

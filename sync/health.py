@@ -6,6 +6,11 @@
 * needs_login: the back-end refused the credentials. Polling that provider stops (no 401 loop)
   until somebody logs in again or changes its settings (``reset``), or ``AUTH_RECHECK_S`` passes.
 
+Settings that are missing or invalid (``ProviderConfigError``) make a provider ``down`` at once,
+with the reason as ``last_error``: no retry can mend them, so there is no point in showing
+"degraded" first. The engine still tries again now and then (backoff), and the first success
+makes it ok again.
+
 The state is kept in memory for the engine and written to ``provider_state`` so that
 ``pos-app sync status`` in another process sees it too.
 """
@@ -67,6 +72,10 @@ class HealthBook:
     def transient(self, provider: str, error: str) -> ProviderHealth | None:
         failures = self.get(provider).failures + 1
         return self._set(provider, Health.DOWN if failures >= DOWN_AFTER else Health.DEGRADED, failures, error)
+
+    def config_error(self, provider: str, error: str) -> ProviderHealth | None:
+        """Its settings are missing or invalid: down at once, with the reason."""
+        return self._set(provider, Health.DOWN, max(self.get(provider).failures + 1, DOWN_AFTER), error)
 
     def auth_failed(self, provider: str, error: str) -> ProviderHealth | None:
         return self._set(provider, Health.NEEDS_LOGIN, self.get(provider).failures + 1, error)

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from pos_app.payments import PaymentService
     from sync.errors import UnknownProvider
     from sync.providers import PROVIDER_NAMES
-    from sync.providers.base import Confirmation, ConfigMissing, ProviderError
+    from sync.providers.base import Confirmation, ConfigMissing, ProviderConfigError, ProviderError
     from sync.events import SyncEvent
 
     amount = parse_amount(args.amount)
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             provider = service.provider(provider_name)
         except ConfigMissing as exc:
             die(f"provider {provider_name} is not configured; missing: {', '.join(exc.keys)}")
-        except UnknownProvider as exc:
+        except (UnknownProvider, ProviderConfigError) as exc:
             die(str(exc))
         except (ProviderError, ValueError) as exc:
             die(f"provider {provider_name}: {exc}")

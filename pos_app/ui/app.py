@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         return int(app.exec())
     finally:
         for service in services:
-            service.stop()
+            service.stop(timeout_s=3)  # a gateway call still running is abandoned, not waited for
         tasks.shutdown()
         ctx.close()
         log.info("window closed")

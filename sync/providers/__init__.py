@@ -13,8 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from pos_app.clock import utcnow
-from sync.errors import UnknownProvider
-from sync.providers.base import ConfigMissing, CreditSource, LoginFlow, Provider
+from sync.providers.base import (
+    ConfigMissing,
+    CreditSource,
+    LoginFlow,
+    Provider,
+    ProviderConfigError,
+    UnknownProvider,
+)
 
 PROVIDER_NAMES: tuple[str, ...] = (
     "simulator", "static", "orderkuota", "orkut", "midtrans", "pakasir", "soundbox_platform",
@@ -63,6 +69,10 @@ def build_provider(
         from sync.providers.simulator import SimulatorProvider
 
         pay_after = config.get("pay_after_s", config.get("simulator.pay_after_s", 3.0))
+        if pay_after is not None and (isinstance(pay_after, bool) or not isinstance(pay_after, (int, float))
+                                      or not 0 <= pay_after < float("inf")):
+            raise ProviderConfigError("simulator: setting pay_after_s must be a number of seconds (0 or more) "
+                                      "or 'never'", provider=name)
         return SimulatorProvider(pay_after_s=pay_after, clock=clock)
     if name == "static":
         from sync.providers.static import StaticQrisProvider
@@ -73,7 +83,7 @@ def build_provider(
         return StaticQrisProvider(static, clock=clock, by_mutasi=bool(config.get("mutasi_source")))
     if name in _ADAPTERS:
         return _construct(_load(_ADAPTERS[name]), config, clock=clock)
-    raise UnknownProvider(f"unknown provider {name!r}; known: {', '.join(PROVIDER_NAMES)}")
+    raise UnknownProvider(f"unknown provider {name!r}; known: {', '.join(PROVIDER_NAMES)}", provider=name)
 
 
 def build_credit_source(name: str, config: Mapping[str, Any], clock: Callable[[], datetime] = utcnow) -> CreditSource:

@@ -26,6 +26,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from sync.errors import SyncError
+
 
 class Confirmation(StrEnum):
     POLL = "poll"  # ask the back-end about this payment (orderkuota, midtrans, pakasir)
@@ -43,7 +45,7 @@ class RemoteStatus(StrEnum):
 
 
 # -- errors -------------------------------------------------------------------------------
-class ProviderError(Exception):
+class ProviderError(SyncError):
     """A provider call failed. ``retryable`` says whether the same call may be tried again.
 
     Messages are English, one line, and never contain secrets (adapters build them from
@@ -77,10 +79,32 @@ class BadResponse(ProviderError):
     retryable = True  # a proxy's HTML error page today may be a good answer in a minute
 
 
-class ConfigMissing(ProviderError):
+class InternalError(ProviderError):
+    """An adapter (or the code that builds one) raised something that is not a ProviderError:
+    a bug. The engine records it like any failure and backs off; it never loops on it."""
+
+
+class ProviderConfigError(ProviderError):
+    """The provider's settings are missing or invalid, or there is no provider of that name.
+
+    Retrying the same call cannot help until a person changes the settings, so a payment that
+    needs a QR from this provider fails at once with this message, and the provider's health
+    shows it. The message names the provider and the setting, never a secret's value.
+    """
+
+    def __init__(self, message: str, *, provider: str | None = None) -> None:
+        super().__init__(message)
+        self.provider = provider
+
+
+class ConfigMissing(ProviderConfigError):
     def __init__(self, provider: str, keys: list[str]) -> None:
-        super().__init__(f"provider {provider} needs: {', '.join(keys)}")
+        super().__init__(f"provider {provider} needs: {', '.join(keys)}", provider=provider)
         self.keys = keys
+
+
+class UnknownProvider(ProviderConfigError):
+    """No provider has this name (an old outbox entry, a typo in config.toml)."""
 
 
 class NotSupported(ProviderError):

@@ -7,6 +7,9 @@ device, so this is a :class:`~sync.providers.base.FeedProvider`:
 * ``create`` -> ``POST /device/transactions/dynamic-qr`` with ``Idempotency-Key: <payment id>``
   (identical on every retry, so a lost answer can never make a second transaction) and
   ``request_id`` = the payment id too. ``provider_ref`` = the platform's ``transaction_id``.
+  ``Invoice.expires_at`` is the earlier of the platform's ``expires_at`` (its own, often longer
+  lifetime) and the request's (``created_at + ttl_s``: the store's ``payment.invoice_ttl_s``
+  decides how long a QR is payable, on every back-end); the heartbeat's state follows it too.
 * ``poll_feed`` -> ``POST /device/heartbeat``; the answer's ``{"commands": [...]}`` (SPEC.md
   section 5) carries ``payment_notification`` commands. ``min_poll_interval_s`` = 2 s: that is
   the heartbeat cadence while a QR is on screen (SPEC: "about every 2 s"); the engine polls
@@ -467,7 +470,8 @@ class SoundboxPlatformProvider(FeedProvider):
             raise BadResponse(f"{where}: qr_payload is not a valid QRIS ({exc})") from None
         if qr_amount is not None and qr_amount != request.amount:
             raise BadResponse(f"{where}: qr_payload is for Rp {qr_amount}, not Rp {request.amount}")
-        expires_at = _parse_time(data.get("expires_at"), "expires_at", where)
+        # Our lifetime wins over a longer one of the platform's (a payment after it is late).
+        expires_at = min(_parse_time(data.get("expires_at"), "expires_at", where), request.expires_at)
         trace = data.get("trace_id")
         with self._lock:
             self._open[transaction_id] = expires_at
