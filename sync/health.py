@@ -35,6 +35,7 @@ class Health(StrEnum):
     DEGRADED = "degraded"
     DOWN = "down"
     NEEDS_LOGIN = "needs_login"
+    MISCONFIGURED = "misconfigured"  # its settings are missing or wrong: only the owner can fix it
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,9 @@ class HealthBook:
         return self._set(provider, Health.DOWN if failures >= DOWN_AFTER else Health.DEGRADED, failures, error)
 
     def config_error(self, provider: str, error: str) -> ProviderHealth | None:
-        """Its settings are missing or invalid: down at once, with the reason."""
-        return self._set(provider, Health.DOWN, max(self.get(provider).failures + 1, DOWN_AFTER), error)
+        """Its settings are missing or invalid: misconfigured at once, with the reason (not
+        "down": retrying won't help, the owner has to open the settings)."""
+        return self._set(provider, Health.MISCONFIGURED, self.get(provider).failures + 1, error)
 
     def auth_failed(self, provider: str, error: str) -> ProviderHealth | None:
         return self._set(provider, Health.NEEDS_LOGIN, self.get(provider).failures + 1, error)

@@ -131,7 +131,7 @@ def test_bad_setting_fails_the_queued_sale_at_once_with_the_reason(data_dir: Pat
     assert load_order(db, oid).status is OrderStatus.CANCELLED
     assert [e.kind for e in events if e.order_id == oid] == [EventKind.FAILED]
     health = service.engine.health.get("simulator")
-    assert health.state is Health.DOWN and "pay_after_s" in (health.last_error or "")
+    assert health.state is Health.MISCONFIGURED and "pay_after_s" in (health.last_error or "")
     assert builds == 1, "one attempt for the sale; nothing else asks for the route"
     # The owner fixes it (`pos-app config set` in another process): the next sale works.
     (data_dir / "config.toml").write_text('[simulator]\npay_after_s = "never"\n', encoding="utf-8")
@@ -151,7 +151,7 @@ def test_unknown_provider_in_the_outbox_fails_at_once(data_dir: Path, db, clock)
     run_for(service.engine, clock, 10)
     pay = latest_payment(db, oid)
     assert pay.status is PaymentStatus.FAILED and pay.error == "unknown provider 'foo'"
-    assert service.engine.health.get("foo").state is Health.DOWN
+    assert service.engine.health.get("foo").state is Health.MISCONFIGURED
     service.stop()
 
 
@@ -185,7 +185,7 @@ def test_route_that_breaks_after_the_qr_is_shown_backs_off_and_expires_on_time(d
     pay = latest_payment(db, oid)
     assert pay.status is PaymentStatus.PENDING, "the customer may have paid the QR on screen: never failed"
     assert "pay_after_s" in (pay.error or "")
-    assert engine.health.get("simulator").state is Health.DOWN
+    assert engine.health.get("simulator").state is Health.MISCONFIGURED
     run_for(engine, clock, 61)
     assert latest_payment(db, oid).status is PaymentStatus.EXPIRED, "expires on time, route or not"
     assert [e.kind for e in events if e.order_id == oid][-1] is EventKind.EXPIRED

@@ -61,7 +61,7 @@ def test_settings_missing_while_queued_fail_the_sale_with_the_reason(data_dir: P
     assert pay["status"] == "failed" and pay["error"] == "provider static needs: payment.static_qris"
     assert len(error_lines(data_dir)) < 20 and "Traceback" not in log_text(data_dir)
     health = status(data_dir)["providers"]["static"]
-    assert health["state"] == "down" and "payment.static_qris" in health["last_error"]
+    assert health["state"] == "misconfigured" and "payment.static_qris" in health["last_error"]
 
 
 def test_unknown_provider_in_the_outbox_fails_the_sale(data_dir: Path) -> None:
@@ -75,7 +75,7 @@ def test_unknown_provider_in_the_outbox_fails_the_sale(data_dir: Path) -> None:
     pay = payment_row(data_dir, oid)
     assert pay["status"] == "failed" and pay["error"] == "unknown provider 'foo'"
     assert len(error_lines(data_dir)) < 20 and "Traceback" not in log_text(data_dir)
-    assert status(data_dir)["providers"]["foo"]["state"] == "down"
+    assert status(data_dir)["providers"]["foo"]["state"] == "misconfigured"
 
 
 def test_a_broken_simulator_setting_does_not_loop(data_dir: Path) -> None:

@@ -46,7 +46,7 @@ class Till:
         self.window.show()
         self.display.place()
         self.window.activateWindow()
-        qtbot.waitActive(self.window)
+        qtbot.waitActive(self.window, timeout=WAIT_MS)
         self.qtbot = qtbot
 
     def scan(self, code: str) -> None:
@@ -412,3 +412,10 @@ def test_cash_enter_twice_is_one_sale(till: Till, qtbot) -> None:
     w.complete_cash(10000)
     qtbot.waitUntil(lambda: w.tasks.pending == 0 and w.cart.is_empty, timeout=WAIT_MS)
     assert till.db.scalar("SELECT count(*) FROM orders") == 1
+
+
+def test_misconfigured_provider_banner_sends_the_owner_to_settings(till: Till) -> None:
+    w = till.window
+    w._provider_state("static", "misconfigured")
+    assert w.health_banner.isVisible()
+    assert "Pengaturan" in w.health_banner.text() and "tidak bisa dihubungi" not in w.health_banner.text()

@@ -189,6 +189,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        3,
+        "provider health: misconfigured",
+        """
+        CREATE TABLE provider_state_new (
+            provider    TEXT PRIMARY KEY,
+            state       TEXT NOT NULL
+                        CHECK (state IN ('ok', 'degraded', 'down', 'needs_login', 'misconfigured')),
+            failures    INTEGER NOT NULL DEFAULT 0,
+            last_error  TEXT,
+            updated_at  TEXT NOT NULL
+        );
+        INSERT INTO provider_state_new SELECT provider, state, failures, last_error, updated_at
+            FROM provider_state;
+        DROP TABLE provider_state;
+        ALTER TABLE provider_state_new RENAME TO provider_state;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

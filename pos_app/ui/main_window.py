@@ -84,6 +84,8 @@ register({
     "Kesalahan": "Error", "Menyiapkan pembayaran, coba lagi sebentar…": "Getting payments ready, try again in a moment…", "Pembayaran dibatalkan": "Payment cancelled", "QRIS kedaluwarsa": "QRIS expired",
     "Sinkronisasi: {error}": "Sync: {error}",
     "QRIS {provider} sedang lambat — mencoba lagi otomatis": "QRIS {provider} is slow — retrying automatically",
+    "Pengaturan QRIS {provider} belum benar — buka Pengaturan; terima tunai dulu":
+        "QRIS {provider} settings are not right — open Settings; take cash for now",
     "QRIS {provider} tidak bisa dihubungi — terima tunai dulu; penjualan QRIS tersimpan dan dilanjutkan otomatis":
         "QRIS {provider} can't be reached — take cash for now; QRIS sales are kept and resume automatically",
     "Login {provider} kedaluwarsa — buka Pengaturan lalu Login": "{provider} login expired — open Settings and log in",
@@ -639,6 +641,8 @@ class CashierWindow(QMainWindow):
             "down": tr("QRIS {provider} tidak bisa dihubungi — terima tunai dulu; penjualan QRIS tersimpan dan "
                        "dilanjutkan otomatis", provider=p),
             "needs_login": tr("Login {provider} kedaluwarsa — buka Pengaturan lalu Login", provider=p),
+            "misconfigured": tr("Pengaturan QRIS {provider} belum benar — buka Pengaturan; terima tunai "
+                                "dulu", provider=p),
         }.get(st, st)
         self.health_banner.setText(text)
         self.health_banner.setProperty("state", st)
