@@ -87,6 +87,17 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
         " WHERE status IN ('unmatched', 'review') AND credited_at >= ? AND credited_at < ? ORDER BY credited_at",
         (to_iso(start), to_iso(start + timedelta(days=1))),
     )
+    # Every order of the day, whatever its status (SPEC section 3), with its latest payment and
+    # the statement credit that confirmed it, so the owner can trace each rupiah.
+    every_order = db.query(
+        "SELECT o.id, o.created_at, o.status, o.total, p.method, p.provider, p.payable_amount,"
+        " p.provider_ref, c.credit_id FROM orders o"
+        " LEFT JOIN payments p ON p.id = (SELECT id FROM payments WHERE order_id = o.id"
+        "                                 ORDER BY created_at DESC, rowid DESC LIMIT 1)"
+        " LEFT JOIN credits c ON c.payment_id = p.id"
+        " WHERE o.business_date = ? ORDER BY o.created_at, o.id",
+        (d,),
+    )
     gross = sum(int(r["subtotal"]) for r in orders)
     discounts = sum(int(r["line_discounts"]) + int(r["order_discount"]) for r in orders)
     tax = sum(int(r["tax"]) for r in orders)
@@ -127,6 +138,13 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
                 for r in late
             ],
         },
+        "orders": [
+            {"order_id": r["id"], "created_at": r["created_at"], "status": r["status"],
+             "method": r["method"], "provider": r["provider"], "amount": int(r["total"]),
+             "payable_amount": r["payable_amount"], "provider_ref": r["provider_ref"],
+             "credit_id": r["credit_id"]}
+            for r in every_order
+        ],
     }
 
 
