@@ -460,3 +460,14 @@ def test_one_broken_provider_does_not_hold_up_another(db, clock) -> None:
     run_for(engine, clock, 10)
     assert load_order(db, sim_order).status is OrderStatus.PAID
     assert latest_payment(db, feed_order).status is PaymentStatus.PENDING
+
+
+def test_simulator_forgets_old_sales(clock) -> None:  # type: ignore[no-untyped-def]
+    """A demo till runs all day: the simulator must not keep every sale it was told about."""
+    from sync.providers.simulator import SimulatorProvider
+
+    sim = SimulatorProvider(pay_after_s=None, clock=clock)
+    for i in range(100):
+        sim.pay_now(f"K1-{i}")
+        clock.advance(600)
+    assert len(sim._paid_now) < 40

@@ -64,7 +64,7 @@ class CashDialog(QDialog):
         layout.addWidget(self.problem)
         buttons = QHBoxLayout()
         back = QPushButton(tr("Kembali (Esc)"))
-        back.clicked.connect(self.reject)
+        back.clicked.connect(lambda: self.reject())  # not the C++ slot: see QrisDialog
         self.pay = QPushButton(tr("Bayar (Enter)"), objectName="primaryButton")
         self.pay.setDefault(True)
         self.pay.clicked.connect(self._accept)

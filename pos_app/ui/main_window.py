@@ -103,6 +103,12 @@ class SearchInput(QLineEdit):
 
     lineKey = Signal(str)
 
+    def reset(self, text: str = "") -> None:
+        """Show ``text`` and forget the undo history (no ``textEdited``). ``clear()`` and typing
+        keep every edit for Ctrl+Z until the next ``setText``: on a till that scans all day that
+        history grows without end (about 0.8 KB a barcode, never given back)."""
+        self.setText(text)
+
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if not self.text():
             from PySide6.QtCore import Qt
@@ -314,6 +320,7 @@ class CashierWindow(QMainWindow):
         self.tasks.read(lambda: catalog.categories(self.db), self.categories.set_categories)
 
     def focus_search(self) -> None:
+        self.search_input.reset(self.search_input.text())  # the last sale's edits: no undo
         self.search_input.setFocus()
         self.search_input.selectAll()
 
@@ -350,7 +357,7 @@ class CashierWindow(QMainWindow):
         def done(result: Product | list[Product] | None) -> None:
             if isinstance(result, Product):
                 self.add_product(result)
-                self.search_input.clear()
+                self.search_input.reset()
                 self.search("")
                 return
             try:
@@ -362,7 +369,7 @@ class CashierWindow(QMainWindow):
             except AmbiguousProduct:
                 self.say(tr("Beberapa produk cocok dengan \"{query}\" — pilih dari daftar", query=text))
                 return
-            self.search_input.clear()
+            self.search_input.reset()
             self.search("")
             self._refresh_cart()
 
@@ -443,7 +450,7 @@ class CashierWindow(QMainWindow):
 
     def _escape(self) -> None:
         if self.search_input.text():
-            self.search_input.clear()
+            self.search_input.reset()
             self.search("")
         elif not self.cart.is_empty:
             self.ask_clear()

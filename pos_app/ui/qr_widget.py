@@ -8,8 +8,10 @@ exactly as large as the square it will occupy *in device pixels* (integer module
 padding) and blits it 1:1.
 
 Rendering costs about 9 ms for a 1000 px code, so it happens on resize and on
-``set_payload`` only, never per paint; images are cached per (payload, size) because the
-display flips between a few sizes (window vs. full screen) and back to the same payload.
+``set_payload`` only, never per paint; images of the current payload are cached per size
+because the display flips between a few sizes (window vs. full screen) and back. A new payload
+(or none) drops them: a paid sale's QR never comes back, and on a full-screen customer display
+each image is about a megabyte.
 Everything outside the symbol is painted white, so the quiet zone is never thinner than the
 four modules the standard asks for, whatever colour the parent has.
 """
@@ -33,7 +35,7 @@ __all__ = ["QrView"]
 _WHITE = QColor("#ffffff")
 _FRAME = QColor("#d1d5db")  # light grey: marks the code's edge without competing with it
 _PLACEHOLDER = QColor("#4b5563")
-_CACHE_ENTRIES = 4  # window size, full-screen size, and a resize or two in between
+_CACHE_ENTRIES = 4  # sizes of one payload: window, full screen, a resize or two in between
 
 
 class QrView(QWidget):
@@ -60,6 +62,8 @@ class QrView(QWidget):
         if payload == self._payload:
             return
         self._payload = payload
+        for key in [k for k in self._cache if k[0] != payload]:
+            del self._cache[key]
         self._refresh_image()
         self.update()
 

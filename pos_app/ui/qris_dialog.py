@@ -81,7 +81,9 @@ class QrisDialog(QDialog):
         row.addWidget(self.confirm_button)
         self.close_button = QPushButton(tr("Tutup"))
         self.close_button.setVisible(False)
-        self.close_button.clicked.connect(self.accept)
+        # Python callables, not the bound C++ slot: PySide6 6.11 leaks a little memory for each
+        # connection to a C++ slot of an object that is later deleted (one dialog per sale).
+        self.close_button.clicked.connect(lambda: self.accept())
         row.addWidget(self.close_button)
         layout.addLayout(row)
         self._timer = QTimer(self, interval=1000)
@@ -109,12 +111,14 @@ class QrisDialog(QDialog):
             self.status.setText(tr("Gangguan jaringan, mencoba lagi…"))
         elif ev.kind is EventKind.PAID:
             self._finish(ev.kind, tr("LUNAS — pembayaran diterima"), "paid")
-            QTimer.singleShot(1200, self.accept)
+            # With the dialog as context: the cashier usually closes it sooner, and PySide6 6.11
+            # never frees a single-shot's callable whose receiver died first (a leak per sale).
+            QTimer.singleShot(1200, self, lambda: self.accept())
         elif ev.kind is EventKind.EXPIRED:
             self._finish(ev.kind, tr("QRIS kedaluwarsa"), "expired")
         elif ev.kind is EventKind.CANCELLED:
             self._finish(ev.kind, tr("Pembayaran dibatalkan"), "cancelled")
-            QTimer.singleShot(600, self.reject)
+            QTimer.singleShot(600, self, lambda: self.reject())
         elif ev.kind is EventKind.FAILED:
             self._finish(ev.kind, tr("Gagal: {error}", error=ev.data.get("error", "?")), "failed")
 

@@ -75,7 +75,7 @@ class DiscountDialog(QDialog):
         clear = QPushButton(tr("Hapus diskon"))
         clear.clicked.connect(self._clear)
         cancel = QPushButton(tr("Batal"))
-        cancel.clicked.connect(self.reject)
+        cancel.clicked.connect(lambda: self.reject())  # not the C++ slot: see QrisDialog
         ok = QPushButton(tr("Terapkan"), objectName="primaryButton")
         ok.setDefault(True)
         ok.clicked.connect(self._apply)
@@ -124,7 +124,7 @@ class ReceiptDialog(QDialog):
         layout.addWidget(self.view)
         close = QPushButton(tr("Tutup (Enter)"), objectName="primaryButton")
         close.setDefault(True)
-        close.clicked.connect(self.accept)
+        close.clicked.connect(lambda: self.accept())  # not the C++ slot: see QrisDialog
         layout.addWidget(close)
         self.resize(460, 620)
 
@@ -172,7 +172,7 @@ class HistoryDialog(QDialog):
         receipt = QPushButton(tr("Lihat struk"))
         receipt.clicked.connect(lambda: self._choose(self.table.currentRow()))
         close = QPushButton(tr("Tutup"))
-        close.clicked.connect(self.reject)
+        close.clicked.connect(lambda: self.reject())  # not the C++ slot: see QrisDialog
         row.addStretch(1)
         row.addWidget(receipt)
         row.addWidget(close)

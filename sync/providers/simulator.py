@@ -25,6 +25,8 @@ from sync.providers.base import (
     StatusResult,
 )
 
+_REMEMBER = timedelta(hours=6)  # how long a pressed "Simulasikan bayar" or a cancel is kept
+
 # A static QRIS of a made-up merchant; the demo turns it into a dynamic one per sale.
 DEMO_STATIC_QRIS = qris.build(
     [
@@ -54,7 +56,7 @@ class SimulatorProvider(Provider):
         self._clock = clock
         self._lock = threading.Lock()
         self._paid_now: dict[str, datetime] = {}  # order_id -> when "Simulasikan bayar" was pressed
-        self._cancelled: set[str] = set()
+        self._cancelled: dict[str, datetime] = {}  # order_id -> when it was cancelled
 
     def create(self, request: CreateRequest) -> Invoice:
         payload = qris.to_dynamic(DEMO_STATIC_QRIS, request.amount, bill_number=request.order_id[-25:])
@@ -67,7 +69,16 @@ class SimulatorProvider(Provider):
 
     def pay_now(self, order_id: str) -> None:
         with self._lock:
+            self._forget_old()
             self._paid_now.setdefault(order_id, self._clock())
+
+    def _forget_old(self) -> None:
+        # A demo till runs all day: remember a sale's fate only as long as anyone may still ask
+        # (its QR's life plus the late-payment watch is well under this).
+        cutoff = self._clock() - _REMEMBER
+        for book in (self._paid_now, self._cancelled):
+            for order_id in [o for o, at in book.items() if at < cutoff]:
+                del book[order_id]
 
     def check(self, ref: PaymentRef) -> StatusResult:
         now = self._clock()
@@ -89,4 +100,5 @@ class SimulatorProvider(Provider):
 
     def cancel(self, ref: PaymentRef) -> None:
         with self._lock:
-            self._cancelled.add(ref.order_id)
+            self._forget_old()
+            self._cancelled.setdefault(ref.order_id, self._clock())
