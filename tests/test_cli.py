@@ -56,7 +56,7 @@ def test_charge_simulator_json_events_and_report(data_dir: Path) -> None:
 
 def test_charge_timeout_leaves_pending_then_sync_resumes(data_dir: Path) -> None:
     run(data_dir, "config", "set", "simulator.pay_after_s", "never")
-    r = run(data_dir, "charge", "20000", "--provider", "simulator", "--json", "--timeout", "1.5")
+    r = run(data_dir, "charge", "20000", "--provider", "simulator", "--json", "--timeout", "10")
     assert r.returncode == 4, r.stderr
     events = json_lines(r.stdout)
     assert [e["event"] for e in events] == ["created", "awaiting_payment", "pending"]
@@ -66,7 +66,7 @@ def test_charge_timeout_leaves_pending_then_sync_resumes(data_dir: Path) -> None
     # A pending order is still pending; sync gives up at its timeout with exit 4.
     assert run(data_dir, "sync", "run", "--until-idle", "--timeout", "1").returncode == 4
     run(data_dir, "config", "set", "simulator.pay_after_s", "0")
-    assert run(data_dir, "sync", "run", "--until-idle", "--timeout", "20").returncode == 0
+    assert run(data_dir, "sync", "run", "--until-idle", "--timeout", "60").returncode == 0
     report = json.loads(run(data_dir, "report", "daily", "--format", "json").stdout)
     assert report["order_count"] == 1 and report["net_sales"] == 20000
 
@@ -102,7 +102,7 @@ def test_charge_usage_errors(data_dir: Path) -> None:
 
 def test_charge_static_then_manual_confirmation_is_pending(data_dir: Path) -> None:
     assert run(data_dir, "config", "set", "payment.static_qris", DEMO_STATIC_QRIS).returncode == 0
-    r = run(data_dir, "charge", "12500", "--provider", "static", "--json", "--timeout", "1")
+    r = run(data_dir, "charge", "12500", "--provider", "static", "--json", "--timeout", "10")
     assert r.returncode == 4, r.stderr
     events = json_lines(r.stdout)
     assert [e["event"] for e in events] == ["created", "awaiting_payment", "pending"]
@@ -212,3 +212,18 @@ def test_till_line_with_a_bad_data_dir_is_one_line_usage_error(tmp_path: Path) -
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and str(blocker) in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_report_json_lists_every_order_of_the_day(data_dir: Path) -> None:
+    assert run(data_dir, "config", "set", "simulator.pay_after_s", "0").returncode == 0
+    assert run(data_dir, "charge", "15000", "--provider", "simulator").returncode == 0
+    assert run(data_dir, "config", "set", "simulator.pay_after_s", "never").returncode == 0
+    assert run(data_dir, "charge", "7000", "--provider", "simulator", "--timeout", "1").returncode == 4
+    report = json.loads(run(data_dir, "report", "daily", "--format", "json").stdout)
+    assert report["order_count"] == 1  # totals count paid orders only ...
+    orders = report["orders"]  # ... the list has all of them
+    assert [(o["status"], o["amount"], o["method"], o["provider"]) for o in orders] == [
+        ("paid", 15000, "qris", "simulator"), ("awaiting_payment", 7000, "qris", "simulator")]
+    for o in orders:
+        assert {"order_id", "created_at", "payable_amount", "provider_ref", "credit_id"} <= o.keys()
+    assert orders[0]["provider_ref"] and orders[0]["credit_id"] is None

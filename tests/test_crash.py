@@ -69,7 +69,7 @@ def _spawn_charge(data_dir: Path, amount: str) -> subprocess.Popen[str]:
 def _read_until(proc: subprocess.Popen[str], event: str) -> list[dict]:
     seen = []
     assert proc.stdout is not None
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         assert line, proc.stderr.read() if proc.stderr else "charge exited"
@@ -94,9 +94,9 @@ def test_kill_while_pending_then_resume(data_dir: Path) -> None:
     assert status["pending_payments"] == 2
 
     assert run(data_dir, "config", "set", "simulator.pay_after_s", "0").returncode == 0
-    r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "30")
+    r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "60")
     assert r.returncode == 0, r.stderr
-    r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "30")
+    r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "60")
     assert r.returncode == 0, "a second run finds nothing to do"
     report = json.loads(run(data_dir, "report", "daily", "--format", "json").stdout)
     assert report["order_count"] == 2 and report["net_sales"] == 22000

@@ -43,6 +43,7 @@ from sync.providers.base import (
 )
 from sync.providers.simulator import DEMO_STATIC_QRIS, SimulatorProvider
 from sync.providers.static import StaticQrisProvider
+from tests.waiting import WAIT_S, wait_for
 
 WIB = zone("Asia/Jakarta")
 #: without backoff a step of 0.5 s would make 120 attempts in a simulated minute; with it the
@@ -310,35 +311,49 @@ def test_failing_statement_backs_off(db, clock, exc: Exception) -> None:
 
 def test_a_failing_loop_iteration_backs_off(db) -> None:
     engine = SyncEngine(db, {}.__getitem__, poll_interval_s=0.1)
-    calls = 0
+    passes: list[float] = []
 
     def broken(*_a, **_k):  # type: ignore[no-untyped-def]
-        nonlocal calls
-        calls += 1
+        passes.append(time.monotonic())
         raise sqlite3.OperationalError("disk I/O error")
 
     engine.due_outbox = broken  # type: ignore[method-assign]
     engine.start()
     try:
+        wait_for(lambda: passes, "the engine loop's first (failing) pass")
         for _ in range(10):  # tasks finishing elsewhere must not cut the backoff short
             engine.wake()
             time.sleep(0.15)
     finally:
         engine.stop()
-    assert 1 <= calls <= 3, calls  # 0.5-1 s, then 1-2 s
+    # Backoff 0.5-1 s, then 1-2 s, 2-4 s ...: how many passes at most fit into the time this
+    # took (3 in the usual 1.5 s; more only if a slow machine made the test itself slower).
+    elapsed = time.monotonic() - passes[0]
+    allowed, spent, delay = 1, 0.0, 0.5
+    while spent + delay <= elapsed:
+        allowed, spent, delay = allowed + 1, spent + delay, delay * 2
+    assert 1 <= len(passes) <= allowed, (len(passes), f"{elapsed:.2f} s")
 
 
 # -- stop ---------------------------------------------------------------------------------
 class Slow(SimulatorProvider):
-    def __init__(self, hold_s: float) -> None:
+    """A create that takes ``hold_s``, or (``hold_s=None``) until the test sets ``release``."""
+
+    def __init__(self, hold_s: float | None) -> None:
         super().__init__(pay_after_s=None)
         self.hold_s = hold_s
         self.entered = threading.Event()
+        self.release = threading.Event()
         self.created: list[str] = []
+        self.worker: threading.Thread | None = None
 
     def create(self, request: CreateRequest) -> Invoice:
+        self.worker = threading.current_thread()
         self.entered.set()
-        time.sleep(self.hold_s)
+        if self.hold_s is None:
+            self.release.wait(2 * WAIT_S)
+        else:
+            time.sleep(self.hold_s)
         self.created.append(request.order_id)
         return super().create(request)
 
@@ -350,11 +365,12 @@ def test_stop_waits_for_running_work_and_drops_queued_work(db, caplog) -> None:
     first, _ = checkout.open_qris_sale(a_cart(), "simulator", ttl_s=600)
     second, _ = checkout.open_qris_sale(a_cart(2000), "simulator", ttl_s=600)
     engine.start()
-    assert slow.entered.wait(5)
+    assert slow.entered.wait(WAIT_S), "the engine never called create"
     started = time.monotonic()
     with caplog.at_level(logging.DEBUG, logger="sync.engine"):
-        engine.stop(timeout_s=5)
-    assert time.monotonic() - started < 2
+        engine.stop(timeout_s=WAIT_S)
+    # back when the running create was done (0.4 s), not at its timeout (that also warns)
+    assert time.monotonic() - started < WAIT_S
     assert slow.created == [first.id], "the running create finished; the queued one never started"
     assert latest_payment(db, first.id).payable_amount == 15000, "its result was written before stop returned"
     assert latest_payment(db, second.id).payable_amount is None
@@ -367,17 +383,20 @@ def test_stop_gives_up_after_its_timeout_and_stays_quiet(tmp_path: Path, caplog)
     from pos_app.storage import open_database
 
     db = open_database(tmp_path / "pos.sqlite3", backup_dir=tmp_path / "backups")
-    slow = Slow(1.0)
+    slow = Slow(None)  # runs until released
     engine = SyncEngine(db, {"simulator": slow}.__getitem__, poll_interval_s=0.1)
     CheckoutService(db, Till("K1", WIB)).open_qris_sale(a_cart(), "simulator", ttl_s=600)
     engine.start()
-    assert slow.entered.wait(5)
-    started = time.monotonic()
-    with caplog.at_level(logging.DEBUG, logger="sync.engine"):
-        engine.stop(timeout_s=0.2)
-        assert time.monotonic() - started < 1.0
-        db.close()  # what the CLI does next
-        time.sleep(1.2)  # the abandoned create returns and meets a closed database
+    assert slow.entered.wait(WAIT_S), "the engine never called create"
+    try:
+        with caplog.at_level(logging.DEBUG, logger="sync.engine"):
+            engine.stop(timeout_s=0.2)
+            assert slow.created == [], "stop gave up at its timeout, with the create still running"
+            db.close()  # what the CLI does next
+            slow.release.set()  # the abandoned create returns and meets a closed database
+            wait_for(lambda: not slow.worker.is_alive(), "the abandoned create's worker to finish")
+    finally:
+        slow.release.set()
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert warnings == ["sync engine stopped with 1 task(s) still running after 0.2 s"]
 

@@ -14,6 +14,7 @@ from pos_app.settings import Settings
 from pos_app.storage.orders import load_order
 from sync.events import EventKind, SyncEvent
 from sync.providers.base import ConfigMissing
+from tests.waiting import WAIT_S
 
 
 @pytest.fixture
@@ -37,8 +38,11 @@ def collect(svc: PaymentService) -> "queue.Queue[SyncEvent]":
     return q
 
 
-def next_kind(q: "queue.Queue[SyncEvent]", timeout: float = 5.0) -> EventKind:
-    return q.get(timeout=timeout).kind
+def next_kind(q: "queue.Queue[SyncEvent]", timeout: float = WAIT_S) -> EventKind:
+    try:
+        return q.get(timeout=timeout).kind
+    except queue.Empty:
+        raise AssertionError(f"no sync event within {timeout:g} s") from None
 
 
 def test_simulate_paid_button(service: PaymentService) -> None:

@@ -5,7 +5,6 @@ each SPEC.md section 5 point for seed 002."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +33,7 @@ from sync.providers.midtrans import (
 )
 from tests.fakes.midtrans import MidtransFake
 from tests.fakes.server import Fault, Reply
+from tests.waiting import wait_for
 
 T0 = datetime(2026, 11, 27, 3, 0, 0, tzinfo=UTC)
 ORDER = "K1-20261127-0001"
@@ -61,7 +61,7 @@ def make(fake: MidtransFake) -> Iterator[Callable[..., MidtransProvider]]:
     made: list[MidtransProvider] = []
 
     def build(**overrides: Any) -> MidtransProvider:
-        timeout = overrides.pop("timeout", 3.0)
+        timeout = overrides.pop("timeout", 10.0)
         config = {
             "base_url": fake.base_url,
             "app_code": fake.app_code,
@@ -142,13 +142,6 @@ def assert_clean(message: str, fake: MidtransFake) -> None:
     assert fake.api_key not in message
     assert "127.0.0.1" not in message and "http://" not in message
     assert "Traceback" not in message and 'File "' not in message
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
 
 
 # -- class attributes and configuration ---------------------------------------------------
@@ -596,16 +589,23 @@ def test_transient_create_faults_then_the_same_request_succeeds(
 def test_hang_beyond_the_timeout_then_retry_while_the_first_still_hangs(
     make: Callable[..., MidtransProvider], fake: MidtransFake
 ) -> None:
-    provider = make(timeout=0.5)
+    # The client timeout is short enough to be quick, long enough that the retry (a loopback
+    # round trip) never times out on a loaded machine; the hung request waits for the test.
+    provider = make(timeout=2.0)
     request = req()
-    fake.inject(Fault.hang(1.5), path="/charge")
-    started = time.monotonic()
-    with pytest.raises(TransientError, match="timed out"):
-        provider.create(request)
-    assert time.monotonic() - started < 1.4
-    invoice = provider.create(request)  # reaches the fake before the hung request does
-    assert invoice.checkout_url == fake.orders[ORDER].redirect_url
-    wait_for(lambda: fake.duplicates_refused == 1)  # the hung one arrives late and is refused
+    gate = threading.Event()
+    fake.inject(Fault.hold(gate), path="/charge")
+    try:
+        with pytest.raises(TransientError, match="timed out"):
+            provider.create(request)
+        # it gave up at its own timeout, while the first request still hangs at the fake
+        assert fake.charges_created == 0 and fake.duplicates_refused == 0
+        invoice = provider.create(request)  # reaches the fake before the hung request does
+        assert invoice.checkout_url == fake.orders[ORDER].redirect_url
+    finally:
+        gate.set()
+    wait_for(lambda: fake.duplicates_refused == 1,  # the hung one arrives late and is refused
+             "the hung /charge to arrive and be refused as a duplicate")
     assert len(fake.orders) == 1 and fake.charges_created == 1
     assert {r.json["order_id"] for r in fake.requests_to("/charge")} == {ORDER}
 
@@ -617,15 +617,19 @@ def test_retry_after_a_lost_answer_is_refused_as_order_id_used(
 ) -> None:
     """The first /charge is made at the gateway but its answer never arrives; the engine's retry
     (same order id) is refused. No second charge, and a clear, final error for the cashier."""
-    provider = make(timeout=0.3)
+    provider = make(timeout=2.0)  # the retry must not time out on a loaded machine
     request = req()
+    gate = threading.Event()
     if how == "hang":
-        fake.inject(Fault.hang(0.8), path="/charge")  # sleeps, then the fake makes the charge
+        fake.inject(Fault.hold(gate), path="/charge")  # waits, then the fake makes the charge
     else:
-        fake.latency_s = 0.8  # the fake makes the charge, then answers too late
-    with pytest.raises(TransientError, match="timed out"):
-        provider.create(request)
-    wait_for(lambda: ORDER in fake.orders)
+        fake.latency_s = 30.0  # the fake makes the charge, then answers far too late
+    try:
+        with pytest.raises(TransientError, match="timed out"):
+            provider.create(request)
+    finally:
+        gate.set()  # the hung request goes on now, after the client gave up
+    wait_for(lambda: ORDER in fake.orders, "the fake to make the charge of the lost answer")
     fake.latency_s = 0.0
     with pytest.raises(OrderIdUsed) as info:
         provider.create(request)

@@ -4,7 +4,6 @@ quirk of the real back-end that SPEC.md section 5 lists."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -36,6 +35,7 @@ from sync.providers.orderkuota import (
 from sync.providers.simulator import DEMO_STATIC_QRIS
 from tests.fakes.orderkuota import WIB, OrderKuotaFake
 from tests.fakes.server import Fault
+from tests.waiting import wait_for
 
 UTC = timezone.utc
 CREATE = "/api/v2/invoices/create"
@@ -60,14 +60,14 @@ def token(fake: OrderKuotaFake) -> str:
 
 @pytest.fixture
 def provider(fake: OrderKuotaFake, token: str):
-    p = OrderKuotaProvider(fake.base_url, fake.username, token, timeout=2.0)
+    p = OrderKuotaProvider(fake.base_url, fake.username, token, timeout=10.0)
     yield p
     p.close()
 
 
 @pytest.fixture
 def statements(fake: OrderKuotaFake, token: str):
-    s = OrderKuotaStatements(fake.base_url, fake.username, token, timeout=2.0, request_interval_s=0)
+    s = OrderKuotaStatements(fake.base_url, fake.username, token, timeout=10.0, request_interval_s=0)
     yield s
     s.close()
 
@@ -284,8 +284,10 @@ def test_create_and_check_errors(fake: OrderKuotaFake, provider, fault, error) -
 
 
 def test_slow_back_end_is_a_timeout(fake: OrderKuotaFake, token: str) -> None:
-    p = OrderKuotaProvider(fake.base_url, fake.username, token, timeout=0.2)
-    fake.latency_s = 0.6
+    # 2 s: the second call must not time out on a loaded machine; the first answer is held
+    # back far longer than that
+    p = OrderKuotaProvider(fake.base_url, fake.username, token, timeout=2.0)
+    fake.latency_s = 30.0
     with pytest.raises(TransientError, match="timed out"):
         p.create(create_request(15000))
     fake.latency_s = 0
@@ -426,16 +428,17 @@ def test_cancel_is_a_no_op(fake: OrderKuotaFake, provider) -> None:
 
 def test_a_retried_create_leaves_an_orphan_but_only_one_invoice_is_ours(fake: OrderKuotaFake, token) -> None:
     # The first answer is lost (timeout); the retry makes a second invoice with another amount.
-    p = OrderKuotaProvider(fake.base_url, fake.username, token, timeout=0.3)
+    p = OrderKuotaProvider(fake.base_url, fake.username, token, timeout=2.0)
     req = create_request(15000)
-    fake.latency_s = 0.6
-    with pytest.raises(TransientError):
-        p.create(req)
-    fake.latency_s = 0
+    gate = threading.Event()
+    fake.inject(Fault.hold(gate), path=CREATE)  # the first create is made after the client gave up
+    try:
+        with pytest.raises(TransientError):
+            p.create(req)
+    finally:
+        gate.set()
     inv = p.create(req)
-    deadline = time.monotonic() + 5
-    while len(fake.invoices) < 2 and time.monotonic() < deadline:  # the lost answer's invoice
-        time.sleep(0.02)
+    wait_for(lambda: len(fake.invoices) >= 2, "the invoice of the lost answer")
     assert len(fake.invoices) == 2
     orphan = next(i for i in fake.invoices.values() if i.invoice_id != inv.provider_ref)
     assert orphan.note.startswith(req.order_id)  # traceable

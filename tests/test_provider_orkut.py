@@ -165,14 +165,14 @@ def test_test_connection(fake: OrkutFake, provider: OrkutProvider) -> None:
 @pytest.mark.parametrize("fault, expected", [
     (Fault.status(500), "HTTP 500"),
     (Fault.status(503, body={"error": "Service Unavailable"}), "HTTP 503"),
-    (Fault.hang(3.0), "timed out"),
+    (Fault.hang(5.0), "timed out"),
     (Fault.drop(), "cannot connect"),
     (Fault.status(429, headers={"Retry-After": "1"}), "rate limited"),
 ])
 def test_transient_faults_on_create_then_same_request_succeeds(fake: OrkutFake, fault: Fault, expected: str) -> None:
     # a short client timeout only where the fake hangs: a loaded test machine must not turn
     # the retried create into a timeout too
-    p = OrkutProvider(fake.config(), timeout=1.0 if fault.kind == "hang" else 10.0)
+    p = OrkutProvider(fake.config(), timeout=2.0 if fault.kind == "hang" else 10.0)
     try:
         fake.inject(fault, path="/kasir/orkut/generate")
         request = a_request()

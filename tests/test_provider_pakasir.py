@@ -38,6 +38,7 @@ from sync.providers.pakasir import PakasirProvider, parse_pakasir_time
 from sync.providers.simulator import DEMO_STATIC_QRIS
 from tests.fakes.pakasir import DEFAULT_API_KEY, DEFAULT_PROJECT, PakasirFake, format_ns, seed_fee
 from tests.fakes.server import Fault
+from tests.waiting import WAIT_S
 
 WIB = timezone(timedelta(hours=7))
 CREATE = "/api/transactioncreate/qris"
@@ -55,7 +56,7 @@ def fake() -> Iterator[PakasirFake]:
 
 
 def make_provider(fake: PakasirFake, *, api_key: str = DEFAULT_API_KEY,
-                  project: str = DEFAULT_PROJECT, timeout: float = 2.0) -> PakasirProvider:
+                  project: str = DEFAULT_PROJECT, timeout: float = 10.0) -> PakasirProvider:
     return PakasirProvider({"base_url": fake.base_url, "project": project, "api_key": api_key},
                            timeout=timeout)
 
@@ -368,14 +369,16 @@ def test_cancel_transient_and_unknown(fake: PakasirFake, provider: PakasirProvid
 @pytest.mark.parametrize("fault, expected", [
     (Fault.status(500), "HTTP 500"),
     (Fault.status(502, body=b"<html>Bad Gateway</html>"), "HTTP 502"),
-    (Fault.hang(2.0), "timed out"),
+    (Fault.hang(5.0), "timed out"),
     (Fault.drop(), "cannot connect"),
     (Fault.status(429, headers={"Retry-After": "1"}, body={"error": "Too many requests"}),
      "rate limited"),
 ], ids=["500", "502-html", "hang", "drop", "429"])
 def test_transient_create_fault_then_retry_makes_one_transaction(fake: PakasirFake, fault: Fault,
                                                                  expected: str) -> None:
-    p = make_provider(fake, timeout=0.5)
+    # A short client timeout only where the fault is a hang, and even there long enough that
+    # the retry does not time out on a loaded machine.
+    p = make_provider(fake, timeout=2.0 if fault.kind == "hang" else 10.0)
     try:
         req = a_request()
         fake.inject(fault, path=CREATE)
@@ -601,7 +604,7 @@ def test_api_key_never_in_messages_or_logs(
     fake.projects[DEFAULT_PROJECT] = secret
     for name in ("sync", "httpx", "httpcore"):
         caplog.set_level(logging.DEBUG, logger=name)
-    p = make_provider(fake, api_key=secret, timeout=0.5)
+    p = make_provider(fake, api_key=secret, timeout=2.0)  # the good calls must not time out
     errors: list[BaseException] = []
 
     def attempt(call) -> None:
@@ -616,7 +619,7 @@ def test_api_key_never_in_messages_or_logs(
         p.check(ref)  # a successful GET: httpx logs the full URL, query string included
         echo = {"error": f"Invalid api_key {secret} for project", "code": 400}
         for path in (CREATE, DETAIL, CANCEL):
-            for fault in (Fault.status(500), Fault.hang(1.5), Fault.status(400, body=echo),
+            for fault in (Fault.status(500), Fault.hang(5.0), Fault.status(400, body=echo),
                           Fault.status(401, body=echo),
                           Fault.malformed(f"<p>{secret}</p>".encode()),
                           Fault.malformed(f"api_key={secret}".encode()), Fault.drop(),
@@ -712,7 +715,8 @@ def test_concurrent_creates_and_checks(fake: PakasirFake, provider: PakasirProvi
     for t in threads:
         t.start()
     for t in threads:
-        t.join(10)
+        t.join(WAIT_S)
+    assert not any(t.is_alive() for t in threads), "a create/check still runs"
     assert not failures
     assert len(results) == 12 and fake.counters["created"] == 12
     for req in requests:

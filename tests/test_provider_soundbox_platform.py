@@ -61,7 +61,7 @@ def fake():
 
 
 def make_provider(
-    fake: SoundboxPlatformFake, *, timeout: float = 2.0, **overrides: Any
+    fake: SoundboxPlatformFake, *, timeout: float = 10.0, **overrides: Any
 ) -> SoundboxPlatformProvider:
     config = {**fake.config(), **overrides}
     return SoundboxPlatformProvider(config, timeout=timeout)
@@ -133,7 +133,10 @@ def test_missing_config_names_the_full_keys():
 
 # -- happy path ---------------------------------------------------------------------------
 def test_create_heartbeat_paid_ack(fake: SoundboxPlatformFake, provider: SoundboxPlatformProvider):
-    req = create_request(50000)
+    # The store's lifetime is longer than the platform's 300 s, so the invoice keeps the
+    # platform's expiry. (With both at 300 s it did so only while the fake answered in the
+    # same second the request was made: it cuts its expiry to whole seconds.)
+    req = create_request(50000, ttl_s=600)
     inv = provider.create(req)
     tx = fake.transactions[inv.provider_ref]
     assert inv.payable_amount == 50000 and tx.amount == 50000
@@ -278,7 +281,7 @@ def test_retry_uses_the_same_idempotency_key_and_the_fake_holds_one_transaction(
 def _faults() -> list[tuple[str, Fault]]:
     return [
         ("500", Fault.status(500)),
-        ("hang", Fault.hang(2.5)),
+        ("hang", Fault.hang(5.0)),
         ("drop", Fault.drop()),
         ("429", Fault.status(429, headers={"Retry-After": "1"})),
         ("partner", SoundboxPlatformFake.error_fault("PARTNER_TIMEOUT", trace_id="trc_partner")),
@@ -289,7 +292,7 @@ def _faults() -> list[tuple[str, Fault]]:
 @pytest.mark.parametrize("label, fault", _faults(), ids=[f[0] for f in _faults()])
 def test_transient_fault_on_create_then_same_transaction(fake, label, fault):
     # A short client timeout only where the fault is a hang: a loaded CI box can be slow.
-    p = make_provider(fake, timeout=1.0 if label == "hang" else 5.0)
+    p = make_provider(fake, timeout=2.0 if label == "hang" else 10.0)
     try:
         req = create_request(33000)
         fake.inject(fault, path=CREATE)
@@ -700,7 +703,7 @@ def test_concurrent_polls_and_creates(fake, provider):
 
 # -- provisioning -------------------------------------------------------------------------
 def test_activation_success(fake):
-    result = activate(fake.base_url, DEVICE_ID, ACTIVATION_CODE, timeout=2.0)
+    result = activate(fake.base_url, DEVICE_ID, ACTIVATION_CODE, timeout=10.0)
     assert isinstance(result, Activation)
     assert (
         result.device_token == fake.devices[DEVICE_ID].token and result.device_token != DEVICE_TOKEN
@@ -721,7 +724,7 @@ def test_activation_success(fake):
 
 def test_activation_wrong_code(fake):
     with pytest.raises(LoginFailed) as info:
-        activate(fake.base_url, DEVICE_ID, "000000", timeout=2.0)
+        activate(fake.base_url, DEVICE_ID, "000000", timeout=10.0)
     assert str(info.value).startswith("soundbox_platform: activation code refused")
     assert "000000" not in str(info.value)
     assert fake.devices[DEVICE_ID].token == DEVICE_TOKEN  # nothing changed
@@ -789,7 +792,7 @@ def test_engine_end_to_end(db, clock):
 
     fake = SoundboxPlatformFake(clock=clock)
     fake.start()
-    provider = SoundboxPlatformProvider(fake.config(), clock=clock, timeout=2.0)
+    provider = SoundboxPlatformProvider(fake.config(), clock=clock, timeout=10.0)
     try:
         engine = SyncEngine(
             db,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import timedelta
 
 
@@ -29,6 +28,7 @@ from sync.providers.base import (
 )
 from sync.providers.simulator import DEMO_STATIC_QRIS, SimulatorProvider
 from sync.providers.static import StaticQrisProvider
+from tests.waiting import WAIT_S
 
 WIB = zone("Asia/Jakarta")
 
@@ -268,7 +268,7 @@ def test_background_thread_reports_paid(db) -> None:
     try:
         order, _ = checkout.open_qris_sale(a_cart(), "simulator", ttl_s=600)
         engine.wake()
-        assert done.wait(5.0), [e.kind for e in got]
+        assert done.wait(WAIT_S), f"no PAID event within {WAIT_S:g} s: {[e.kind for e in got]}"
     finally:
         engine.stop()
     assert [e.kind for e in got] == [EventKind.AWAITING_PAYMENT, EventKind.PAID]
@@ -277,12 +277,14 @@ def test_background_thread_reports_paid(db) -> None:
 
 def test_hanging_provider_does_not_block_others(db) -> None:
     release = threading.Event()
+    entered = threading.Event()
 
     class Hanging(SimulatorProvider):
         name = "hanging"
 
         def create(self, request: CreateRequest) -> Invoice:
-            release.wait(10)
+            entered.set()
+            release.wait(2 * WAIT_S)  # longer than the test waits for the other sale
             return super().create(request)
 
     providers = {"simulator": SimulatorProvider(pay_after_s=0.1), "hanging": Hanging()}
@@ -293,10 +295,11 @@ def test_hanging_provider_does_not_block_others(db) -> None:
     engine.start()
     try:
         checkout.open_qris_sale(a_cart(), "hanging", ttl_s=600)
-        time.sleep(0.1)
+        engine.wake()
+        assert entered.wait(WAIT_S), "the engine never called the hanging back-end"
         checkout.open_qris_sale(a_cart(2000), "simulator", ttl_s=600)
         engine.wake()
-        assert paid.wait(5.0), "a hanging back-end must not hold up another's sale"
+        assert paid.wait(WAIT_S), "a hanging back-end must not hold up another's sale"
     finally:
         release.set()
         engine.stop()

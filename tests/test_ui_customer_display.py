@@ -12,6 +12,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -31,6 +32,7 @@ from pos_app.ui.customer_display import (
 from pos_app.ui.qr_widget import QrView
 from tests.qris_samples import BANKNEO, DYNAMIC_SORTED
 from tests.qr_decode import decode
+from tests.waiting import WAIT_MS, qt_seconds_until
 
 STORE = "Warung Bu Sri"
 LINES = [
@@ -46,7 +48,7 @@ def display(qtbot, clock) -> CustomerDisplay:
     qtbot.addWidget(widget)
     widget.resize(1024, 600)
     widget.show()
-    qtbot.waitExposed(widget)
+    qtbot.waitExposed(widget, timeout=WAIT_MS)
     return widget
 
 
@@ -154,7 +156,7 @@ def test_long_cart_scrolls_to_the_last_line(display: CustomerDisplay, qtbot) -> 
         top_left = label.mapTo(viewport, label.rect().topLeft())
         return viewport.rect().contains(QRect(top_left, label.size()))
 
-    qtbot.waitUntil(lambda: row_visible("Barang nomor 30"), timeout=2000)
+    qtbot.waitUntil(lambda: row_visible("Barang nomor 30"), timeout=WAIT_MS)
     assert not row_visible("Barang nomor 1")
     assert display.cart_scroll.verticalScrollBar().maximum() > 0
 
@@ -179,17 +181,21 @@ def test_changed_line_in_the_middle_is_highlighted_and_visible(
         row = highlighted[0]
         return viewport.rect().contains(QRect(row.mapTo(viewport, row.rect().topLeft()), row.size()))
 
-    qtbot.waitUntil(shown, timeout=2000)
+    qtbot.waitUntil(shown, timeout=WAIT_MS)
 
 
 def test_paid_shows_thanks_then_returns_to_idle(display: CustomerDisplay, qtbot) -> None:
+    started = time.monotonic()
     display.show_paid(50_000)
     assert display.state is DisplayState.PAID
     assert text(display, "paidTitleLabel") == "Terima kasih"
     assert text(display, "paidDetailLabel") == "Pembayaran Rp 50.000 diterima"
-    qtbot.wait(50)
-    assert display.state is DisplayState.PAID  # not before idle_after_s (0.2 s)
-    qtbot.waitUntil(lambda: display.state is DisplayState.IDLE, timeout=2000)
+    # Not before idle_after_s (0.2 s; a coarse Qt timer may fire up to 5 % early). The time is
+    # measured up to when the change was seen, so a slow machine can only make it longer.
+    left_after = qt_seconds_until(qtbot, lambda: display.state is not DisplayState.PAID, started,
+                                  "the display to leave PAID")
+    assert left_after >= 0.95 * display.idle_after_s, f"left PAID after {left_after:.3f} s"
+    assert display.state is DisplayState.IDLE
     assert text(display, "storeNameLabel") == STORE
 
 
@@ -198,7 +204,7 @@ def test_message_then_idle_keeps_the_idle_message(display: CustomerDisplay, qtbo
     display.show_message("Pembayaran dibatalkan")
     assert display.state is DisplayState.MESSAGE
     assert text(display, "messageLabel") == "Pembayaran dibatalkan"
-    qtbot.waitUntil(lambda: display.state is DisplayState.IDLE, timeout=2000)
+    qtbot.waitUntil(lambda: display.state is DisplayState.IDLE, timeout=WAIT_MS)
     assert text(display, "idleMessageLabel") == "Silakan antre"
 
 
@@ -212,12 +218,20 @@ def test_new_state_cancels_pending_return_to_idle(display: CustomerDisplay, qtbo
 def test_restarted_result_restarts_the_delay(clock, qtbot) -> None:
     display = CustomerDisplay(store_name=STORE, idle_after_s=0.4, clock=clock)
     qtbot.addWidget(display)
-    display.show_message("Pembayaran dibatalkan")
-    qtbot.wait(250)
+    for _attempt in range(20):
+        display.show_message("Pembayaran dibatalkan")
+        qtbot.wait(250)
+        if display.state is DisplayState.MESSAGE:
+            break  # the message's delay still runs (a starved test may have slept through it)
+    else:
+        pytest.fail("the message's 0.4 s delay never outlasted a 0.25 s wait")
+    paid_at = time.monotonic()
     display.show_paid(10_000)  # a second result: its own full delay, not the rest of the first
-    qtbot.wait(250)
-    assert display.state is DisplayState.PAID
-    qtbot.waitUntil(lambda: display.state is DisplayState.IDLE, timeout=2000)
+    left_after = qt_seconds_until(qtbot, lambda: display.state is not DisplayState.PAID, paid_at,
+                                  "the display to leave PAID")
+    # The rest of the first delay would be 0.15 s; its own is 0.4 s (coarse timers: -5 %).
+    assert left_after >= 0.95 * display.idle_after_s, f"left PAID after {left_after:.3f} s"
+    assert display.state is DisplayState.IDLE
 
 
 def test_english_catalogue(display: CustomerDisplay, english) -> None:
@@ -273,7 +287,7 @@ def test_countdown_follows_the_clock(display: CustomerDisplay, clock, qtbot) -> 
     assert text(display, "qrisCountdownLabel") == "Berlaku 09:57"  # rounds up, never early
     clock.advance(57)
     # The real QTimer picks the new time up within about a second.
-    qtbot.waitUntil(lambda: text(display, "qrisCountdownLabel") == "Berlaku 09:00", timeout=3000)
+    qtbot.waitUntil(lambda: text(display, "qrisCountdownLabel") == "Berlaku 09:00", timeout=WAIT_MS)
 
 
 def test_expiry_removes_qr_then_returns_to_idle(display: CustomerDisplay, clock, qtbot) -> None:
@@ -285,14 +299,14 @@ def test_expiry_removes_qr_then_returns_to_idle(display: CustomerDisplay, clock,
     assert display.qr_view.payload() is None  # an expired code must not stay scannable
     assert decode(display.grab().toImage()) == []
     assert display.state is DisplayState.QRIS
-    qtbot.waitUntil(lambda: display.state is DisplayState.IDLE, timeout=2000)
+    qtbot.waitUntil(lambda: display.state is DisplayState.IDLE, timeout=WAIT_MS)
 
 
 def test_already_expired_qris_shows_expired(display: CustomerDisplay, clock, qtbot) -> None:
     display.show_qris(BANKNEO, 50_000, clock.now - timedelta(seconds=1))
     assert text(display, "qrisCountdownLabel") == "Kedaluwarsa"
     assert display.qr_view.payload() is None
-    qtbot.waitUntil(lambda: display.state is DisplayState.IDLE, timeout=2000)
+    qtbot.waitUntil(lambda: display.state is DisplayState.IDLE, timeout=WAIT_MS)
 
 
 def test_paid_during_qris_stops_countdown_and_clears_qr(display: CustomerDisplay, clock, qtbot) -> None:
@@ -333,7 +347,7 @@ def test_qr_view_renders_per_size_and_caches(qtbot, monkeypatch) -> None:
     qtbot.addWidget(view)
     view.resize(300, 300)
     view.show()
-    qtbot.waitExposed(view)
+    qtbot.waitExposed(view, timeout=WAIT_MS)
     view.set_payload(BANKNEO)
     dpr = view.devicePixelRatioF()
     assert calls == [int(300 * dpr)]
@@ -396,7 +410,7 @@ def test_place_with_one_real_screen_gives_a_normal_window(qtbot, clock) -> None:
     display = CustomerDisplay(store_name=STORE, clock=clock)
     qtbot.addWidget(display)
     assert display.place() is None
-    qtbot.waitExposed(display)
+    qtbot.waitExposed(display, timeout=WAIT_MS)
     assert display.covering_screen() is None
     assert display.isVisible() and not display.isFullScreen()
     assert not display.windowFlags() & Qt.WindowType.FramelessWindowHint
@@ -411,7 +425,7 @@ def test_place_on_a_chosen_screen_covers_it_frameless(qtbot, clock) -> None:
     # Two entries and an explicit index exercise the "customer screen found" path with the
     # one real screen the offscreen platform has.
     assert display.place([screen, screen], preferred_index=1) is screen
-    qtbot.waitExposed(display)
+    qtbot.waitExposed(display, timeout=WAIT_MS)
     assert display.covering_screen() is screen
     assert display.windowFlags() & Qt.WindowType.FramelessWindowHint
     assert display.isFullScreen()
@@ -445,7 +459,7 @@ def test_qris_layout_big_qr_and_no_overlap(qtbot, clock, size: tuple[int, int]) 
     qtbot.addWidget(display)
     display.resize(width, height)
     display.show()
-    qtbot.waitExposed(display)
+    qtbot.waitExposed(display, timeout=WAIT_MS)
     display.show_qris(DYNAMIC_SORTED, 1_250_000, clock.now + timedelta(minutes=10),
                       merchant_name="WARUNG BU SRI", fee_note="Termasuk biaya layanan Rp 875")
     settle(qtbot)
@@ -471,7 +485,7 @@ def test_cart_layout_total_and_amounts_fit(qtbot, clock, size: tuple[int, int]) 
     qtbot.addWidget(display)
     display.resize(*size)
     display.show()
-    qtbot.waitExposed(display)
+    qtbot.waitExposed(display, timeout=WAIT_MS)
     lines = [DisplayLine("Gula Pasir Gulaku 1 kg Premium Kuning", 12, 222_000)] + LINES
     display.show_cart(lines, 123_456_789, discount=1_000, tax=12_000)
     settle(qtbot)
@@ -487,7 +501,7 @@ def test_normal_window_can_shrink_below_the_qr_size(qtbot, clock) -> None:
     qtbot.addWidget(display)
     display.resize(1024, 600)
     display.show()
-    qtbot.waitExposed(display)
+    qtbot.waitExposed(display, timeout=WAIT_MS)
     display.show_qris(BANKNEO, 1_250_000, clock.now + timedelta(minutes=10))
     settle(qtbot)
     display.resize(640, 400)  # the cashier drags the single-screen window smaller

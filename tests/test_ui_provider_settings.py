@@ -43,8 +43,8 @@ from sync.providers.base import (
     TransientError,
 )
 from sync.providers.simulator import DEMO_STATIC_QRIS
+from tests.waiting import WAIT_MS, WAIT_S, qt_wait_for
 
-WAIT_MS = 3000
 STORED_KEY = "pk-stored-SECRET-0001"
 NEW_KEY = "pk-typed-SECRET-0002"
 ORKUT_API_KEY = "orkut-api-SECRET-0003"
@@ -158,7 +158,7 @@ def open_dialog(qtbot, data_dir: Path, **kwargs: Any) -> SettingsDialog:
     dlg = SettingsDialog(Settings.load(data_dir), **kwargs)
     qtbot.addWidget(dlg)
     dlg.show()
-    qtbot.waitExposed(dlg)
+    qtbot.waitExposed(dlg, timeout=WAIT_MS)
     dlg.tabs.setCurrentIndex(2)  # Pembayaran
     return dlg
 
@@ -550,10 +550,12 @@ def test_connection_test_keeps_the_dialog_responsive(qtbot, data_dir: Path,
     configure_pakasir(data_dir)
     release = threading.Event()
     entered = threading.Event()
+    gave_up = threading.Event()
 
     def blocking(_config: Mapping[str, Any]) -> str:
         entered.set()
-        if not release.wait(10):
+        if not release.wait(2 * WAIT_S):
+            gave_up.set()
             raise TransientError("the test never released the gate")
         return "credentials accepted"
 
@@ -566,14 +568,16 @@ def test_connection_test_keeps_the_dialog_responsive(qtbot, data_dir: Path,
     timer.start()
     try:
         click(qtbot, dlg.test_button("pakasir"))
-        assert entered.wait(WAIT_MS / 1000), "test_connection was never called"
+        assert entered.wait(WAIT_S), "test_connection was never called"
         assert dlg.is_testing("pakasir")
         assert dlg.connection_status("pakasir") == "Menguji\u2026"
         assert not dlg.test_button("pakasir").isEnabled()
 
         before = len(ticks)
-        qtbot.wait(300)
-        assert len(ticks) - before >= 5, "the GUI thread is blocked"
+        # The 10 ms timer keeps ticking while test_connection is still blocked on the worker.
+        qt_wait_for(qtbot, lambda: len(ticks) - before >= 5,
+                    "5 ticks of a 10 ms GUI timer while the connection test is running")
+        assert not gave_up.is_set(), "the GUI thread is blocked"
         dlg.tabs.setCurrentIndex(0)
         type_into(qtbot, line(dlg, "store.name"), "Warung Tetap Jalan")
         assert line(dlg, "store.name").text() == "Warung Tetap Jalan"
@@ -591,7 +595,7 @@ def test_editing_the_box_during_a_test_drops_its_answer(qtbot, data_dir: Path,
                                                         tasks: TaskManager) -> None:
     configure_pakasir(data_dir)
     release = threading.Event()
-    factory = FakeFactory(lambda _c: "ok" if release.wait(10) else "timeout")
+    factory = FakeFactory(lambda _c: "ok" if release.wait(2 * WAIT_S) else "timeout")
     dlg = open_dialog(qtbot, data_dir, provider_factory=factory, tasks=tasks)
     try:
         click(qtbot, dlg.test_button("pakasir"))
@@ -706,7 +710,7 @@ def open_login(qtbot, data_dir: Path, provider: str = "orkut", **kwargs: Any) ->
     dlg = LoginDialog(Settings.load(data_dir), provider, **kwargs)
     qtbot.addWidget(dlg)
     dlg.show()
-    qtbot.waitExposed(dlg)
+    qtbot.waitExposed(dlg, timeout=WAIT_MS)
     return dlg
 
 

@@ -22,6 +22,7 @@ from pos_app.ui import i18n
 from pos_app.ui import settings_dialog as module
 from pos_app.ui.settings_dialog import SettingsDialog
 from sync.providers.simulator import DEMO_STATIC_QRIS
+from tests.waiting import WAIT_MS
 
 BAD_CRC_QRIS = DEMO_STATIC_QRIS[:-4] + ("0000" if DEMO_STATIC_QRIS[-4:] != "0000" else "1111")
 
@@ -37,7 +38,7 @@ def open_dialog(qtbot, data_dir: Path, *, screens_count: int | None = 2) -> Sett
     dlg = SettingsDialog(Settings.load(data_dir), screens_count=screens_count)
     qtbot.addWidget(dlg)
     dlg.show()
-    qtbot.waitExposed(dlg)
+    qtbot.waitExposed(dlg, timeout=WAIT_MS)
     return dlg
 
 
@@ -171,7 +172,7 @@ def test_save_persists_and_emits_only_changed_keys(qtbot, data_dir: Path) -> Non
     choose(combo(dlg, "tax.mode"), "added")
     type_into(qtbot, line(dlg, "tax.rate_percent"), "12")
 
-    with qtbot.waitSignal(dlg.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
         click_save(qtbot, dlg)
 
     assert blocker.args == [["store.name", "store.terminal_id", "tax.mode", "tax.rate_percent"]]
@@ -231,7 +232,7 @@ def test_invoice_ttl_and_customer_screen(qtbot, data_dir: Path) -> None:
     assert isinstance(ttl, QSpinBox)
     ttl.setValue(120)
 
-    with qtbot.waitSignal(dlg.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
         click_save(qtbot, dlg)
 
     assert blocker.args == [["payment.invoice_ttl_s", "ui.customer_display_screen"]]
@@ -260,7 +261,7 @@ def test_unplugged_screen_choice_is_kept(qtbot, data_dir: Path) -> None:
 def test_language_change_is_reported(qtbot, data_dir: Path) -> None:
     dlg = open_dialog(qtbot, data_dir)
     choose(combo(dlg, "ui.language"), "en")
-    with qtbot.waitSignal(dlg.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
         click_save(qtbot, dlg)
     assert blocker.args == [["ui.language"]]
     assert reloaded(data_dir).get("ui.language") == "en"
@@ -299,7 +300,7 @@ def test_bad_terminal_id_keeps_dialog_open_and_writes_nothing(qtbot, data_dir: P
     # Fixing the field clears its error and the next Simpan writes both changes.
     type_into(qtbot, line(dlg, "store.terminal_id"), "K3")
     assert dlg.error_text("store.terminal_id") == ""
-    with qtbot.waitSignal(dlg.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
         click_save(qtbot, dlg)
     assert blocker.args == [["store.name", "store.terminal_id"]]
     s = reloaded(data_dir)
@@ -367,7 +368,7 @@ def test_pasting_valid_static_qris_previews_the_merchant(qtbot, data_dir: Path) 
     assert "tidak valid" not in preview.lower()
 
     choose(combo(dlg, "payment.provider"), "static")
-    with qtbot.waitSignal(dlg.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
         click_save(qtbot, dlg)
     assert blocker.args == [["payment.provider", "payment.static_qris"]]
     s = reloaded(data_dir)
@@ -497,7 +498,7 @@ def test_provider_set_elsewhere_is_shown_and_kept(qtbot, data_dir: Path) -> None
     assert box.currentData() == "orkut"
     assert box.currentText() == "Orkut (OrderKuota mutasi)"
     type_into(qtbot, line(dlg, "store.name"), "Warung Baru")
-    with qtbot.waitSignal(dlg.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
         click_save(qtbot, dlg)
     assert blocker.args == [["store.name"]]
     s = reloaded(data_dir)
@@ -519,7 +520,7 @@ def test_provider_not_supported_by_this_version_is_kept(
     assert box.currentData() == "midtrans"
     assert "belum didukung" in box.currentText()
     type_into(qtbot, line(dlg, "store.name"), "Warung Baru")
-    with qtbot.waitSignal(dlg.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
         click_save(qtbot, dlg)
     assert blocker.args == [["store.name"]]
     assert reloaded(data_dir).get("payment.provider") == "midtrans"
@@ -580,7 +581,7 @@ def test_write_failure_midway_keeps_dialog_open_and_reports_written_keys(
     assert not s.is_set("payment.provider")
 
     # Giving up still tells the main window what did change on disk.
-    with qtbot.waitSignal(dlg.saved, timeout=2000) as blocker:
+    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
         dlg.reject()
     assert blocker.args == [["store.name", "payment.static_qris"]]
 

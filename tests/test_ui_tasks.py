@@ -8,6 +8,7 @@ import time
 import pytest
 
 from pos_app.ui.tasks import TaskManager, TaskManagerClosed
+from tests.waiting import WAIT_MS, WAIT_S, wait_for
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def test_writes_run_in_order_off_the_gui_thread_and_report_on_it(tasks: TaskMana
             ran.append((i, threading.current_thread().name))
             return i
         tasks.write(fn, lambda r: delivered.append((r, threading.current_thread() is gui)))
-    qtbot.waitUntil(lambda: len(delivered) == 20, timeout=5000)
+    qtbot.waitUntil(lambda: len(delivered) == 20, timeout=WAIT_MS)
     assert [i for i, _ in ran] == list(range(20))
     assert {name for _, name in ran} == {"db-writer"}
     assert delivered == [(i, True) for i in range(20)]
@@ -39,13 +40,13 @@ def test_failure_goes_to_on_failure_and_the_worker_keeps_going(tasks: TaskManage
     results: list[str] = []
     tasks.read(lambda: 1 / 0, results.append, errors.append)
     tasks.read(lambda: "next", results.append, errors.append)
-    qtbot.waitUntil(lambda: results == ["next"], timeout=5000)
+    qtbot.waitUntil(lambda: results == ["next"], timeout=WAIT_MS)
     assert len(errors) == 1 and isinstance(errors[0], ZeroDivisionError)
 
 
 def test_unhandled_failure_is_logged(tasks: TaskManager, qtbot, caplog: pytest.LogCaptureFixture) -> None:
     tasks.write(lambda: {}["missing"])
-    qtbot.waitUntil(lambda: tasks.pending == 0, timeout=5000)
+    qtbot.waitUntil(lambda: tasks.pending == 0, timeout=WAIT_MS)
     assert "background task failed" in caplog.text and "KeyError" in caplog.text
 
 
@@ -54,12 +55,21 @@ def test_shutdown_finishes_queued_writes_and_drops_queued_reads(qapp) -> None:
     gate = threading.Event()
     written: list[int] = []
     read: list[int] = []
-    tasks.write(lambda: gate.wait(5))
-    tasks.read(lambda: gate.wait(5))
+    tasks.write(lambda: gate.wait(WAIT_S))
+    tasks.read(lambda: gate.wait(WAIT_S))
     for i in range(5):
         tasks.write(lambda i=i: written.append(i))
         tasks.read(lambda i=i: read.append(i))
-    threading.Timer(0.2, gate.set).start()
+
+    def open_gate_once_shutdown_waits_for_the_writer() -> None:
+        # The writer is closed only after the queued reads were dropped; opening the gate any
+        # earlier (a fixed delay on a slow machine) would let the reader run them.
+        try:
+            wait_for(lambda: tasks._writer._closed, "shutdown() to drop the reads and wait for the writer")
+        finally:
+            gate.set()
+
+    threading.Thread(target=open_gate_once_shutdown_waits_for_the_writer, daemon=True).start()
     tasks.shutdown()  # returns once the writer has drained
     assert written == [0, 1, 2, 3, 4]
     assert read == []

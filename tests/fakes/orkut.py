@@ -35,6 +35,7 @@ Control API (for adapter tests, engine end-to-end tests and benchmarks)::
     fake.add_debit(1000, at_wib=None, username=None)
     fake.credits                       # list[FakeCredit] (copy), incoming and outgoing
     fake.generated                     # list[int] (live): nominals of successful generates
+    fake.served                        # list[Request] (live): requests let through the rate limit
     fake.min_interval_s = 0            # per-account rate limit (default 5.0)
     fake.latency_s = 0.2               # delay before every answer
     fake.dotted_amounts / minute_dates / rate_limit_style / auth_error_style / token_location
@@ -106,6 +107,7 @@ class OrkutFake(FakeBackend):
             self.accounts: dict[str, OrkutAccount] = {a.username: a for a in self._initial_accounts}
             self._credits: list[FakeCredit] = []
             self.generated: list[int] = []  # nominals of successful generate calls
+            self.served: list[Request] = []  # requests let through the rate limit (not 429)
             self.min_interval_s = 5.0  # per-account rate limit (SPEC: one request per 5 s)
             self.latency_s = 0.0
             self.dotted_amounts = True  # "35.002" rather than "35002"
@@ -219,6 +221,7 @@ class OrkutFake(FakeBackend):
         if limited is not None:
             return limited
         with self._lock:
+            self.served.append(req)
             return route(body, username)
 
     def _auth_error(self) -> Reply:

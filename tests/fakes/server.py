@@ -6,6 +6,7 @@ that apply to the next matching requests, before ``handle`` runs:
 
     fake.inject(Fault.status(500), times=2, path="/api/v2/invoices/create")
     fake.inject(Fault.hang(10))            # sleep, then answer normally
+    fake.inject(Fault.hold(gate))          # wait until the test sets gate (a threading.Event)
     fake.inject(Fault.malformed())         # 200 with a body that is not JSON
     fake.inject(Fault.status(429, headers={"Retry-After": "1"}))
     fake.inject(Fault.drop())              # close the connection without an answer
@@ -51,11 +52,12 @@ class Reply:
 
 @dataclass
 class Fault:
-    kind: str  # status | hang | malformed | drop
+    kind: str  # status | hang | hold | malformed | drop
     status: int = 500
     seconds: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    gate: threading.Event | None = None
 
     @classmethod
     def status_(cls, code: int, *, headers: dict[str, str] | None = None, body: Any = None) -> Fault:
@@ -64,6 +66,12 @@ class Fault:
     @classmethod
     def hang(cls, seconds: float) -> Fault:
         return cls("hang", seconds=seconds)
+
+    @classmethod
+    def hold(cls, gate: threading.Event, max_s: float = 120.0) -> Fault:
+        """Like ``hang``, but until the test sets ``gate`` (at most ``max_s``): a test on a slow
+        machine decides when the held request goes on, instead of racing a fixed delay."""
+        return cls("hold", seconds=max_s, gate=gate)
 
     @classmethod
     def malformed(cls, body: bytes = b"<html>502 Bad Gateway</html>") -> Fault:
@@ -155,6 +163,10 @@ class FakeBackend:
                     return
                 if fault is not None and fault.kind == "hang":
                     time.sleep(fault.seconds)
+                    fault = None
+                if fault is not None and fault.kind == "hold":
+                    assert fault.gate is not None
+                    fault.gate.wait(fault.seconds)
                     fault = None
                 if fault is not None and fault.kind == "status":
                     reply = Reply(fault.status, fault.body if fault.body is not None else {"message": "injected"},
