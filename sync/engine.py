@@ -194,6 +194,8 @@ class SyncEngine:
         self.health = HealthBook(db, clock)
         # Spacing follows the engine's clock, so that tests with a hand-moved clock see it too.
         self.spacer = Spacer(lambda: self.clock().timestamp())
+        #: account key -> until when status checks leave its slots to a create that is waiting
+        self._create_waiting: dict[str, float] = {}
         self._rng = rng or random.Random()
         # Failures of anything but a provider call's own retry schedule: routes, units of work.
         self.backoff = Backoff(lambda: self.clock().timestamp(), self._rng)
@@ -420,12 +422,18 @@ class SyncEngine:
                 return
         if route.account is not None and not provider.local_create:
             # One account, one limit: a create counts against it like a status check does.
-            wait = self.spacer.try_acquire(f"account:{route.account}", provider.min_poll_interval_s + ACCOUNT_MARGIN_S)
+            key = f"account:{route.account}"
+            interval = provider.min_poll_interval_s + ACCOUNT_MARGIN_S
+            wait = self.spacer.try_acquire(key, interval)
             if wait > 0:
+                # A customer is waiting for this QR: status checks on the account yield the next
+                # slot to it (they would otherwise win it, having less to do before asking).
+                self._create_waiting[key] = self.clock().timestamp() + wait + 2 * interval
                 with self.db.transaction() as conn:
                     conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
-                                 (to_iso(now + timedelta(seconds=wait)), entry.id))
+                                 (to_iso(self.clock() + timedelta(seconds=wait)), entry.id))
                 return
+            self._create_waiting.pop(key, None)
         amount = payment.reserved_amount or payment.amount
         if route.account is not None and payment.reserved_amount is None:
             try:
@@ -538,7 +546,12 @@ class SyncEngine:
             return
         if provider.confirmation is Confirmation.MUTASI and route.account and not provider.local_create:
             # One account, one limit (seed 001: no faster than every 5 s per account).
-            wait = self.spacer.try_acquire(f"account:{route.account}", provider.min_poll_interval_s + ACCOUNT_MARGIN_S)
+            key = f"account:{route.account}"
+            interval = provider.min_poll_interval_s + ACCOUNT_MARGIN_S
+            if self._create_waiting.get(key, 0.0) > self.clock().timestamp():
+                self.ledger.watch_later(payment, self.spacer.wait_for(key) + interval)
+                return
+            wait = self.spacer.try_acquire(key, interval)
             if wait > 0:
                 self.ledger.watch_later(payment, wait)
                 return
