@@ -83,6 +83,22 @@ def guard_pyside_refcounts() -> dict[str, Any]:
     return {"pyside_refs_lost": leaks, "refcount_guard": guarded}
 
 
+def run_header(bench: str) -> dict[str, Any]:
+    """The fields every Qt bench's JSON starts with: what ran, where, and how busy the machine
+    was (the PySide refcount guard included, so a run on a broken PySide says so)."""
+    import os
+    import platform
+
+    return {
+        "bench": bench,
+        "python": platform.python_version(),
+        "qt_qpa_platform": os.environ.get("QT_QPA_PLATFORM", "").split(":")[0],
+        "cpus": os.cpu_count(),
+        **guard_pyside_refcounts(),
+        "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
+    }
+
+
 def none_refcount() -> int:
     return sys.getrefcount(None)
 

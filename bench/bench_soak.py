@@ -57,7 +57,6 @@ import ctypes
 import gc
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -76,9 +75,9 @@ sys.path.insert(0, str(HERE))
 
 from _qt_timing import (  # noqa: E402
     bring_up_till,
-    guard_pyside_refcounts,
     ms,
     percentile,
+    run_header,
     spin,
     thread_cpu_ms,
     wait_until,
@@ -403,18 +402,13 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=250, help="sales between samples")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
-    guard = guard_pyside_refcounts()
+    header = run_header("soak")  # before the till: it installs the refcount guard
     qInstallMessageHandler(_qt_message)
     with tempfile.TemporaryDirectory(prefix="pos-bench-soak-") as tmp:
         t0 = time.perf_counter()
         till = build(Path(tmp))
         result: dict[str, Any] = {
-            "bench": "soak",
-            "python": platform.python_version(),
-            "qt_qpa_platform": os.environ.get("QT_QPA_PLATFORM", "").split(":")[0],
-            "cpus": os.cpu_count(),
-            **guard,
-            "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
+            **header,
             "sales_requested": a.sales,
             "mix": "alternating: even sales cash (F4), odd sales QRIS (F5 + Simulasikan bayar)",
             "warmup_sales": min(a.warmup, a.sales),

@@ -47,7 +47,6 @@ import argparse
 import json
 import logging
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -63,9 +62,9 @@ sys.path.insert(0, str(HERE))
 from _qt_timing import (  # noqa: E402
     StallRecorder,
     bring_up_till,
-    guard_pyside_refcounts,
     ms,
     percentile,
+    run_header,
     spin,
     wait_until,
 )
@@ -367,14 +366,9 @@ def main() -> None:
                     help="seconds to wait after that for the QR / the payment")
     a = ap.parse_args()
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
-    guard = guard_pyside_refcounts()
+    header = run_header("sync_gui")  # before the till: it installs the refcount guard
     result: dict[str, Any] = {
-        "bench": "sync_gui",
-        "python": platform.python_version(),
-        "qt_qpa_platform": os.environ.get("QT_QPA_PLATFORM", "").split(":")[0],
-        "cpus": os.cpu_count(),
-        **guard,
-        "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
+        **header,
     }
     for name in ("charge_hang", "status_hang"):
         if a.only in (None, name):
