@@ -50,14 +50,13 @@ def run(args: argparse.Namespace) -> int:
         die(f"{src_path} comes from a newer pos-app (schema {version} > {LATEST_VERSION})")
     # The database being replaced may be damaged or empty (the usual reasons to restore):
     # then it is kept as a file copy and replaced as a file, without being opened.
-    from pos_app.cli.common import open_settings
     from pos_app.context import Access, open_context
-    from pos_app.paths import DataDirError
+    from pos_app.paths import DataDirError, resolve_data_dir
     from pos_app.settings import SettingsError
     from pos_app.storage.database import StorageError, replace_database_file
 
-    data_dir, _settings = open_settings(args)
     try:
+        data_dir = resolve_data_dir(args.data_dir)
         ctx = open_context(str(data_dir), access=Access.WRITE)
     except (DataDirError, SettingsError) as exc:
         die(str(exc))
