@@ -28,7 +28,7 @@ from pos_app.storage.database import Database
 from pos_app.storage.orders import OrderRecord
 from sync.engine import STOP_WAIT_S, Listener, Route, SyncEngine
 from sync.events import EventKind, SyncEvent
-from sync.providers import PROVIDER_NAMES, build_credit_source, build_provider
+from sync.providers import PROVIDERS, build_credit_source, build_provider
 from sync.providers.base import (
     Confirmation,
     ConfigMissing,
@@ -96,7 +96,7 @@ class PaymentService:
             return route
 
     def _new_route(self, name: str, *, reload: bool) -> Route:
-        if name not in PROVIDER_NAMES:
+        if name not in PROVIDERS:
             raise UnknownProvider(f"unknown provider {name!r}", provider=name)
         if reload:
             self.settings.reload()
@@ -115,7 +115,7 @@ class PaymentService:
     def _build_route(self, name: str) -> Route:
         provider = build_provider(name, self.settings.provider_config(name), self.clock)
         code_mode = CodeMode(str(self.settings.get("payment.unique_code")))
-        if name == "static":
+        if PROVIDERS[name].takes_mutasi_source:
             source_name = str(self.settings.get("payment.mutasi_source") or "")
             if source_name:
                 source = build_credit_source(source_name, self.settings.provider_config(source_name), self.clock)
@@ -174,7 +174,7 @@ class PaymentService:
 
     def simulate_paid(self, order_id: str) -> None:
         """Demo mode's "Simulasikan bayar": the simulator pays this order now."""
-        from sync.providers.simulator import SimulatorProvider
+        from sync.providers.simulator.adapter import SimulatorProvider
 
         sim = self.provider("simulator")
         assert isinstance(sim, SimulatorProvider)

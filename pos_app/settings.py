@@ -50,6 +50,9 @@ from pos_app.paths import (
     tighten_permissions,
     update_toml,
 )
+from sync.providers import MUTASI_SOURCES
+from sync.providers import PROVIDERS as PROVIDER_INFO
+from sync.providers.info import FieldKind, ProviderInfo
 from pos_app.secrets import (
     SECRET_BACKEND_ENV,
     SECRETS_TABLE,
@@ -64,7 +67,6 @@ __all__ = [
     "KEYS",
     "MUTASI_SOURCES",
     "PROVIDERS",
-    "REQUIRED_KEYS",
     "Key",
     "Settings",
     "SettingsError",
@@ -358,27 +360,25 @@ def _static_qris(text: str) -> str:
 
 # --------------------------------------------------------------------------- the registry
 
-PROVIDERS: tuple[str, ...] = (
-    "simulator", "static", "orderkuota", "orkut", "midtrans", "pakasir", "soundbox_platform",
-)
-MUTASI_SOURCES: tuple[str, ...] = ("orderkuota", "orkut")
+PROVIDERS: tuple[str, ...] = tuple(PROVIDER_INFO)
+"""Every payment provider's name (the providers describe themselves: ``sync.providers``)."""
 
 _SECRET_MAX = 4096
 _ID_MAX = 256
 
-
-def _url_key(provider: str, default: str, help: str) -> Key:
-    return Key(f"providers.{provider}.base_url", "url", default, help, _url)
-
-
-def _word_key(provider: str, leaf: str, help: str) -> Key:
-    return Key(f"providers.{provider}.{leaf}", "text", "", help,
-               _text(_ID_MAX, one_word=True))
+_FIELD_PARSERS: dict[FieldKind, Callable[[], tuple[str, Callable[[str], Any]]]] = {
+    FieldKind.URL: lambda: ("url", _url),
+    FieldKind.WORD: lambda: ("text", _text(_ID_MAX, one_word=True)),
+    FieldKind.SECRET: lambda: ("text", _text(_SECRET_MAX, one_word=True, secret=True)),
+}
 
 
-def _secret_key(provider: str, leaf: str, help: str) -> Key:
-    return Key(f"providers.{provider}.{leaf}", "text", "", help,
-               _text(_SECRET_MAX, one_word=True, secret=True), secret=True)
+def _provider_keys(info: ProviderInfo) -> Iterator[Key]:
+    """The ``providers.<name>.*`` keys one provider's description declares."""
+    for f in info.fields:
+        kind, parse = _FIELD_PARSERS[f.kind]()
+        yield Key(info.key(f.leaf), kind, f.default, f.help, parse,
+                  secret=f.kind is FieldKind.SECRET)
 
 
 _KEY_LIST: tuple[Key, ...] = (
@@ -404,33 +404,15 @@ _KEY_LIST: tuple[Key, ...] = (
     Key("payment.static_qris", "qris", "", "The shop's static QRIS payload (provider 'static')",
         _static_qris),
     Key("payment.mutasi_source", "choice", "",
-        "Where 'static' looks for incoming credits: orderkuota, orkut, or empty for manual "
-        "confirmation by the cashier",
-        _choice(("orderkuota", "orkut", ""), {"manual": "", "none": ""}),
-        choices=("orderkuota", "orkut", "")),
+        f"Where 'static' looks for incoming credits: {', '.join(MUTASI_SOURCES)}, or empty for "
+        "manual confirmation by the cashier",
+        _choice((*MUTASI_SOURCES, ""), {"manual": "", "none": ""}),
+        choices=(*MUTASI_SOURCES, "")),
     Key("payment.unique_code", "choice", "add",
         "How a unique code makes equal amounts distinguishable: add, subtract or off",
         _choice(("add", "subtract", "off")), choices=("add", "subtract", "off")),
-    # providers (base URLs default to the seed documents' base URLs)
-    _url_key("orderkuota", "https://gateway.rerechanstore.eu.org", "OrderKuota gateway base URL"),
-    _word_key("orderkuota", "username", "OrderKuota account user name"),
-    _secret_key("orderkuota", "token", "OrderKuota bearer token (from `pos-app provider login`)"),
-    _url_key("orkut", "https://orkut.hidepulsa.com", "Orkut API base URL"),
-    _secret_key("orkut", "api_key", "Orkut API key (Authorization: Bearer)"),
-    _word_key("orkut", "username", "Orkut account user name"),
-    _secret_key("orkut", "token", "Orkut auth token (from `pos-app provider login`)"),
-    _word_key("orkut", "merchant", "Orkut merchant code, e.g. OK1234567"),
-    _word_key("orkut", "merchant_id", "Orkut merchant id (the code without 'OK'), for /mutasi"),
-    _url_key("midtrans", "", "Base URL of the shop's self-hosted Midtrans middleware (required)"),
-    _word_key("midtrans", "app_code", "Middleware app code (X-App-Code)"),
-    _secret_key("midtrans", "api_key", "Middleware API key (X-Api-Key)"),
-    _url_key("pakasir", "https://app.pakasir.com", "Pakasir base URL"),
-    _word_key("pakasir", "project", "Pakasir project slug"),
-    _secret_key("pakasir", "api_key", "Pakasir API key"),
-    _url_key("soundbox_platform", "", "QRIS soundbox platform base URL (required)"),
-    _word_key("soundbox_platform", "device_id", "Device id registered on the platform"),
-    _secret_key("soundbox_platform", "device_token", "Device token (Authorization: Bearer)"),
-    _word_key("soundbox_platform", "terminal_id", "Terminal id on the platform"),
+    # providers: each back-end's keys, as its description in sync/providers/ declares them
+    *(key for info in PROVIDER_INFO.values() for key in _provider_keys(info)),
     # simulator
     Key("simulator.pay_after_s", "seconds_or_never", "3",
         "Seconds before the simulator pays, or 'never' to test expiry",
@@ -459,23 +441,6 @@ _KEY_LIST: tuple[Key, ...] = (
 
 KEYS: dict[str, Key] = {key.name: key for key in _KEY_LIST}
 """Every setting, by name, in the order the Settings dialog and ``config list`` show them."""
-
-REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
-    "simulator": (),
-    "static": ("payment.static_qris",),
-    "orderkuota": ("providers.orderkuota.base_url", "providers.orderkuota.username",
-                   "providers.orderkuota.token"),
-    "orkut": ("providers.orkut.base_url", "providers.orkut.api_key", "providers.orkut.username",
-              "providers.orkut.token", "providers.orkut.merchant"),
-    "midtrans": ("providers.midtrans.base_url", "providers.midtrans.app_code",
-                 "providers.midtrans.api_key"),
-    "pakasir": ("providers.pakasir.base_url", "providers.pakasir.project",
-                "providers.pakasir.api_key"),
-    "soundbox_platform": ("providers.soundbox_platform.base_url",
-                          "providers.soundbox_platform.device_id",
-                          "providers.soundbox_platform.device_token"),
-}
-"""Keys a provider can't work without (``static`` also needs its mutasi source's keys)."""
 
 _SECTIONS = sorted({name.split(".", 1)[0] for name in KEYS})
 
@@ -729,12 +694,12 @@ class Settings:
         ``static`` needs ``payment.static_qris`` and, when ``payment.mutasi_source`` is set,
         that source's login keys too.
         """
-        provider = _check_provider(provider)
-        required = list(REQUIRED_KEYS[provider])
-        if provider == "static":
+        info = PROVIDER_INFO[_check_provider(provider)]
+        required = list(info.required_keys)
+        if info.takes_mutasi_source:
             source = self.get("payment.mutasi_source")
             if source:
-                required += [k for k in REQUIRED_KEYS[source] if k not in required]
+                required += [k for k in PROVIDER_INFO[source].required_keys if k not in required]
         missing: list[str] = []
         for name in required:
             k = KEYS[name]
@@ -746,18 +711,12 @@ class Settings:
     def provider_config(self, provider: str) -> dict[str, Any]:
         """Typed values for one provider's adapter, by short name (secrets included).
 
-        For the back-ends: every ``providers.<name>.*`` key (``{"base_url": ..., "token":
-        ...}``). ``simulator`` gets ``pay_after_s``; ``static`` gets ``static_qris``,
-        ``mutasi_source`` and ``unique_code`` (its keys live under ``payment.``).
+        The keys its description declares (``{"base_url": ..., "token": ...}``), then the
+        ones it ``uses`` from elsewhere: ``simulator`` gets ``pay_after_s``; ``static`` gets
+        ``static_qris``, ``mutasi_source`` and ``unique_code``.
         """
-        provider = _check_provider(provider)
-        if provider == "simulator":
-            names = ["simulator.pay_after_s"]
-        elif provider == "static":
-            names = ["payment.static_qris", "payment.mutasi_source", "payment.unique_code"]
-        else:
-            names = [n for n in KEYS if n.startswith(f"providers.{provider}.")]
-        return {KEYS[n].leaf: self.get(n) for n in names}
+        info = PROVIDER_INFO[_check_provider(provider)]
+        return {KEYS[n].leaf: self.get(n) for n in info.keys}
 
     # ------------------------------------------------------------------ writing
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pos_app import qris
-from sync.providers.simulator import DEMO_STATIC_QRIS
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.cli_helpers import json_lines, run
 
 TODAY = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()

@@ -141,7 +141,7 @@ def test_orderkuota_wrong_token(data_dir: Path, orderkuota) -> None:
 
 @pytest.mark.timeout(300)
 def test_static_with_orderkuota_mutasi(data_dir: Path, orderkuota) -> None:
-    from sync.providers.simulator import DEMO_STATIC_QRIS
+    from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 
     token = orderkuota.issue_token(orderkuota.username)
     configure(data_dir, payment__static_qris=DEMO_STATIC_QRIS, payment__mutasi_source="orderkuota",

@@ -41,8 +41,8 @@ from sync.providers.base import (
     TransientError,
     UnknownProvider,
 )
-from sync.providers.simulator import DEMO_STATIC_QRIS, SimulatorProvider
-from sync.providers.static import StaticQrisProvider
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS, SimulatorProvider
+from sync.providers.static.adapter import StaticQrisProvider
 from tests.waiting import WAIT_S, wait_for
 
 WIB = zone("Asia/Jakarta")
@@ -430,7 +430,7 @@ def test_the_earlier_expiry_wins(db, clock, extra_s: float, lifetime_s: int) -> 
 
 
 def test_soundbox_platform_expires_at_our_ttl_and_a_later_payment_is_late(db, clock) -> None:
-    from sync.providers.soundbox_platform import SoundboxPlatformProvider
+    from sync.providers.soundbox_platform.adapter import SoundboxPlatformProvider
     from tests.fakes.soundbox_platform import SoundboxPlatformFake
 
     fake = SoundboxPlatformFake(clock=clock, ttl_s=3600)  # the platform's own lifetime: an hour
@@ -483,7 +483,7 @@ def test_one_broken_provider_does_not_hold_up_another(db, clock) -> None:
 
 def test_simulator_forgets_old_sales(clock) -> None:  # type: ignore[no-untyped-def]
     """A demo till runs all day: the simulator must not keep every sale it was told about."""
-    from sync.providers.simulator import SimulatorProvider
+    from sync.providers.simulator.adapter import SimulatorProvider
 
     sim = SimulatorProvider(pay_after_s=None, clock=clock)
     for i in range(100):

@@ -15,8 +15,8 @@ from pos_app.storage.orders import latest_payment, load_order
 from sync.engine import Route, SyncEngine
 from sync.matching import OpenPayment, Verdict, decide, decide_all
 from sync.providers.base import Credit, CreditSource, TimePrecision
-from sync.providers.simulator import DEMO_STATIC_QRIS
-from sync.providers.static import StaticQrisProvider
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
+from sync.providers.static.adapter import StaticQrisProvider
 from sync.unique_code import CodeMode, NoCodeAvailable, allocate, block_for, candidates
 
 T0 = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)

@@ -24,7 +24,7 @@ from sync.providers.base import (
     StatusResult,
     TransientError,
 )
-from sync.providers.midtrans import (
+from sync.providers.midtrans.adapter import (
     AUTH_MESSAGE,
     ORDER_ID_USED_MESSAGE,
     MidtransProvider,

@@ -24,7 +24,7 @@ from sync.providers.base import (
     TimePrecision,
     TransientError,
 )
-from sync.providers.orderkuota import (
+from sync.providers.orderkuota.adapter import (
     AUTH_MESSAGE,
     DEFAULT_BASE_URL,
     OrderKuotaLogin,
@@ -32,7 +32,7 @@ from sync.providers.orderkuota import (
     OrderKuotaStatements,
     wib_to_utc,
 )
-from sync.providers.simulator import DEMO_STATIC_QRIS
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.fakes.orderkuota import WIB, OrderKuotaFake
 from tests.fakes.server import Fault
 from tests.waiting import wait_for

@@ -29,7 +29,7 @@ from sync.providers.base import (
     TimePrecision,
     TransientError,
 )
-from sync.providers.orkut import (
+from sync.providers.orkut.adapter import (
     AUTH_EXPIRED_MESSAGE,
     OrkutLogin,
     OrkutMutasi,
@@ -142,7 +142,7 @@ def test_create_accepts_a_dotted_nominal(fake: OrkutFake, provider: OrkutProvide
 
 
 def qris_static() -> str:
-    from sync.providers.simulator import DEMO_STATIC_QRIS
+    from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 
     return DEMO_STATIC_QRIS
 

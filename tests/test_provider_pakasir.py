@@ -34,8 +34,8 @@ from sync.providers.base import (
     RemoteStatus,
     TransientError,
 )
-from sync.providers.pakasir import PakasirProvider, parse_pakasir_time
-from sync.providers.simulator import DEMO_STATIC_QRIS
+from sync.providers.pakasir.adapter import PakasirProvider, parse_pakasir_time
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.fakes.pakasir import DEFAULT_API_KEY, DEFAULT_PROJECT, PakasirFake, format_ns, seed_fee
 from tests.fakes.server import Fault
 from tests.waiting import WAIT_S

@@ -28,8 +28,8 @@ from sync.providers.base import (
     StatusResult,
     TransientError,
 )
-from sync.providers.simulator import DEMO_STATIC_QRIS
-from sync.providers.soundbox_platform import (
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
+from sync.providers.soundbox_platform.adapter import (
     SEEN_COMMANDS,
     Activation,
     SoundboxPlatformProvider,

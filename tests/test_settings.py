@@ -28,7 +28,8 @@ from pos_app.secrets import (
     redact,
     register_secret,
 )
-from pos_app.settings import KEYS, PROVIDERS, REQUIRED_KEYS, Settings, SettingsError
+from pos_app.settings import KEYS, PROVIDERS, Settings, SettingsError
+from sync.providers import PROVIDERS as PROVIDER_INFO
 
 POSIX = os.name == "posix"
 SPEC_KEYS = {
@@ -124,7 +125,9 @@ def test_registry_has_exactly_the_spec_keys_plus_ui_and_tax() -> None:
         "providers.midtrans.api_key", "providers.pakasir.api_key",
         "providers.soundbox_platform.device_token",
     }
-    assert set(REQUIRED_KEYS) == set(PROVIDERS)
+    assert set(PROVIDER_INFO) == set(PROVIDERS)
+    for info in PROVIDER_INFO.values():  # a description's required keys are real keys
+        assert set(info.required_keys) <= set(KEYS) and set(info.keys) <= set(KEYS)
 
 
 @pytest.mark.parametrize("name", list(KEYS))

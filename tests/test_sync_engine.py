@@ -26,8 +26,8 @@ from sync.providers.base import (
     StatusResult,
     TransientError,
 )
-from sync.providers.simulator import DEMO_STATIC_QRIS, SimulatorProvider
-from sync.providers.static import StaticQrisProvider
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS, SimulatorProvider
+from sync.providers.static.adapter import StaticQrisProvider
 from tests.waiting import WAIT_S
 
 WIB = zone("Asia/Jakarta")

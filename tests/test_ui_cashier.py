@@ -234,7 +234,7 @@ def test_orders_survive_a_restart(data_dir: Path, qtbot) -> None:
 def test_static_qris_manual_confirmation(data_dir: Path, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    from sync.providers.simulator import DEMO_STATIC_QRIS
+    from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 
     settings = Settings.load(data_dir)
     settings.set("payment.static_qris", DEMO_STATIC_QRIS)

@@ -42,7 +42,7 @@ from sync.providers.base import (
     Rejected,
     TransientError,
 )
-from sync.providers.simulator import DEMO_STATIC_QRIS
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.waiting import WAIT_MS, WAIT_S, qt_wait_for
 
 STORED_KEY = "pk-stored-SECRET-0001"

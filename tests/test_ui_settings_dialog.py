@@ -21,7 +21,7 @@ from pos_app.settings import KEYS, Settings, SettingsError
 from pos_app.ui import i18n
 from pos_app.ui import settings_dialog as module
 from pos_app.ui.settings_dialog import SettingsDialog
-from sync.providers.simulator import DEMO_STATIC_QRIS
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.waiting import WAIT_MS
 
 BAD_CRC_QRIS = DEMO_STATIC_QRIS[:-4] + ("0000" if DEMO_STATIC_QRIS[-4:] != "0000" else "1111")

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 def _activate(settings) -> int:  # type: ignore[no-untyped-def]
     from pos_app.settings import SettingsError
     from sync.providers.base import LoginFailed, ProviderError
-    from sync.providers.soundbox_platform import activate
+    from sync.providers.soundbox_platform.adapter import activate
 
     base_url = str(settings.get("providers.soundbox_platform.base_url") or "")
     if not base_url:

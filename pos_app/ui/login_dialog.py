@@ -246,7 +246,7 @@ class LoginDialog(QDialog):
     ``flow_factory(name, config)`` builds the :class:`~sync.providers.base.LoginFlow`
     (default :func:`sync.providers.login_flow`); ``activate_fn(base_url, device_id, code)``
     activates a soundbox-platform device (default
-    :func:`sync.providers.soundbox_platform.activate`, imported when first used).
+    :func:`sync.providers.soundbox_platform.adapter.activate`, imported when first used).
     ``tasks`` runs the network calls (a private TaskManager is made when None).
     """
 
@@ -541,7 +541,7 @@ class LoginDialog(QDialog):
         def job() -> Any:
             fn = activate
             if fn is None:
-                from sync.providers.soundbox_platform import activate as fn
+                from sync.providers.soundbox_platform.adapter import activate as fn
             return fn(base_url, device_id, code)
 
         def done(result: Any) -> None:

@@ -106,7 +106,8 @@ from pos_app.ui.login_dialog import (
     provider_error_message,
 )
 from pos_app.ui.tasks import TaskManager
-from sync.providers import AVAILABLE, MUTASI_SOURCES, build_provider, login_flow
+from sync.providers import MUTASI_SOURCES, build_provider, login_flow
+from sync.providers import PROVIDER_NAMES as AVAILABLE
 
 __all__ = ["SettingsDialog"]
 

@@ -56,7 +56,7 @@ from zoneinfo import ZoneInfo
 
 from pos_app import qris
 from pos_app.clock import UTC, utcnow
-from sync.providers.simulator import DEMO_STATIC_QRIS
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.fakes.server import FakeBackend, Reply, Request
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -56,7 +56,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pos_app import qris
-from sync.providers.simulator import DEMO_STATIC_QRIS
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.fakes.server import FakeBackend, Reply, Request
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_PROJECT", "PakasirFake", "PakasirTransaction", "seed_fee"]

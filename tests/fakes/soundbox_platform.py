@@ -50,7 +50,7 @@ from typing import Any
 
 from pos_app import qris
 from pos_app.clock import utcnow
-from sync.providers.simulator import DEMO_STATIC_QRIS
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.fakes.server import FakeBackend, Fault, Reply, Request
 
 DEVICE_ID = "sbx_001"

@@ -486,6 +486,11 @@ class OrderKuotaLogin(LoginFlow):
         self._transport = transport
         self._timeout = timeout
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> OrderKuotaLogin:
+        """Only ``base_url`` matters: the username and password are typed at the login."""
+        return cls(config.get("base_url") or None)
+
     def _api(self, *secrets: str) -> _Api:
         return _Api(self.base_url, None, transport=self._transport, timeout=self._timeout, secrets=secrets)
 

@@ -9,8 +9,9 @@ log. (Confirmation by mutasi polling plugs in here through ``payment.mutasi_sour
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from pos_app import qris
 from pos_app.clock import utcnow
@@ -40,6 +41,13 @@ class StaticQrisProvider(Provider):
         self._clock = clock
         if by_mutasi:
             self.confirmation = Confirmation.MUTASI  # type: ignore[misc]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *,
+                    clock: Callable[[], datetime] = utcnow) -> StaticQrisProvider:
+        """``static_qris``, and ``mutasi_source`` (empty: the cashier confirms by hand)."""
+        return cls(str(config.get("static_qris") or ""), clock,
+                   by_mutasi=bool(config.get("mutasi_source")))
 
     @property
     def merchant(self) -> qris.MerchantInfo:

@@ -10,8 +10,9 @@ payment left pending when the app was killed is still paid by the simulator afte
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from pos_app import qris
 from pos_app.clock import utcnow
@@ -21,6 +22,7 @@ from sync.providers.base import (
     Invoice,
     PaymentRef,
     Provider,
+    ProviderConfigError,
     RemoteStatus,
     StatusResult,
 )
@@ -57,6 +59,18 @@ class SimulatorProvider(Provider):
         self._lock = threading.Lock()
         self._paid_now: dict[str, datetime] = {}  # order_id -> when "Simulasikan bayar" was pressed
         self._cancelled: dict[str, datetime] = {}  # order_id -> when it was cancelled
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *,
+                    clock: Callable[[], datetime] = utcnow) -> SimulatorProvider:
+        """``pay_after_s``: seconds (0 or more), or None ("never") to test expiry."""
+        pay_after = config.get("pay_after_s", 3.0)
+        if pay_after is not None and (isinstance(pay_after, bool)
+                                      or not isinstance(pay_after, (int, float))
+                                      or not 0 <= pay_after < float("inf")):
+            raise ProviderConfigError("simulator: setting pay_after_s must be a number of seconds "
+                                      "(0 or more) or 'never'", provider=cls.name)
+        return cls(pay_after_s=pay_after, clock=clock)
 
     def create(self, request: CreateRequest) -> Invoice:
         payload = qris.to_dynamic(DEMO_STATIC_QRIS, request.amount, bill_number=request.order_id[-25:])
