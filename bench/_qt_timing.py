@@ -16,9 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from _stats import percentile  # noqa: E402,F401 - re-exported for the benches
 
-
+from _stats import percentile  # noqa: F401 - re-exported for the benches
 
 
 def ms(seconds: float) -> float:

@@ -29,12 +29,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _stats import percentile  # noqa: E402,F401 - re-exported for the benches
+
 from pos_app.cart import Cart, Product  # noqa: E402
 from pos_app.settings import Settings  # noqa: E402
 from pos_app.storage.database import Database  # noqa: E402
 from sync.events import EventKind, SyncEvent  # noqa: E402
 from tests.fakes.server import FakeBackend  # noqa: E402
-from _stats import percentile  # noqa: E402,F401 - re-exported for the benches
 
 PROVIDERS = ("midtrans", "pakasir", "soundbox_platform")
 

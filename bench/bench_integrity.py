@@ -24,24 +24,25 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pos_app.cart import Cart, Product  # noqa: E402
-from pos_app.checkout import CheckoutService, Till  # noqa: E402
-from pos_app.clock import zone  # noqa: E402
-from pos_app.storage import catalog, open_database  # noqa: E402
+from pos_app.cart import Cart, Product
+from pos_app.checkout import CheckoutService, Till
+from pos_app.clock import zone
+from pos_app.storage import catalog, open_database
 
 
 def build(path: Path, days: int, per_day: int) -> int:
     rng = random.Random(7)
-    products = [Product(sku=f"SKU-{i:05d}", name=f"Barang {i}", price=rng.randrange(1000, 60000, 500))
+    products = [Product(sku=f"SKU-{i:05d}", name=f"Barang {i}",
+                        price=rng.randrange(1000, 60000, 500))
                 for i in range(2000)]
     db = open_database(path)
     catalog.upsert_products(db, products)
-    start = datetime(2025, 12, 1, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2025, 12, 1, 1, 0, tzinfo=UTC)
     now = [start]
     service = CheckoutService(db, Till("K1", zone("Asia/Jakarta")), clock=lambda: now[0])
     sales = 0

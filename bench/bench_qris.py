@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import qriskit  # noqa: E402
+import qriskit
 
-from pos_app.qris import parse, to_dynamic  # noqa: E402
-from tests.qris_samples import (  # noqa: E402
+from pos_app.qris import parse, to_dynamic
+from tests.qris_samples import (
     BANKNEO,
     DYNAMIC_SORTED,
     FEE_FIXED,

@@ -25,11 +25,11 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import segno  # noqa: E402
+import segno
 
-from pos_app.qr_render import qr_matrix, render_png, scale_for, to_qimage  # noqa: E402
-from pos_app.qris import to_dynamic  # noqa: E402
-from tests.qris_samples import BANKNEO as STATIC  # noqa: E402
+from pos_app.qr_render import qr_matrix, render_png, scale_for, to_qimage
+from pos_app.qris import to_dynamic
+from tests.qris_samples import BANKNEO as STATIC
 
 SIZE = 1080
 RUNS = 40

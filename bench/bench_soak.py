@@ -163,7 +163,8 @@ def rss_kb() -> int:
 
 class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost").split()]
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
 
 
 def heap_mb() -> dict[str, float]:
@@ -277,7 +278,7 @@ class TimerCounter(QObject):
         super().__init__()
         self.counts: collections.Counter[str] = collections.Counter()
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # Qt's name, overridden
         if event.type() == QEvent.Type.Timer:
             name = obj.objectName()  # the C++ class: Qt's private ones show as QObject in Python
             self.counts[f"{obj.metaObject().className()}{'#' + name if name else ''}"] += 1

@@ -21,14 +21,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pos_app.cart import Cart, Product  # noqa: E402
-from pos_app.checkout import CheckoutService, Till  # noqa: E402
-from pos_app.clock import zone  # noqa: E402
-from pos_app.storage import catalog, open_database  # noqa: E402
-from _stats import percentile  # noqa: E402
+from _stats import percentile
 
-WORDS = ("kopi teh susu gula beras minyak sabun mie roti keju coklat pedas manis asin goreng bakar "
-         "ayam sapi ikan udang jeruk apel mangga pisang kacang tepung garam kecap saus sambal").split()
+from pos_app.cart import Cart, Product
+from pos_app.checkout import CheckoutService, Till
+from pos_app.clock import zone
+from pos_app.storage import catalog, open_database
+
+WORDS = [
+    "kopi", "teh", "susu", "gula", "beras", "minyak", "sabun", "mie", "roti", "keju", "coklat",
+    "pedas", "manis", "asin", "goreng", "bakar", "ayam", "sapi", "ikan", "udang", "jeruk", "apel",
+    "mangga", "pisang", "kacang", "tepung", "garam", "kecap", "saus", "sambal",
+]
 
 
 
@@ -39,7 +43,8 @@ def make_products(n: int, rng: random.Random) -> list[Product]:
         Product(
             sku=f"SKU-{i:06d}",
             barcode=f"899{i:010d}",
-            name=" ".join(rng.choice(WORDS).capitalize() for _ in range(rng.randint(2, 4))) + f" {i}",
+            name=" ".join(rng.choice(WORDS).capitalize()
+                          for _ in range(rng.randint(2, 4))) + f" {i}",
             category=rng.choice(cats),
             price=rng.randint(1, 500) * 500,
             stock=rng.randint(0, 200),

@@ -60,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import itertools
 
-from _sync_rig import (  # noqa: E402
+from _sync_rig import (
     PROVIDERS,
     EngineCounters,
     EventLog,
@@ -74,11 +74,11 @@ from _sync_rig import (  # noqa: E402
     start_fake,
 )
 
-from pos_app.payments import PaymentService  # noqa: E402
-from pos_app.settings import Settings  # noqa: E402
-from pos_app.storage import open_database  # noqa: E402
-from sync.events import EventKind  # noqa: E402
-from tests.fakes.server import FakeBackend  # noqa: E402
+from pos_app.payments import PaymentService
+from pos_app.settings import Settings
+from pos_app.storage import open_database
+from sync.events import EventKind
+from tests.fakes.server import FakeBackend
 
 LATENCY_SLACK_MS = 300
 PAKASIR_LIMIT_PER_MIN = 100
@@ -134,7 +134,8 @@ def one_payment(rig: Rig, amount: int, rng: random.Random) -> dict[str, Any]:
     time.sleep(rng.uniform(0.0, 2.0))
     mark_paid(rig.provider, rig.fake, rig.db, order_id)
     t0 = time.perf_counter()
-    paid = rig.log.wait_for(order_id, (EventKind.PAID, EventKind.LATE_PAYMENT, *ENDED), WAIT_EVENT_S)
+    paid = rig.log.wait_for(order_id, (EventKind.PAID, EventKind.LATE_PAYMENT, *ENDED),
+                            WAIT_EVENT_S)
     if paid is None or paid.kind is not EventKind.PAID:
         return {"order_id": order_id, "error": f"not paid: {rig.log.kinds_of(order_id)}"}
     return {"order_id": order_id, "latency_s": paid.at - t0, "create_s": created.at - t_sale}
@@ -173,7 +174,8 @@ def bench_latency(provider: str, n: int, concurrency: int) -> dict[str, Any]:
             "create_ms_p50": ms(statistics.median(r["create_s"] for r in ok)) if ok else None,
             "poll_interval_ms": round(poll_s * 1000),
             "target_ms": round(target_ms),
-            "meets_target": bool(lat) and len(ok) == n and percentile(lat, 0.95) * 1000 <= target_ms,
+            "meets_target": (bool(lat) and len(ok) == n
+                             and percentile(lat, 0.95) * 1000 <= target_ms),
             "wall_s": round(wall, 2),
             "process_cpu_s": round(cpu, 2),
             "retrying_events": rig.log.counts.get("retrying", 0),
@@ -218,7 +220,8 @@ def drain(provider: str, n: int) -> tuple[Rig, dict[str, Any], list[str]]:
     rig.service.start()
     done = rig.log.wait_all(
         orders, EventKind.AWAITING_PAYMENT, DRAIN_TIMEOUT_S,
-        give_up=lambda: set(orders) <= rig.log.orders_with_any((EventKind.AWAITING_PAYMENT, *ENDED)))
+        give_up=lambda: set(orders) <= rig.log.orders_with_any(
+            (EventKind.AWAITING_PAYMENT, *ENDED)))
     t_end = time.perf_counter()
     cpu = time.process_time() - cpu0
     got = [s.at for o in orders if (s := rig.log.first(o, EventKind.AWAITING_PAYMENT)) is not None]

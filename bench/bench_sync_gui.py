@@ -163,7 +163,8 @@ class TimedStallRecorder(StallRecorder):
     def top(self, n: int, t_ref: float) -> list[dict[str, Any]]:
         """The ``n`` longest gaps: ms, when they ended (s after ``t_ref``), phase."""
         worst = sorted(self.ends, key=lambda e: e[0], reverse=True)[:n]
-        return [{"ms": ms(g), "ended_at_s": round(at - t_ref, 3), "phase": ph} for g, at, ph in worst]
+        return [{"ms": ms(g), "ended_at_s": round(at - t_ref, 3), "phase": ph}
+                for g, at, ph in worst]
 
 
 class GuiWork:
@@ -300,7 +301,8 @@ def scenario(name: str, hang_s: float, busy_s: float, settle_s: float) -> dict[s
         cpu = time.process_time() - cpu0
 
         def seen(kind: EventKind) -> float | None:
-            t = next((at for at, ev in till.events if ev.order_id == order_id and ev.kind is kind), None)
+            t = next((at for at, ev in till.events
+                      if ev.order_id == order_id and ev.kind is kind), None)
             return None if t is None else round(t - t_pay, 3)
 
         kinds = [ev.kind.value for _at, ev in till.events if ev.order_id == order_id]

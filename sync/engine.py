@@ -50,12 +50,14 @@ import json
 import logging
 import os
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from pos_app.clock import from_iso, to_iso, utcnow
@@ -73,9 +75,7 @@ from pos_app.storage.orders import (
     reschedule_outbox,
     update_payment,
 )
-from sync.backoff import BASE_S as BACKOFF_BASE_S
-from sync.backoff import CAP_S as BACKOFF_CAP_S
-from sync.backoff import Backoff, backoff_delay
+from sync.backoff import BASE_S as BACKOFF_BASE_S, CAP_S as BACKOFF_CAP_S, Backoff, backoff_delay
 from sync.events import EventKind, SyncEvent
 from sync.health import Health, HealthBook, ProviderHealth
 from sync.ledger import Ledger, move_order
@@ -190,7 +190,8 @@ class SyncEngine:
         self.poll_interval_s = poll_interval_s
         self.late_poll_interval_s = late_poll_interval_s
         self.late_watch_s = late_watch_s
-        self.ledger = Ledger(db, clock, late_poll_interval_s=late_poll_interval_s, late_watch_s=late_watch_s)
+        self.ledger = Ledger(db, clock, late_poll_interval_s=late_poll_interval_s,
+                             late_watch_s=late_watch_s)
         self.health = HealthBook(db, clock)
         # Spacing follows the engine's clock, so that tests with a hand-moved clock see it too.
         self.spacer = Spacer(lambda: self.clock().timestamp())
@@ -278,7 +279,10 @@ class SyncEngine:
     def _health_event(self, change: ProviderHealth | None) -> None:
         if change is not None:
             self.emit(SyncEvent(EventKind.PROVIDER_STATE, "", None, {
-                "provider": change.provider, "state": change.state.value, "error": change.last_error}))
+                "provider": change.provider,
+                "state": change.state.value,
+                "error": change.last_error,
+            }))
 
     def _note_error(self, provider: str, exc: ProviderError) -> None:
         self.last_errors[provider] = str(exc)
@@ -300,7 +304,8 @@ class SyncEngine:
         self.backoff.succeeded(("route", provider))
         self._health_event(self.health.reset(provider))
         with self.db.transaction() as conn:
-            conn.execute("UPDATE payments SET next_check_at = ? WHERE provider = ? AND status = 'pending'",
+            conn.execute("UPDATE payments SET next_check_at = ?"
+                         " WHERE provider = ? AND status = 'pending'",
                          (to_iso(self.clock()), provider))
         self.wake()
 
@@ -312,8 +317,9 @@ class SyncEngine:
     def _ref(p: PaymentRecord) -> PaymentRef:
         assert p.payable_amount is not None and p.expires_at is not None
         return PaymentRef(
-            order_id=p.order_id, payment_id=p.id, amount=p.amount, payable_amount=p.payable_amount,
-            created_at=p.created_at, expires_at=p.expires_at, provider_ref=p.provider_ref, qris=p.qris,
+            order_id=p.order_id, payment_id=p.id, amount=p.amount,
+            payable_amount=p.payable_amount, created_at=p.created_at, expires_at=p.expires_at,
+            provider_ref=p.provider_ref, qris=p.qris,
         )
 
     def _gate(self, key: str, interval_s: float, item: tuple[str, Any]) -> float:
@@ -368,7 +374,8 @@ class SyncEngine:
             if row is None or row["status"] != "pending":
                 return False
             owner, until = row["lease_owner"], row["leased_until"]
-            if owner and owner != self.engine_id and until and until >= to_iso(now) and _alive(owner):
+            held = owner and owner != self.engine_id and until and until >= to_iso(now)
+            if held and _alive(owner):
                 return False
             conn.execute("UPDATE outbox SET lease_owner = ?, leased_until = ? WHERE id = ?",
                          (self.engine_id, to_iso(now + timedelta(seconds=LEASE_S)), entry.id))
@@ -391,7 +398,8 @@ class SyncEngine:
         assert entry.payment_id is not None and entry.order_id is not None
         payment = load_payment(self.db, entry.payment_id)
         now = self.clock()
-        if payment is None or payment.status is not PaymentStatus.PENDING or payment.payable_amount is not None:
+        if (payment is None or payment.status is not PaymentStatus.PENDING
+                or payment.payable_amount is not None):
             # Cancelled before it was sent, or created already (a crash after the commit).
             with self.db.transaction() as conn:
                 finish_outbox(conn, entry.id, now)
@@ -408,13 +416,15 @@ class SyncEngine:
             return
         provider = route.provider
         if self.health.blocked(name):
-            exc = AuthExpired(self.health.get(name).last_error or f"{name}: log in again")
-            self._emit_all(self.ledger.failed(payment, str(exc), outbox_id=entry.id, needs_login=True))
+            reason = self.health.get(name).last_error or f"{name}: log in again"
+            self._emit_all(self.ledger.failed(payment, reason, outbox_id=entry.id,
+                                              needs_login=True))
             return
         # Respect the back-end's create rate (Pakasir: 100/min per project) when draining a queue.
         per_minute = getattr(provider, "max_creates_per_minute", None)
         if per_minute:
-            wait = self._gate(f"create:{name}", 60.0 / (float(per_minute) * RATE_SHARE), ("outbox", entry.id))
+            spacing = 60.0 / (float(per_minute) * RATE_SHARE)
+            wait = self._gate(f"create:{name}", spacing, ("outbox", entry.id))
             if wait > 0:
                 with self.db.transaction() as conn:
                     conn.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
@@ -438,15 +448,16 @@ class SyncEngine:
         if route.account is not None and payment.reserved_amount is None:
             try:
                 with self.db.transaction() as conn:
-                    already = conn.execute("SELECT reserved_amount FROM payments WHERE id = ?", (payment.id,)).fetchone()[0]
+                    already = conn.execute("SELECT reserved_amount FROM payments WHERE id = ?",
+                                           (payment.id,)).fetchone()[0]
                     if already is not None:
                         amount = int(already)  # reserved by an earlier attempt that crashed
                     else:
-                        amount = allocate(conn, account=route.account, amount=payment.amount, mode=route.code_mode,
-                                          terminal_id=self.terminal_id, now=now,
-                                          reserve_after_expiry_s=self.late_watch_s)
-                        update_payment(conn, payment.id, now, account=route.account, reserved_amount=amount,
-                                       unique_code=amount - payment.amount)
+                        amount = allocate(conn, account=route.account, amount=payment.amount,
+                                          mode=route.code_mode, terminal_id=self.terminal_id,
+                                          now=now, reserve_after_expiry_s=self.late_watch_s)
+                        update_payment(conn, payment.id, now, account=route.account,
+                                       reserved_amount=amount, unique_code=amount - payment.amount)
             except NoCodeAvailable as exc:
                 self._emit_all(self.ledger.failed(payment, str(exc), outbox_id=entry.id))
                 return
@@ -459,8 +470,9 @@ class SyncEngine:
                 )
             )
             if route.account is not None and invoice.payable_amount != amount:
-                raise Rejected(f"{name} changed the amount {amount} to {invoice.payable_amount} on a shared "
-                               "account; the unique code would no longer identify this sale")
+                raise Rejected(f"{name} changed the amount {amount} to {invoice.payable_amount}"
+                               " on a shared account; the unique code would no longer identify"
+                               " this sale")
         except ProviderError as exc:
             self._note_error(name, exc)
             if exc.retry_after_s and route.account:
@@ -481,15 +493,18 @@ class SyncEngine:
             # wins. Money after our deadline is a late payment.
             invoice = replace(invoice, expires_at=deadline)
         _warm_qr(invoice.qris or invoice.checkout_url)
-        events = self.ledger.created(payment, name, invoice, self._poll_interval(provider), entry.id)
+        events = self.ledger.created(payment, name, invoice, self._poll_interval(provider),
+                                     entry.id)
         if not events:
             self.wake()  # cancelled meanwhile: a cancel entry is queued
         self._emit_all(events)
 
-    def _create_failed(self, entry: OutboxEntry, payment: PaymentRecord, exc: ProviderError, deadline: datetime) -> None:
+    def _create_failed(self, entry: OutboxEntry, payment: PaymentRecord, exc: ProviderError,
+                       deadline: datetime) -> None:
         now = self.clock()
         if exc.retryable and now < deadline:
-            next_at = min(now + timedelta(seconds=backoff_delay(entry.attempts, self._rng, exc.retry_after_s)), deadline)
+            delay = backoff_delay(entry.attempts, self._rng, exc.retry_after_s)
+            next_at = min(now + timedelta(seconds=delay), deadline)
             with self.db.transaction() as conn:
                 reschedule_outbox(conn, entry.id, now, next_at, str(exc))
             log.warning("create for %s failed (attempt %d), retrying at %s: %s",
@@ -515,7 +530,8 @@ class SyncEngine:
             self._call(name, "on cancel", lambda: provider.cancel(self._ref(payment)))
         except ProviderError as exc:
             if exc.retryable and entry.attempts < 8:
-                next_at = now + timedelta(seconds=backoff_delay(entry.attempts, self._rng, exc.retry_after_s))
+                delay = backoff_delay(entry.attempts, self._rng, exc.retry_after_s)
+                next_at = now + timedelta(seconds=delay)
                 with self.db.transaction() as conn:
                     reschedule_outbox(conn, entry.id, now, next_at, str(exc))
                 return
@@ -544,20 +560,22 @@ class SyncEngine:
         if self.health.blocked(name):
             self._retry_check(payment, AUTH_RETRY_S, None, event=False)
             return
-        if provider.confirmation is Confirmation.MUTASI and route.account and not provider.local_create:
+        by_mutasi = provider.confirmation is Confirmation.MUTASI
+        if by_mutasi and route.account and not provider.local_create:
             # One account, one limit (seed 001: no faster than every 5 s per account).
-            key = f"account:{route.account}"
+            account_key = f"account:{route.account}"
             interval = provider.min_poll_interval_s + ACCOUNT_MARGIN_S
-            if self._create_waiting.get(key, 0.0) > self.clock().timestamp():
-                self.ledger.watch_later(payment, self.spacer.wait_for(key) + interval)
+            if self._create_waiting.get(account_key, 0.0) > self.clock().timestamp():
+                self.ledger.watch_later(payment, self.spacer.wait_for(account_key) + interval)
                 return
-            wait = self.spacer.try_acquire(key, interval)
+            wait = self.spacer.try_acquire(account_key, interval)
             if wait > 0:
                 self.ledger.watch_later(payment, wait)
                 return
         per_minute = getattr(provider, "max_checks_per_minute", None)
         if per_minute:
-            wait = self._gate(f"checks:{name}", 60.0 / (float(per_minute) * RATE_SHARE), ("payment", payment.id))
+            spacing = 60.0 / (float(per_minute) * RATE_SHARE)
+            wait = self._gate(f"checks:{name}", spacing, ("payment", payment.id))
             if wait > 0:
                 self.ledger.watch_later(payment, wait)
                 return
@@ -567,8 +585,9 @@ class SyncEngine:
         except ProviderError as exc:
             if exc.retry_after_s and route.account:
                 self.spacer.push_back(f"account:{route.account}", exc.retry_after_s)
-            delay = AUTH_RETRY_S if isinstance(exc, AuthExpired) else self.backoff.failed(key, exc.retry_after_s)
-            self._retry_check(payment, delay, str(exc), needs_login=isinstance(exc, AuthExpired))
+            needs_login = isinstance(exc, AuthExpired)
+            delay = AUTH_RETRY_S if needs_login else self.backoff.failed(key, exc.retry_after_s)
+            self._retry_check(payment, delay, str(exc), needs_login=needs_login)
             return
         self.backoff.succeeded(key)
         if provider.confirmation is not Confirmation.MANUAL and not provider.local_create:
@@ -580,8 +599,8 @@ class SyncEngine:
                 return
         self.apply_status(payment, result, provider)
 
-    def _retry_check(self, payment: PaymentRecord, delay: float, error: str | None, *, event: bool = True,
-                     needs_login: bool = False) -> None:
+    def _retry_check(self, payment: PaymentRecord, delay: float, error: str | None, *,
+                     event: bool = True, needs_login: bool = False) -> None:
         """Check ``payment`` again in ``delay`` seconds — but no later than its expiry while it is
         pending, so that it still expires on time — and tell listeners it is being retried."""
         if payment.status is PaymentStatus.PENDING and payment.expires_at is not None:
@@ -595,20 +614,25 @@ class SyncEngine:
         self._expire_if_due(payment)
 
     def _expire_if_due(self, payment: PaymentRecord) -> None:
-        if payment.status is PaymentStatus.PENDING and payment.expires_at and self.clock() >= payment.expires_at:
+        expires_at = payment.expires_at
+        if payment.status is PaymentStatus.PENDING and expires_at and self.clock() >= expires_at:
             self._emit_all(self.ledger.expired(payment))
 
-    def apply_status(self, payment: PaymentRecord, result: StatusResult, provider: Provider) -> None:
+    def apply_status(self, payment: PaymentRecord, result: StatusResult,
+                     provider: Provider) -> None:
         now = self.clock()
+        pending = payment.status is PaymentStatus.PENDING
         if result.status is RemoteStatus.PAID:
-            self._emit_all(self.ledger.paid(payment, result, actor="sync", action="payment_confirmed"))
+            self._emit_all(self.ledger.paid(payment, result, actor="sync",
+                                            action="payment_confirmed"))
         elif result.status is RemoteStatus.PENDING and now < (payment.expires_at or now):
-            interval = self._poll_interval(provider) if payment.status is PaymentStatus.PENDING else self.late_poll_interval_s
+            interval = self._poll_interval(provider) if pending else self.late_poll_interval_s
             self.ledger.watch_later(payment, interval)
-        elif payment.status is PaymentStatus.PENDING and result.status in (RemoteStatus.PENDING, RemoteStatus.EXPIRED):
+        elif pending and result.status in (RemoteStatus.PENDING, RemoteStatus.EXPIRED):
             self._emit_all(self.ledger.expired(payment))
-        elif payment.status is PaymentStatus.PENDING and result.status in (RemoteStatus.CANCELLED, RemoteStatus.FAILED):
-            self._emit_all(self.ledger.failed(payment, result.detail or f"provider reports {result.status.value}"))
+        elif pending and result.status in (RemoteStatus.CANCELLED, RemoteStatus.FAILED):
+            reason = result.detail or f"provider reports {result.status.value}"
+            self._emit_all(self.ledger.failed(payment, reason))
         else:
             # Expired/cancelled here and still nothing paid: look again later, until the
             # late-watch window closes.
@@ -634,10 +658,12 @@ class SyncEngine:
         health_key = source.name
         key = ("mutasi", source.account_key)
         try:
-            credits = self._call(health_key, "reading the statement", lambda: source.fetch_credits(since))
+            credits = self._call(health_key, "reading the statement",
+                                 lambda: source.fetch_credits(since))
         except ProviderError as exc:
             # Never sooner than min_interval_s (the slot taken above), later after each failure.
-            self.spacer.push_back(f"mutasi:{source.account_key}", self.backoff.failed(key, exc.retry_after_s))
+            self.spacer.push_back(f"mutasi:{source.account_key}",
+                                  self.backoff.failed(key, exc.retry_after_s))
             return True
         self.backoff.succeeded(key)
         self._note_ok(health_key)
@@ -673,8 +699,9 @@ class SyncEngine:
         self.backoff.succeeded(key)
         self._note_ok(name)
         for item in items:
-            row = self.db.query_one("SELECT id FROM payments WHERE provider = ? AND provider_ref = ?",
-                                    (name, item.provider_ref))
+            row = self.db.query_one(
+                "SELECT id FROM payments WHERE provider = ? AND provider_ref = ?",
+                (name, item.provider_ref))
             payment = load_payment(self.db, row["id"]) if row else None
             if payment is None:
                 log.warning("%s: notification for unknown transaction %s", name, item.provider_ref)
@@ -685,29 +712,33 @@ class SyncEngine:
         return True
 
     def _ack(self, provider: FeedProvider, item: Any, *, ok: bool, reason: str = "ok") -> None:
-        # The platform re-delivers unacked commands, and applying one is idempotent: a failed
-        # ack is only worth a line in the log (the next feed pull backs off if the platform is down).
+        # The platform re-delivers unacked commands, and applying one is idempotent: a failed ack
+        # is only worth a line in the log (the next feed pull backs off if the platform is down).
         try:
             provider.ack(item, ok=ok, reason=reason)
         except ProviderError as exc:
             log.warning("%s: ack of %s failed: %s", provider.name, item.ack_id, exc)
         except Exception as exc:
-            log.warning("%s: ack of %s crashed (%s)", provider.name, item.ack_id, type(exc).__name__, exc_info=True)
+            log.warning("%s: ack of %s crashed (%s)", provider.name, item.ack_id,
+                        type(exc).__name__, exc_info=True)
 
     def _active_providers(self) -> list[str]:
         stamp = to_iso(self.clock() - timedelta(seconds=self.late_watch_s))
         rows = self.db.query(
-            "SELECT DISTINCT provider FROM payments WHERE method = 'qris' AND payable_amount IS NOT NULL AND"
+            "SELECT DISTINCT provider FROM payments"
+            " WHERE method = 'qris' AND payable_amount IS NOT NULL AND"
             " (status = 'pending' OR (status IN ('expired', 'cancelled') AND expires_at >= ?))",
             (stamp,))
         return [r[0] for r in rows if r[0]]
 
     # -- cashier actions -------------------------------------------------------------------
-    def _latest_qris(self, conn, order_id: str):  # type: ignore[no-untyped-def]
-        return conn.execute(
-            "SELECT * FROM payments WHERE order_id = ? AND method = 'qris' ORDER BY created_at DESC, rowid DESC LIMIT 1",
+    def _latest_qris(self, conn: sqlite3.Connection, order_id: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = conn.execute(
+            "SELECT * FROM payments WHERE order_id = ? AND method = 'qris'"
+            " ORDER BY created_at DESC, rowid DESC LIMIT 1",
             (order_id,),
         ).fetchone()
+        return row
 
     def cancel(self, order_id: str, actor: str = "cashier") -> bool:
         """Cancel the open QRIS payment of an order; tells the provider through the outbox."""
@@ -721,15 +752,17 @@ class SyncEngine:
             move_order(conn, order_id, OrderEvent.CANCEL, now)
             # A create that never left the building is simply dropped.
             conn.execute(
-                "UPDATE outbox SET status = 'done', last_error = 'cancelled before sending', updated_at = ?"
-                " WHERE payment_id = ? AND kind = ? AND status = 'pending'",
+                "UPDATE outbox SET status = 'done', last_error = 'cancelled before sending',"
+                " updated_at = ? WHERE payment_id = ? AND kind = ? AND status = 'pending'",
                 (to_iso(now), row["id"], OutboxKind.CREATE_PAYMENT.value),
             )
             if row["payable_amount"] is not None:
-                enqueue(conn, OutboxKind.CANCEL_PAYMENT, now, order_id=order_id, payment_id=row["id"],
-                        payload={"provider": row["provider"]})
-            self.db.audit(conn, actor, "payment_cancelled", order_id=order_id, payment_id=row["id"])
-        self.emit(SyncEvent(EventKind.CANCELLED, order_id, row["id"], {"provider": row["provider"]}))
+                enqueue(conn, OutboxKind.CANCEL_PAYMENT, now, order_id=order_id,
+                        payment_id=row["id"], payload={"provider": row["provider"]})
+            self.db.audit(conn, actor, "payment_cancelled", order_id=order_id,
+                          payment_id=row["id"])
+        self.emit(SyncEvent(EventKind.CANCELLED, order_id, row["id"],
+                            {"provider": row["provider"]}))
         self.wake()
         return True
 
@@ -738,11 +771,12 @@ class SyncEngine:
         with self.db.lock:
             row = self._latest_qris(self.db.conn, order_id)
         payment = load_payment(self.db, row["id"]) if row else None
-        if payment is None or payment.status is not PaymentStatus.PENDING or payment.payable_amount is None:
+        if (payment is None or payment.status is not PaymentStatus.PENDING
+                or payment.payable_amount is None):
             return False
-        self._emit_all(self.ledger.paid(payment, StatusResult(RemoteStatus.PAID, payment.payable_amount, None,
-                                                              self.clock()),
-                                        actor=actor, action="payment_confirmed_manually", note=note))
+        result = StatusResult(RemoteStatus.PAID, payment.payable_amount, None, self.clock())
+        self._emit_all(self.ledger.paid(payment, result, actor=actor,
+                                        action="payment_confirmed_manually", note=note))
         return True
 
     def resolve_late(self, order_id: str, *, accept: bool, actor: str, note: str = "") -> bool:
@@ -755,11 +789,14 @@ class SyncEngine:
             move_order(conn, order_id, OrderEvent.ACCEPT_LATE if accept else OrderEvent.REFUND, now)
             if accept:
                 pay = self._latest_qris(conn, order_id)
-                enqueue(conn, OutboxKind.SALE_COMPLETED, now, order_id=order_id, payment_id=pay["id"] if pay else None,
+                enqueue(conn, OutboxKind.SALE_COMPLETED, now, order_id=order_id,
+                        payment_id=pay["id"] if pay else None,
                         payload={"method": "qris", "late": True})
-            self.db.audit(conn, actor, "late_payment_accepted" if accept else "late_payment_refunded",
-                          order_id=order_id, details=json.dumps({"note": note}))
-        self.emit(SyncEvent(EventKind.PAID if accept else EventKind.REFUNDED, order_id, None, {"late": True}))
+            action = "late_payment_accepted" if accept else "late_payment_refunded"
+            self.db.audit(conn, actor, action, order_id=order_id,
+                          details=json.dumps({"note": note}))
+        kind = EventKind.PAID if accept else EventKind.REFUNDED
+        self.emit(SyncEvent(kind, order_id, None, {"late": True}))
         return True
 
     # -- scheduling ----------------------------------------------------------------------
@@ -769,7 +806,8 @@ class SyncEngine:
         due_clause = "" if all_open else " AND (next_check_at IS NULL OR next_check_at <= :now)"
         rows = self.db.query(
             "SELECT id FROM payments WHERE method = 'qris' AND payable_amount IS NOT NULL AND ("
-            " status = 'pending' OR (status IN ('expired', 'cancelled') AND expires_at >= :late_from))"
+            " status = 'pending' OR"
+            " (status IN ('expired', 'cancelled') AND expires_at >= :late_from))"
             f"{due_clause} ORDER BY created_at",
             {"now": stamp, "late_from": late_from},
         )
@@ -781,13 +819,14 @@ class SyncEngine:
     def pending_count(self) -> tuple[int, int]:
         """(outbox entries pending, payments pending)."""
         outbox = int(self.db.scalar("SELECT count(*) FROM outbox WHERE status = 'pending'"))
-        payments = int(self.db.scalar("SELECT count(*) FROM payments WHERE status = 'pending' AND method = 'qris'"))
+        payments = int(self.db.scalar(
+            "SELECT count(*) FROM payments WHERE status = 'pending' AND method = 'qris'"))
         return outbox, payments
 
     def _side_polls(self) -> int:
         done = 0
         for name in self._active_providers():
-            done += self._run_inline(("side", name), lambda n=name: self._side_poll_one(n))
+            done += self._run_inline(("side", name), partial(self._side_poll_one, name))
         return done
 
     def _guarded(self, key: tuple[str, Any], fn: Callable[[], int | None]) -> int:
@@ -822,10 +861,10 @@ class SyncEngine:
         now = self.clock()
         done = 0
         for entry in self.due_outbox(now, all_pending=full_pass):
-            done += self._run_inline(("outbox", entry.id), lambda e=entry: self.handle_outbox(e))
+            done += self._run_inline(("outbox", entry.id), partial(self.handle_outbox, entry))
         done += self._side_polls()
         for payment in self.due_payments(now, all_open=full_pass):
-            done += self._run_inline(("payment", payment.id), lambda p=payment: self.check_payment(p))
+            done += self._run_inline(("payment", payment.id), partial(self.check_payment, payment))
         return done
 
     def run_until_idle(self, timeout_s: float | None, *, tick_s: float = 0.1) -> bool:
@@ -847,7 +886,8 @@ class SyncEngine:
         self._stop = False
         with self._flight_lock:
             self._closing = False
-            self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="sync-io")
+            self._executor = ThreadPoolExecutor(max_workers=self._workers,
+                                                thread_name_prefix="sync-io")
         self._thread = threading.Thread(target=self._loop, name="sync-engine", daemon=True)
         self._thread.start()
 
@@ -871,10 +911,12 @@ class SyncEngine:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
         with self._idle:
-            idle = self._idle.wait_for(lambda: self._running == 0, timeout=max(0.0, deadline - time.monotonic()))
+            idle = self._idle.wait_for(lambda: self._running == 0,
+                                       timeout=max(0.0, deadline - time.monotonic()))
             running = self._running
         if not idle or (thread is not None and thread.is_alive()):
-            log.warning("sync engine stopped with %d task(s) still running after %g s", running, timeout_s)
+            log.warning("sync engine stopped with %d task(s) still running after %g s",
+                        running, timeout_s)
 
     def wake(self) -> None:
         with self._cond:
@@ -924,7 +966,8 @@ class SyncEngine:
         stamps = [
             self.db.scalar("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'"),
             self.db.scalar(
-                "SELECT min(next_check_at) FROM payments WHERE method = 'qris' AND payable_amount IS NOT NULL"
+                "SELECT min(next_check_at) FROM payments"
+                " WHERE method = 'qris' AND payable_amount IS NOT NULL"
                 " AND status IN ('pending', 'expired', 'cancelled') AND next_check_at IS NOT NULL"
             ),
         ]
@@ -955,7 +998,7 @@ class SyncEngine:
                     self._cond.wait(timeout=max(0.02, wait))
 
     def _loop_once(self, *, full_pass: bool) -> float:
-        """Hand what is due to the workers; returns how long to sleep (a finishing task wakes us)."""
+        """Hand what is due to the workers; return how long to sleep (a finishing task wakes us)."""
         now = self.clock()
         submitted = 0
         backing_off: list[float] = []
@@ -969,13 +1012,13 @@ class SyncEngine:
                 submitted += self._submit(key, fn)
 
         for entry in self.due_outbox(now, all_pending=full_pass):
-            submit(("outbox", entry.id), lambda e=entry: self.handle_outbox(e))
+            submit(("outbox", entry.id), partial(self.handle_outbox, entry))
         active = self._active_providers()
         for name in active:
             if self._side_due_in(name) <= 0:
-                submit(("side", name), lambda n=name: self._side_poll_one(n))
+                submit(("side", name), partial(self._side_poll_one, name))
         for payment in self.due_payments(now, all_open=full_pass):
-            submit(("payment", payment.id), lambda p=payment: self.check_payment(p))
+            submit(("payment", payment.id), partial(self.check_payment, payment))
         side_waits = [self._side_due_in(n) for n in active]
         wait = min([self._next_due_in(self.clock()), 5.0, *(w for w in side_waits if w > 0)])
         if wait <= 0.0 and not submitted:

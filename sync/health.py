@@ -56,7 +56,8 @@ class HealthBook:
 
     def get(self, provider: str) -> ProviderHealth:
         with self._lock:
-            return self._states.get(provider) or ProviderHealth(provider, Health.OK, 0, None, self.clock())
+            known = self._states.get(provider)
+            return known or ProviderHealth(provider, Health.OK, 0, None, self.clock())
 
     def all(self) -> list[ProviderHealth]:
         with self._lock:
@@ -65,14 +66,16 @@ class HealthBook:
     def blocked(self, provider: str) -> bool:
         """True while a provider needs a login (and the recheck time has not come)."""
         h = self.get(provider)
-        return h.state is Health.NEEDS_LOGIN and self.clock() < h.since + timedelta(seconds=AUTH_RECHECK_S)
+        recheck_at = h.since + timedelta(seconds=AUTH_RECHECK_S)
+        return h.state is Health.NEEDS_LOGIN and self.clock() < recheck_at
 
     def success(self, provider: str) -> ProviderHealth | None:
         return self._set(provider, Health.OK, 0, None)
 
     def transient(self, provider: str, error: str) -> ProviderHealth | None:
         failures = self.get(provider).failures + 1
-        return self._set(provider, Health.DOWN if failures >= DOWN_AFTER else Health.DEGRADED, failures, error)
+        state = Health.DOWN if failures >= DOWN_AFTER else Health.DEGRADED
+        return self._set(provider, state, failures, error)
 
     def config_error(self, provider: str, error: str) -> ProviderHealth | None:
         """Its settings are missing or invalid: misconfigured at once, with the reason (not
@@ -85,20 +88,24 @@ class HealthBook:
     def reset(self, provider: str) -> ProviderHealth | None:
         return self._set(provider, Health.OK, 0, None)
 
-    def _set(self, provider: str, state: Health, failures: int, error: str | None) -> ProviderHealth | None:
+    def _set(self, provider: str, state: Health, failures: int,
+             error: str | None) -> ProviderHealth | None:
         """Record; returns the new health when the *state* changed (worth telling the UI)."""
         with self._lock:
             old = self._states.get(provider)
             changed = old is None or old.state is not state
-            if old is not None and not changed and old.failures == failures and old.last_error == error:
+            if (old is not None and not changed and old.failures == failures
+                    and old.last_error == error):
                 return None
-            new = ProviderHealth(provider, state, failures, error, self.clock() if changed or old is None else old.since)
+            since = self.clock() if changed or old is None else old.since
+            new = ProviderHealth(provider, state, failures, error, since)
             self._states[provider] = new
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO provider_state (provider, state, failures, last_error, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider) DO UPDATE SET state = excluded.state,"
-                " failures = excluded.failures, last_error = excluded.last_error, updated_at = excluded.updated_at",
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider) DO UPDATE SET"
+                " state = excluded.state, failures = excluded.failures,"
+                " last_error = excluded.last_error, updated_at = excluded.updated_at",
                 (provider, state.value, failures, error, to_iso(self.clock())),
             )
         return new if changed else None

@@ -121,7 +121,8 @@ class HttpClient:
     ) -> HttpResult:
         where = f"{self.provider} {method} {path}"
         try:
-            response = self._client.request(method, path, json=json_body, params=params, headers=headers)
+            response = self._client.request(method, path, json=json_body, params=params,
+                                            headers=headers)
         except httpx.TimeoutException as exc:
             raise TransientError(f"{where}: timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
@@ -129,7 +130,8 @@ class HttpClient:
         status = response.status_code
         log.info("%s -> HTTP %d", where, status)
         if status in allow:
-            return HttpResult(status, self._json_or_none(response, where, strict=False), response.headers)
+            body = self._json_or_none(response, where, strict=False)
+            return HttpResult(status, body, response.headers)
         if status == 429:
             raise TransientError(f"{where}: rate limited (HTTP 429)",
                                  retry_after_s=_retry_after(response.headers.get("Retry-After")))
@@ -137,13 +139,15 @@ class HttpClient:
             raise TransientError(f"{where}: HTTP {status} from the server")
         if status in (401, 403):
             detail = _snippet(response, self.secrets)
-            raise AuthExpired(f"{where}: credentials refused (HTTP {status}){': ' + detail if detail else ''}")
+            raise AuthExpired(f"{where}: credentials refused (HTTP {status})"
+                              f"{': ' + detail if detail else ''}")
         if status >= 400:
             detail = _snippet(response, self.secrets)
             raise Rejected(f"{where}: HTTP {status}{': ' + detail if detail else ''}")
         if status >= 300:
             raise BadResponse(f"{where}: unexpected redirect (HTTP {status})")
-        return HttpResult(status, self._json_or_none(response, where, strict=True), response.headers)
+        body = self._json_or_none(response, where, strict=True)
+        return HttpResult(status, body, response.headers)
 
     @staticmethod
     def _json_or_none(response: httpx.Response, where: str, *, strict: bool) -> Any:
@@ -153,7 +157,8 @@ class HttpClient:
             return json.loads(response.content)
         except ValueError:
             if strict:
-                raise BadResponse(f"{where}: the answer is not JSON (HTTP {response.status_code})") from None
+                raise BadResponse(
+                    f"{where}: the answer is not JSON (HTTP {response.status_code})") from None
             return None
 
     def close(self) -> None:

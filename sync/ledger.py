@@ -11,7 +11,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from pos_app.clock import from_iso, to_iso
-from pos_app.order_state import InvalidTransition, OrderEvent, OrderStatus, PaymentStatus, transition
+from pos_app.order_state import (
+    InvalidTransition,
+    OrderEvent,
+    OrderStatus,
+    PaymentStatus,
+    transition,
+)
 from pos_app.storage.database import Database
 from pos_app.storage.orders import (
     OutboxKind,
@@ -28,7 +34,8 @@ from sync.providers.base import Credit, Invoice, RemoteStatus, StatusResult
 log = logging.getLogger(__name__)
 
 
-def move_order(conn: sqlite3.Connection, order_id: str, event: OrderEvent, now: datetime) -> OrderStatus | None:
+def move_order(conn: sqlite3.Connection, order_id: str, event: OrderEvent,
+               now: datetime) -> OrderStatus | None:
     row = conn.execute("SELECT status FROM orders WHERE id = ?", (order_id,)).fetchone()
     try:
         new = transition(order_id, OrderStatus(row["status"]), event)
@@ -48,7 +55,8 @@ class Ledger:
         self.late_watch_s = late_watch_s
 
     def _status(self, conn: sqlite3.Connection, payment_id: str) -> PaymentStatus:
-        return PaymentStatus(conn.execute("SELECT status FROM payments WHERE id = ?", (payment_id,)).fetchone()[0])
+        row = conn.execute("SELECT status FROM payments WHERE id = ?", (payment_id,)).fetchone()
+        return PaymentStatus(row[0])
 
     # -- create ---------------------------------------------------------------------------
     def created(self, payment: PaymentRecord, provider: str, invoice: Invoice, first_check_s: float,
@@ -60,12 +68,15 @@ class Ledger:
                 conn, payment.id, now,
                 payable_amount=invoice.payable_amount,
                 unique_code=invoice.payable_amount - payment.amount,
-                provider_ref=invoice.provider_ref, qris=invoice.qris, checkout_url=invoice.checkout_url,
+                provider_ref=invoice.provider_ref,
+                qris=invoice.qris,
+                checkout_url=invoice.checkout_url,
                 expires_at=invoice.expires_at,
                 next_check_at=now + timedelta(seconds=first_check_s),
                 error=None,
             )
-            conn.execute("UPDATE outbox SET status = 'done', updated_at = ? WHERE id = ?", (to_iso(now), outbox_id))
+            conn.execute("UPDATE outbox SET status = 'done', updated_at = ? WHERE id = ?",
+                         (to_iso(now), outbox_id))
             if cancelled_meanwhile:
                 enqueue(conn, OutboxKind.CANCEL_PAYMENT, now, order_id=payment.order_id,
                         payment_id=payment.id, payload={"provider": provider})
@@ -84,16 +95,18 @@ class Ledger:
         with self.db.transaction() as conn:
             if self._status(conn, payment.id) is not PaymentStatus.PENDING:
                 return []
-            update_payment(conn, payment.id, now, status=PaymentStatus.FAILED, error=reason, next_check_at=None)
+            update_payment(conn, payment.id, now, status=PaymentStatus.FAILED, error=reason,
+                           next_check_at=None)
             move_order(conn, payment.order_id, OrderEvent.CANCEL, now)
             if outbox_id is not None:
-                conn.execute("UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?",
-                             (reason, to_iso(now), outbox_id))
-            self.db.audit(conn, "sync", "payment_failed", order_id=payment.order_id, payment_id=payment.id,
-                          details=json.dumps({"error": reason}))
+                conn.execute("UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ?"
+                             " WHERE id = ?", (reason, to_iso(now), outbox_id))
+            self.db.audit(conn, "sync", "payment_failed", order_id=payment.order_id,
+                          payment_id=payment.id, details=json.dumps({"error": reason}))
         log.error("payment for %s failed: %s", payment.order_id, reason)
-        return [SyncEvent(EventKind.FAILED, payment.order_id, payment.id,
-                          {"error": reason, "provider": payment.provider, "needs_login": needs_login})]
+        return [SyncEvent(EventKind.FAILED, payment.order_id, payment.id, {
+            "error": reason, "provider": payment.provider, "needs_login": needs_login,
+        })]
 
     # -- outcomes -------------------------------------------------------------------------
     def expired(self, payment: PaymentRecord) -> list[SyncEvent]:
@@ -104,7 +117,8 @@ class Ledger:
             update_payment(conn, payment.id, now, status=PaymentStatus.EXPIRED,
                            next_check_at=now + timedelta(seconds=self.late_poll_interval_s))
             move_order(conn, payment.order_id, OrderEvent.EXPIRE, now)
-            self.db.audit(conn, "sync", "payment_expired", order_id=payment.order_id, payment_id=payment.id)
+            self.db.audit(conn, "sync", "payment_expired", order_id=payment.order_id,
+                          payment_id=payment.id)
         return [SyncEvent(EventKind.EXPIRED, payment.order_id, payment.id, {
             "provider": payment.provider, "payable_amount": payment.payable_amount,
         })]
@@ -140,18 +154,22 @@ class Ledger:
             move_order(c, payment.order_id, OrderEvent.LATE_PAY if late else OrderEvent.PAY, now)
             if not late:
                 enqueue(c, OutboxKind.SALE_COMPLETED, now, order_id=payment.order_id,
-                        payment_id=payment.id, payload={"method": "qris", "provider": payment.provider})
+                        payment_id=payment.id,
+                        payload={"method": "qris", "provider": payment.provider})
+            details = {"paid_amount": paid_amount, "provider_ref": result.provider_ref,
+                       "note": note}
             self.db.audit(c, actor, "late_payment_received" if late else action,
                           order_id=payment.order_id, payment_id=payment.id,
-                          details=json.dumps({"paid_amount": paid_amount, "provider_ref": result.provider_ref,
-                                              "note": note}))
-        return [SyncEvent(EventKind.LATE_PAYMENT if late else EventKind.PAID, payment.order_id, payment.id, {
+                          details=json.dumps(details))
+        kind = EventKind.LATE_PAYMENT if late else EventKind.PAID
+        return [SyncEvent(kind, payment.order_id, payment.id, {
             "paid_amount": paid_amount,
             "provider_ref": result.provider_ref or payment.provider_ref,
             "provider": payment.provider,
         })]
 
-    def watch_later(self, payment: PaymentRecord, seconds: float, *, error: str | None = None) -> None:
+    def watch_later(self, payment: PaymentRecord, seconds: float, *,
+                    error: str | None = None) -> None:
         now = self.clock()
         with self.db.transaction() as conn:
             fields: dict[str, object] = {"next_check_at": now + timedelta(seconds=seconds)}
@@ -181,11 +199,12 @@ class Ledger:
         with self.db.transaction() as conn:
             for c in credits:
                 cur = conn.execute(
-                    "INSERT INTO credits (source, account, credit_id, amount, credited_at, precision,"
-                    " description, seen_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'unmatched')"
+                    "INSERT INTO credits (source, account, credit_id, amount, credited_at,"
+                    " precision, description, seen_at, status)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'unmatched')"
                     " ON CONFLICT (source, credit_id) DO NOTHING",
-                    (c.source, account, c.credit_id, c.amount, to_iso(c.credited_at), c.precision.value,
-                     c.description[:200], to_iso(now)),
+                    (c.source, account, c.credit_id, c.amount, to_iso(c.credited_at),
+                     c.precision.value, c.description[:200], to_iso(now)),
                 )
                 if cur.rowcount:
                     fresh.append(c)
@@ -194,30 +213,37 @@ class Ledger:
         events: list[SyncEvent] = []
         for decision in decide_all(fresh, self.open_on_account(account)):
             c = decision.credit
-            payment = load_payment(self.db, decision.payment.payment_id) if decision.payment else None
+            payment = (load_payment(self.db, decision.payment.payment_id)
+                       if decision.payment else None)
             if decision.verdict in (Verdict.MATCH, Verdict.LATE) and payment is not None:
                 try:
                     with self.db.transaction() as conn:
                         conn.execute(
-                            "UPDATE credits SET status = ?, payment_id = ?, note = ? WHERE source = ? AND credit_id = ?",
-                            (decision.verdict.value, payment.id, decision.reason, c.source, c.credit_id),
+                            "UPDATE credits SET status = ?, payment_id = ?, note = ?"
+                            " WHERE source = ? AND credit_id = ?",
+                            (decision.verdict.value, payment.id, decision.reason, c.source,
+                             c.credit_id),
                         )
                 except sqlite3.IntegrityError:
                     # The payment was already confirmed by another credit: a person must look.
-                    self._mark_credit(c, Verdict.REVIEW, "payment already confirmed by another credit")
+                    self._mark_credit(c, Verdict.REVIEW,
+                                      "payment already confirmed by another credit")
                     continue
                 events += self.paid(
                     payment,
                     StatusResult(RemoteStatus.PAID, c.amount, c.credit_id, c.credited_at),
-                    actor="sync", action="payment_confirmed", note=f"credit {c.source}:{c.credit_id}",
+                    actor="sync", action="payment_confirmed",
+                    note=f"credit {c.source}:{c.credit_id}",
                 )
             else:
                 self._mark_credit(c, decision.verdict, decision.reason)
                 if decision.verdict is Verdict.REVIEW:
-                    log.warning("credit %s:%s of %d needs review: %s", c.source, c.credit_id, c.amount, decision.reason)
+                    log.warning("credit %s:%s of %d needs review: %s",
+                                c.source, c.credit_id, c.amount, decision.reason)
         return events
 
     def _mark_credit(self, c: Credit, verdict: Verdict, reason: str) -> None:
         with self.db.transaction() as conn:
-            conn.execute("UPDATE credits SET status = ?, note = ? WHERE source = ? AND credit_id = ?",
-                         (verdict.value, reason, c.source, c.credit_id))
+            conn.execute(
+                "UPDATE credits SET status = ?, note = ? WHERE source = ? AND credit_id = ?",
+                (verdict.value, reason, c.source, c.credit_id))

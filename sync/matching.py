@@ -80,7 +80,8 @@ def decide(credit: Credit, payments: Sequence[OpenPayment]) -> Decision:
     payment = candidates[0]
     if payment.status is PaymentStatus.PENDING:
         return Decision(credit, Verdict.MATCH, payment)
-    return Decision(credit, Verdict.LATE, payment, reason=f"arrived after the order was {payment.status.value}")
+    return Decision(credit, Verdict.LATE, payment,
+                    reason=f"arrived after the order was {payment.status.value}")
 
 
 def decide_all(credits: Iterable[Credit], payments: Sequence[OpenPayment]) -> list[Decision]:

@@ -49,7 +49,8 @@ def block_for(terminal_id: str) -> int:
     return zlib.crc32(terminal_id.encode()) % BLOCKS
 
 
-def taken_amounts(conn: sqlite3.Connection, account: str, now: datetime, reserve_after_expiry_s: float) -> set[int]:
+def taken_amounts(conn: sqlite3.Connection, account: str, now: datetime,
+                  reserve_after_expiry_s: float) -> set[int]:
     since = to_iso(now - timedelta(seconds=reserve_after_expiry_s))
     rows = conn.execute(
         "SELECT coalesce(payable_amount, reserved_amount) FROM payments"

@@ -27,17 +27,17 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from sync.errors import (  # the provider errors, re-exported next to the interface
-    ProviderError as ProviderError,
-    TransientError as TransientError,
     AuthExpired as AuthExpired,
-    Rejected as Rejected,
     BadResponse as BadResponse,
-    InternalError as InternalError,
-    ProviderConfigError as ProviderConfigError,
     ConfigMissing as ConfigMissing,
-    UnknownProvider as UnknownProvider,
-    NotSupported as NotSupported,
+    InternalError as InternalError,
     LoginFailed as LoginFailed,
+    NotSupported as NotSupported,
+    ProviderConfigError as ProviderConfigError,
+    ProviderError as ProviderError,
+    Rejected as Rejected,
+    TransientError as TransientError,
+    UnknownProvider as UnknownProvider,
 )
 from sync.providers.info import Confirmation as Confirmation
 
@@ -108,14 +108,15 @@ class StatusResult:
     detail: str = ""
     #: incoming credits that may pay this payment (orkut's status-pembayaran answers with the
     #: account's credits of that nominal); the engine's matcher decides, never the adapter
-    credits: tuple["Credit", ...] = ()
+    credits: tuple[Credit, ...] = ()
 
 
 class Provider(ABC):
     """One payment back-end. Instances are used from worker threads; keep them thread-safe."""
 
     name: ClassVar[str]
-    confirmation: ClassVar[Confirmation]
+    #: set on the class; an instance may differ (``static`` confirms by mutasi when it has a source)
+    confirmation: Confirmation
     #: never ask this back-end about one account more often than this (its documented limit)
     min_poll_interval_s: ClassVar[float] = 2.0
     #: True when create happens on this machine (no network), so it works offline
@@ -220,7 +221,10 @@ def config_text(config: Mapping[str, Any], provider: str, key: str) -> str:
 
 
 def require_config(
-    config: Mapping[str, Any], provider: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    config: Mapping[str, Any],
+    provider: str,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
 ) -> dict[str, str]:
     """The settings an adapter needs; ``ConfigMissing`` names every missing one by full key."""
     values = {key: config_text(config, provider, key) for key in (*required, *optional)}

@@ -25,7 +25,7 @@ Control API (for adapter tests, engine end-to-end tests and benchmarks)::
     fake.pay(order_id)                      # the same (an alias engine tests read better with)
     fake.capture(order_id, fraud="accept")  # card: accept = paid, challenge = review, deny = failed
     fake.expire(order_id); fake.cancel(order_id); fake.deny(order_id)
-    fake.orders[order_id]                   # FakeSnapOrder: amount, token, status, fraud_status, ...
+    fake.orders[order_id]                   # FakeSnapOrder: amount, token, status, fraud_status...
     fake.auto_settle_after_s = 1.0          # settle any order this long after its charge
     fake.latency_s = 0.2                    # every answer waits this long *after* the work is done
     fake.charges_created, fake.duplicates_refused, fake.status_queries, fake.auth_failures

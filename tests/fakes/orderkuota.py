@@ -65,7 +65,9 @@ class FakeInvoice:
     paid_at_ms: int | None = None
 
     def to_json(self, *, fraction_digits: int = 9) -> dict[str, Any]:
-        created = self.created_at if fraction_digits == 9 else self.created_at[: -(9 - fraction_digits)]
+        created = self.created_at
+        if fraction_digits != 9:
+            created = created[: -(9 - fraction_digits)]
         return {
             "username": self.username,
             "amount": self.amount,
@@ -154,19 +156,22 @@ class OrderKuotaFake(FakeBackend):
             inv.paid_at_ms = _ms(self.clock())
             if not credit:
                 return None
-            return self.add_credit(inv.amount, username=inv.username, keterangan="QRIS / PEMBAYARAN***")
+            return self.add_credit(inv.amount, username=inv.username,
+                                   keterangan="QRIS / PEMBAYARAN***")
 
     def expire(self, invoice_id: str) -> None:
         with self._lock:
             self.invoices[invoice_id].status = "EXPIRED"
 
-    def add_credit(self, kredit: int, at_wib: datetime | None = None, *, username: str | None = None,
+    def add_credit(self, kredit: int, at_wib: datetime | None = None, *,
+                   username: str | None = None,
                    keterangan: str = "BANK / TR***********************") -> int:
         """A credit line on the statement; ``at_wib`` is WIB wall time (naive) or aware."""
         return self.add_line(kredit=kredit, at_wib=at_wib, username=username, keterangan=keterangan)
 
-    def add_line(self, *, kredit: int = 0, debet: int = 0, status: str = "IN", at_wib: datetime | None = None,
-                 username: str | None = None, keterangan: str = "BANK / TR***") -> int:
+    def add_line(self, *, kredit: int = 0, debet: int = 0, status: str = "IN",
+                 at_wib: datetime | None = None, username: str | None = None,
+                 keterangan: str = "BANK / TR***") -> int:
         username = username or self.username
         if at_wib is None:
             at_wib = self.clock().astimezone(WIB)
@@ -203,7 +208,8 @@ class OrderKuotaFake(FakeBackend):
         if req.method == "GET" and path.startswith("/api/v2/statements/"):
             return self._with_user(req, lambda r, u: self._statements(r, u, path.rsplit("/", 1)[1]))
         if req.method == "GET" and path.startswith("/api/v2/users/details/"):
-            return self._with_user(req, lambda r, u: self._user_details(r, u, path.rsplit("/", 1)[1]))
+            return self._with_user(
+                req, lambda r, u: self._user_details(r, u, path.rsplit("/", 1)[1]))
         return _not_found(req.path, "No static resource")
 
     def _with_user(self, req: Request, handler: Callable[[Request, FakeUser], Reply]) -> Reply:
@@ -243,7 +249,8 @@ class OrderKuotaFake(FakeBackend):
             return Reply(400, {"status": "Error", "data": {"error": "Invalid body"}})
         amount, ttl_s, notes = body.get("amount"), body.get("expires_at"), body.get("notes", "")
         if type(amount) is not int or amount < 1 or type(ttl_s) is not int or ttl_s < 1:
-            return Reply(400, {"status": "Error", "data": {"error": "Invalid amount or expires_at"}})
+            return Reply(400, {"status": "Error",
+                               "data": {"error": "Invalid amount or expires_at"}})
         pending = {inv.amount for inv in self.invoices.values()
                    if inv.username == user.username and self._status(inv) == "PENDING"}
         free = [a for a in range(amount, amount + 100) if a not in pending]
@@ -287,7 +294,8 @@ class OrderKuotaFake(FakeBackend):
     def _user_details(self, req: Request, user: FakeUser, username: str) -> Reply:
         target = self.users.get(username)
         if target is None:
-            return _not_found(req.path, 'Cannot invoke "...User.getUsername()" because "user" is null')
+            return _not_found(
+                req.path, 'Cannot invoke "...User.getUsername()" because "user" is null')
         if target is not user:
             return TOKEN_INVALID
         token = next(t for t, u in self.tokens.items() if u == user.username)

@@ -52,7 +52,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from pos_app import qris
@@ -72,11 +72,11 @@ def seed_fee(amount: int) -> int:
     return round(amount * 0.007) + 310
 
 
-def format_ns(epoch_ns: int, offset: timezone = timezone.utc) -> str:
+def format_ns(epoch_ns: int, offset: timezone = UTC) -> str:
     """RFC 3339 with 9 fractional digits, like Go's time.RFC3339Nano without zero-trimming."""
     seconds, nanos = divmod(epoch_ns, NS)
     moment = datetime.fromtimestamp(seconds, offset)
-    zone = "Z" if offset is timezone.utc else moment.strftime("%z")
+    zone = "Z" if offset is UTC else moment.strftime("%z")
     if zone != "Z":
         zone = f"{zone[:3]}:{zone[3:]}"
     return f"{moment:%Y-%m-%dT%H:%M:%S}.{nanos:09d}{zone}"
@@ -113,7 +113,7 @@ class PakasirFake(FakeBackend):
         cancel_spelling: str = "cancelled",
         auth_error_status: int = 400,
         creates_per_minute: int = 100,
-        expiry_offset: timezone = timezone.utc,
+        expiry_offset: timezone = UTC,
         clock_ns: Callable[[], int] = time.time_ns,
     ) -> None:
         super().__init__()

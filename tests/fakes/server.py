@@ -60,7 +60,8 @@ class Fault:
     gate: threading.Event | None = None
 
     @classmethod
-    def status_(cls, code: int, *, headers: dict[str, str] | None = None, body: Any = None) -> Fault:
+    def status_(cls, code: int, *, headers: dict[str, str] | None = None,
+                body: Any = None) -> Fault:
         return cls("status", status=code, headers=headers or {}, body=body)
 
     @classmethod
@@ -109,7 +110,8 @@ class FakeBackend:
         raise NotImplementedError
 
     # -- faults ---------------------------------------------------------------------------
-    def inject(self, fault: Fault, *, times: int = 1, path: str | None = None, method: str | None = None) -> None:
+    def inject(self, fault: Fault, *, times: int = 1, path: str | None = None,
+               method: str | None = None) -> None:
         with self._lock:
             self._faults.append(_Injected(fault, times, path, method))
 
@@ -152,8 +154,8 @@ class FakeBackend:
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
                 query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-                req = Request(self.command, parts.path, query, {k.lower(): v for k, v in self.headers.items()},
-                              body, time.monotonic())
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                req = Request(self.command, parts.path, query, headers, body, time.monotonic())
                 with fake._lock:
                     fake.requests.append(req)
                 fault = fake._take_fault(req)
@@ -169,8 +171,8 @@ class FakeBackend:
                     fault.gate.wait(fault.seconds)
                     fault = None
                 if fault is not None and fault.kind == "status":
-                    reply = Reply(fault.status, fault.body if fault.body is not None else {"message": "injected"},
-                                  fault.headers)
+                    injected = fault.body if fault.body is not None else {"message": "injected"}
+                    reply = Reply(fault.status, injected, fault.headers)
                 elif fault is not None and fault.kind == "malformed":
                     reply = Reply(200, fault.body)
                 else:

@@ -11,7 +11,8 @@ PROVIDER = ProviderInfo(
     confirmation=Confirmation.POLL,
     adapter="sync.providers.midtrans.adapter:MidtransProvider",
     fields=(
-        Field("base_url", FieldKind.URL, Text("Alamat middleware (URL)", "Middleware address (URL)"),
+        Field("base_url", FieldKind.URL,
+              Text("Alamat middleware (URL)", "Middleware address (URL)"),
               "Base URL of the shop's self-hosted Midtrans middleware (required)",
               hint=Text("Alamat middleware Midtrans milik toko, mis. http://10.0.0.5:5000.",
                         "Address of the shop's Midtrans middleware, e.g. http://10.0.0.5:5000."),

@@ -131,7 +131,8 @@ _TOKEN = re.compile(r"[A-Za-z0-9._~-]{1,200}")
 #: Midtrans amounts: "15000.00" (also "15000", or a JSON integer from a re-serialising middleware).
 #: At most two decimals: "15.000" is a thousands separator, not fifteen rupiah.
 _AMOUNT = re.compile(r"(\d{1,15})(?:\.(\d{1,2}))?")
-#: how a refused order id reads: Midtrans (id/en) through the middleware, or a middleware's own words
+#: how a refused order id reads: Midtrans (id/en) through the middleware, or a middleware's own
+#: words
 _DUPLICATE = re.compile(
     r"sudah digunakan|sudah (?:ada|dipakai|terpakai)|already (?:been )?(?:used|taken|exists?)"
     r"|has been taken|duplicat|not unique|tidak unik|must be unique",
@@ -275,7 +276,8 @@ def _checked_redirect_url(value: Any) -> str:
     # The customer's phone opens this page to pay: a plain-http (or javascript:, data:, ...)
     # link could be rewritten on the way. Name the scheme only, never the URL.
     raise BadResponse(
-        f"midtrans: charge answer: redirect_url must be an https link, got scheme {_shown(parts.scheme, 10)}"
+        "midtrans: charge answer: redirect_url must be an https link,"
+        f" got scheme {_shown(parts.scheme, 10)}"
     )
 
 
@@ -341,7 +343,8 @@ class MidtransProvider(Provider):
             raise ConfigMissing(NAME, [f"providers.{NAME}.base_url"])
         if parts.scheme == "http" and not _is_private_host(host):
             log.warning(
-                "midtrans: base_url uses plain http to a public host; the API key travels unencrypted"
+                "midtrans: base_url uses plain http to a public host;"
+                " the API key travels unencrypted"
             )
         self.app_code = str(values["app_code"])
         self._api_key = str(values["api_key"])
@@ -394,7 +397,8 @@ class MidtransProvider(Provider):
             or request.amount <= 0
         ):
             raise Rejected(
-                f"midtrans: amount must be a positive whole number of rupiah, got {_shown(request.amount)}"
+                "midtrans: amount must be a positive whole number of rupiah,"
+                f" got {_shown(request.amount)}"
             )
         # 400/409: maybe our order id is taken (see the module docstring). 500: some
         # middlewares report *every* Midtrans error as 500, including the duplicate.
@@ -437,8 +441,8 @@ class MidtransProvider(Provider):
                 "midtrans: order id %s is taken at the gateway (status %s)", request.order_id, known
             )
             raise OrderIdUsed(
-                f"{ORDER_ID_USED_MESSAGE}; the gateway reports it {known} — check the Midtrans dashboard "
-                "before charging again",
+                f"{ORDER_ID_USED_MESSAGE}; the gateway reports it {known}"
+                " — check the Midtrans dashboard before charging again",
                 gateway_status=known,
             )
         if duplicate:
@@ -459,8 +463,8 @@ class MidtransProvider(Provider):
         if result.status == 404:
             if _endpoint_missing(result.data):
                 raise Rejected(
-                    "midtrans: the middleware has no /status endpoint (HTTP 404 'Endpoint not found') "
-                    f"— check providers.{NAME}.base_url"
+                    "midtrans: the middleware has no /status endpoint"
+                    f" (HTTP 404 'Endpoint not found') — check providers.{NAME}.base_url"
                 )
             return StatusResult(
                 RemoteStatus.PENDING,

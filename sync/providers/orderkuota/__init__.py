@@ -12,7 +12,8 @@ PROVIDER = ProviderInfo(
     adapter="sync.providers.orderkuota.adapter:OrderKuotaProvider",
     fields=(
         Field("base_url", FieldKind.URL, Text("Alamat server (URL)", "Server address (URL)"),
-              "OrderKuota gateway base URL", hint=Text("Biasanya tidak perlu diubah.", "Usually no need to change this."),
+              "OrderKuota gateway base URL",
+              hint=Text("Biasanya tidak perlu diubah.", "Usually no need to change this."),
               default="https://gateway.rerechanstore.eu.org", required=True),
         Field("username", FieldKind.WORD, Text("Username", "Username"),
               "OrderKuota account user name", required=True),

@@ -66,8 +66,8 @@ from sync.http import DEFAULT_TIMEOUT, HttpClient, HttpResult
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     CreateRequest,
     Credit,
     CreditSource,
@@ -91,7 +91,9 @@ DEFAULT_BASE_URL = "https://gateway.rerechanstore.eu.org"
 WIB = zone("Asia/Jakarta")
 #: the back-end moves a requested amount to one in requested .. requested + AMOUNT_BUMP_MAX
 AMOUNT_BUMP_MAX = 99
-AUTH_MESSAGE = "orderkuota: token invalid or expired — log in again (pos-app provider login orderkuota)"
+AUTH_MESSAGE = (
+    "orderkuota: token invalid or expired — log in again (pos-app provider login orderkuota)"
+)
 STATEMENT_PAGE_SIZE = 50
 STATEMENT_MAX_PAGES = 10
 #: the seed gives no limit for ``notes``; keep it short so a long note can't get an invoice refused
@@ -186,7 +188,8 @@ def _checked_qris(payload: Any, amount: int, what: str) -> str:
     except qris.InvalidQris as exc:  # pragma: no cover - parse() already checked tag 54
         raise BadResponse(f"orderkuota: {what} has a bad amount ({exc})") from None
     if qr_amount is not None and qr_amount != amount:
-        raise BadResponse(f"orderkuota: {what} asks for {qr_amount} but the invoice amount is {amount}")
+        raise BadResponse(
+            f"orderkuota: {what} asks for {qr_amount} but the invoice amount is {amount}")
     return text
 
 
@@ -244,7 +247,8 @@ class OrderKuotaProvider(Provider):
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        missing = [f"providers.{NAME}.{k}" for k, v in (("username", username), ("token", token)) if not v]
+        given = (("username", username), ("token", token))
+        missing = [f"providers.{NAME}.{k}" for k, v in given if not v]
         if missing:
             raise ConfigMissing(NAME, missing)
         self.username = username
@@ -272,7 +276,8 @@ class OrderKuotaProvider(Provider):
                 "expires_at": request.remaining_s(self._clock())}
         result = self._api.call("POST", "/api/v2/invoices/create", json_body=body)
         if result.status not in (200, 201):
-            raise BadResponse(f"orderkuota: invoice create answered HTTP {result.status}, expected 200 or 201")
+            raise BadResponse(f"orderkuota: invoice create answered HTTP {result.status},"
+                              " expected 200 or 201")
         data = _object(result.data, "invoice create")
         invoice_id = _text(data.get("invoice_id"), "invoice create: invoice_id")
         where = f"invoice {invoice_id}"
@@ -289,10 +294,11 @@ class OrderKuotaProvider(Provider):
         payload = _checked_qris(data.get("qris_string"), amount, f"{where}: qris_string")
         expires_at = epoch_ms_to_utc(data.get("expires_at"), f"{where}: expires_at")
         now = self._clock()
-        if not now - EXPIRY_SLACK <= expires_at <= now + timedelta(seconds=request.ttl_s) + EXPIRY_SLACK:
+        latest = now + timedelta(seconds=request.ttl_s) + EXPIRY_SLACK
+        if not now - EXPIRY_SLACK <= expires_at <= latest:
             raise BadResponse(
-                f"orderkuota: {where}: expires_at {data.get('expires_at')!r} is not epoch milliseconds "
-                f"near now (read as {expires_at.isoformat()})"
+                f"orderkuota: {where}: expires_at {data.get('expires_at')!r} is not epoch"
+                f" milliseconds near now (read as {expires_at.isoformat()})"
             )
         extra: dict[str, Any] = {"requested_amount": request.amount}
         if data.get("created_at") is not None:
@@ -315,10 +321,12 @@ class OrderKuotaProvider(Provider):
     # -- check -----------------------------------------------------------------------------
     def check(self, ref: PaymentRef) -> StatusResult:
         if not ref.provider_ref:
-            raise BadResponse(f"orderkuota: payment {ref.payment_id} has no invoice id to ask about")
+            raise BadResponse(
+                f"orderkuota: payment {ref.payment_id} has no invoice id to ask about")
         invoice_id = ref.provider_ref
         where = f"invoice {invoice_id}"
-        result = self._api.call("GET", f"/api/v2/invoices/details/{_path_part(invoice_id)}", allow=(404,))
+        result = self._api.call("GET", f"/api/v2/invoices/details/{_path_part(invoice_id)}",
+                                allow=(404,))
         if result.status == 404:
             # We created it, so the back-end should know it: never read this as "paid" (nor as
             # "expired", which would end the order silently). An error on the order instead.
@@ -344,9 +352,11 @@ class OrderKuotaProvider(Provider):
     # -- Settings "Tes koneksi" ------------------------------------------------------------
     def test_connection(self) -> str:
         """One ``users/details`` call; a short description, or the mapped error."""
-        result = self._api.call("GET", f"/api/v2/users/details/{_path_part(self.username)}", allow=(404,))
+        result = self._api.call("GET", f"/api/v2/users/details/{_path_part(self.username)}",
+                                allow=(404,))
         if result.status == 404:
-            raise Rejected(f"orderkuota: user {self.username!r} not found — check providers.orderkuota.username")
+            raise Rejected(f"orderkuota: user {self.username!r} not found"
+                           " — check providers.orderkuota.username")
         data = _object(result.data, "user details")  # it echoes the token: never show `data`
         self._check_owner(data.get("username"), f"user details of {self.username!r}")
         email = data.get("email")
@@ -376,13 +386,15 @@ class OrderKuotaStatements(CreditSource):
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        missing = [f"providers.{NAME}.{k}" for k, v in (("username", username), ("token", token)) if not v]
+        given = (("username", username), ("token", token))
+        missing = [f"providers.{NAME}.{k}" for k, v in given if not v]
         if missing:
             raise ConfigMissing(NAME, missing)
         self.username = username
         # The 5 s per-account limit counts every request, so the pages of one fetch are spaced
         # too (a backlog of 3 pages takes 10 s; one page - the normal case - takes no wait).
-        self.request_interval_s = self.min_interval_s if request_interval_s is None else request_interval_s
+        self.request_interval_s = (self.min_interval_s if request_interval_s is None
+                                   else request_interval_s)
         self._sleep = sleep
         self._monotonic = monotonic
         self._lock = threading.Lock()  # one fetch at a time, so the spacing holds
@@ -427,8 +439,9 @@ class OrderKuotaStatements(CreditSource):
                 if reaches_before_since or not lines or data.get("has_next") is not True:
                     break
             else:
-                log.warning("orderkuota: statements: stopped after %d pages; older credits since %s "
-                            "were not read", STATEMENT_MAX_PAGES, since.isoformat())
+                log.warning("orderkuota: statements: stopped after %d pages;"
+                            " older credits since %s were not read",
+                            STATEMENT_MAX_PAGES, since.isoformat())
         return sorted(credits.values(), key=lambda c: (c.credited_at, c.credit_id), reverse=True)
 
     def _page(self, page: int) -> dict[str, Any] | None:
@@ -448,7 +461,8 @@ class OrderKuotaStatements(CreditSource):
     def _line(self, line: Any, page: int) -> tuple[datetime, Credit | None]:
         line = _object(line, f"statements page {page}: a line")
         raw_id = line.get("id")
-        if isinstance(raw_id, bool) or not isinstance(raw_id, (int, str)) or not str(raw_id).strip():
+        if (isinstance(raw_id, bool) or not isinstance(raw_id, (int, str))
+                or not str(raw_id).strip()):
             raise BadResponse(f"orderkuota: statements page {page}: a line has no id")
         credit_id = str(raw_id).strip()
         where = f"statement line {credit_id}"
@@ -492,17 +506,19 @@ class OrderKuotaLogin(LoginFlow):
         return cls(config.get("base_url") or None)
 
     def _api(self, *secrets: str) -> _Api:
-        return _Api(self.base_url, None, transport=self._transport, timeout=self._timeout, secrets=secrets)
+        return _Api(self.base_url, None, transport=self._transport, timeout=self._timeout,
+                    secrets=secrets)
 
     def request_otp(self, username: str, password: str) -> str:
         api = self._api(password)
         try:
-            result = api.call("POST", "/api/v2/users/auth", json_body={"username": username, "password": password})
+            result = api.call("POST", "/api/v2/users/auth",
+                              json_body={"username": username, "password": password})
         finally:
             api.close()
         # Success and a wrong password are both HTTP 200; the difference is data.email.status.
-        email = _object(_object(_object(result.data, "login").get("data"), "login: data").get("email"),
-                        "login: data.email")
+        data = _object(_object(result.data, "login").get("data"), "login: data")
+        email = _object(data.get("email"), "login: data.email")
         status = email.get("status")
         if status == "Error":
             raise LoginFailed("orderkuota: username or password wrong")
@@ -515,8 +531,8 @@ class OrderKuotaLogin(LoginFlow):
         otp = otp.strip()
         api = self._api(otp)
         try:
-            result = api.call("POST", "/api/v2/users/auth/otp", json_body={"username": username, "otp": otp},
-                              allow=(400,))
+            result = api.call("POST", "/api/v2/users/auth/otp",
+                              json_body={"username": username, "otp": otp}, allow=(400,))
         finally:
             api.close()
         if result.status == 400:  # {"status": "Error", "data": {"error": "OTP was wrong"}}

@@ -14,7 +14,8 @@ PROVIDER = ProviderInfo(
     adapter="sync.providers.orkut.adapter:OrkutProvider",
     fields=(
         Field("base_url", FieldKind.URL, Text("Alamat server (URL)", "Server address (URL)"),
-              "Orkut API base URL", hint=Text("Biasanya tidak perlu diubah.", "Usually no need to change this."),
+              "Orkut API base URL",
+              hint=Text("Biasanya tidak perlu diubah.", "Usually no need to change this."),
               default="https://orkut.hidepulsa.com", required=True),
         Field("api_key", FieldKind.SECRET, Text("Kunci API", "API key"),
               "Orkut API key (Authorization: Bearer)",

@@ -370,7 +370,8 @@ class OrkutProvider(Provider):
         clock: Callable[[], datetime] = utcnow,
         timeout: float = 10.0,
     ) -> None:
-        values = require_config(config, "orkut", ("base_url", "api_key", "username", "token", "merchant"))
+        values = require_config(
+            config, "orkut", ("base_url", "api_key", "username", "token", "merchant"))
         self.base_url = values["base_url"]
         self.username = values["username"]
         self.merchant = values["merchant"]
@@ -507,7 +508,8 @@ class OrkutMutasi(CreditSource):
         if endpoint == "auto":
             endpoint = "kasir" if str(config.get("merchant") or "").strip() else "mutasi"
         extra = ("merchant",) if endpoint == "kasir" else ("merchant_id",)
-        values = require_config(config, "orkut", ("base_url", "api_key", "username", "token", *extra))
+        values = require_config(
+            config, "orkut", ("base_url", "api_key", "username", "token", *extra))
         self.endpoint = endpoint
         self.username = values["username"]
         self.merchant = values.get("merchant") or str(config.get("merchant") or "").strip()

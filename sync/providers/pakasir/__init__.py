@@ -12,7 +12,8 @@ PROVIDER = ProviderInfo(
     adapter="sync.providers.pakasir.adapter:PakasirProvider",
     fields=(
         Field("base_url", FieldKind.URL, Text("Alamat server (URL)", "Server address (URL)"),
-              "Pakasir base URL", hint=Text("Biasanya tidak perlu diubah.", "Usually no need to change this."),
+              "Pakasir base URL",
+              hint=Text("Biasanya tidak perlu diubah.", "Usually no need to change this."),
               default="https://app.pakasir.com", required=True),
         Field("project", FieldKind.WORD, Text("Proyek (slug)", "Project (slug)"),
               "Pakasir project slug",

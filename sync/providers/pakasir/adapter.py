@@ -72,7 +72,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 from uuid import uuid4
 
 from pos_app import qris
@@ -160,7 +160,7 @@ def parse_pakasir_time(text: object) -> datetime:
 
 
 # -- the adapter -------------------------------------------------------------------------
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return type(value) is int  # bool is an int subclass; floats are not rupiah
 
 

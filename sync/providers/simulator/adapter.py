@@ -53,7 +53,8 @@ class SimulatorProvider(Provider):
     min_poll_interval_s = 0.05
     local_create = True
 
-    def __init__(self, pay_after_s: float | None = 3.0, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, pay_after_s: float | None = 3.0,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.pay_after_s = pay_after_s
         self._clock = clock
         self._lock = threading.Lock()
@@ -73,7 +74,8 @@ class SimulatorProvider(Provider):
         return cls(pay_after_s=pay_after, clock=clock)
 
     def create(self, request: CreateRequest) -> Invoice:
-        payload = qris.to_dynamic(DEMO_STATIC_QRIS, request.amount, bill_number=request.order_id[-25:])
+        payload = qris.to_dynamic(DEMO_STATIC_QRIS, request.amount,
+                                  bill_number=request.order_id[-25:])
         return Invoice(
             payable_amount=request.amount,
             expires_at=request.created_at + timedelta(seconds=request.ttl_s),

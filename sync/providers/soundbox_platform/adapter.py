@@ -82,8 +82,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeGuard
 
 import pos_app
 from pos_app import qris
@@ -194,7 +194,7 @@ def _parse_time(value: Any, what: str, where: str) -> datetime:
         raise BadResponse(f"{where}: {what} is not an ISO-8601 timestamp") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise BadResponse(f"{where}: {what} has no time zone")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _optional_time(value: Any, what: str, where: str) -> datetime | None:
@@ -205,7 +205,7 @@ def _id(value: Any) -> str | None:
     return value if isinstance(value, str) and _ID.fullmatch(value) else None
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return type(value) is int  # bool is an int subclass and never an amount
 
 
@@ -373,7 +373,8 @@ class SoundboxPlatformProvider(FeedProvider):
         clock: Callable[[], datetime] = utcnow,
         timeout: float = 10.0,
     ) -> None:
-        values = require_config(config, NAME, ("base_url", "device_id", "device_token"), ("terminal_id",))
+        values = require_config(
+            config, NAME, ("base_url", "device_id", "device_token"), ("terminal_id",))
         self.base_url = values["base_url"]
         self.device_id = values["device_id"]
         self._clock = clock
@@ -471,7 +472,8 @@ class SoundboxPlatformProvider(FeedProvider):
         if qr_amount is not None and qr_amount != request.amount:
             raise BadResponse(f"{where}: qr_payload is for Rp {qr_amount}, not Rp {request.amount}")
         # Our lifetime wins over a longer one of the platform's (a payment after it is late).
-        expires_at = min(_parse_time(data.get("expires_at"), "expires_at", where), request.expires_at)
+        platform_expiry = _parse_time(data.get("expires_at"), "expires_at", where)
+        expires_at = min(platform_expiry, request.expires_at)
         trace = data.get("trace_id")
         with self._lock:
             self._open[transaction_id] = expires_at
@@ -505,7 +507,7 @@ class SoundboxPlatformProvider(FeedProvider):
         """The heartbeat request (seed 004 section 3 sample)."""
         return {
             "device_id": self.device_id,
-            "timestamp": self._clock().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timestamp": self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "firmware_version": f"pos-app {pos_app.__version__}",
             "network_strength": 100,
             "battery_level": 100,

@@ -16,8 +16,8 @@ from typing import Any
 from pos_app import qris
 from pos_app.clock import utcnow
 from sync.providers.base import (
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     CreateRequest,
     Invoice,
     PaymentRef,
@@ -33,14 +33,15 @@ class StaticQrisProvider(Provider):
     min_poll_interval_s = 1.0
     local_create = True
 
-    def __init__(self, static_qris: str, clock: Callable[[], datetime] = utcnow, *, by_mutasi: bool = False) -> None:
+    def __init__(self, static_qris: str, clock: Callable[[], datetime] = utcnow, *,
+                 by_mutasi: bool = False) -> None:
         if not static_qris:
             raise ConfigMissing(self.name, ["payment.static_qris"])
         qris.validate(static_qris)  # fail at start-up, not at the first sale
         self.static_qris = static_qris
         self._clock = clock
         if by_mutasi:
-            self.confirmation = Confirmation.MUTASI  # type: ignore[misc]
+            self.confirmation = Confirmation.MUTASI
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *,
