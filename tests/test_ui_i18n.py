@@ -17,12 +17,14 @@ UI_DIR = Path(pos_app.ui.__file__).parent
 
 def _tr_literals() -> set[tuple[str, str]]:
     found = set()
-    for path in UI_DIR.glob("*.py"):
+    for path in UI_DIR.rglob("*.py"):  # with the packages (pos_app/ui/settings/)
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tr"
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                found.add((path.name, node.args[0].value))
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "tr" and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                found.add((str(path.relative_to(UI_DIR)), node.args[0].value))
     return found
 
 

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 
 from pos_app.paths import config_path
 from pos_app.settings import KEYS, Settings
-from pos_app.ui import i18n
-from pos_app.ui import login_dialog as login_module
+from pos_app.ui import i18n, login_dialog as login_module
 from pos_app.ui.login_dialog import LoginDialog
-from pos_app.ui.settings_dialog import SettingsDialog
+from pos_app.ui.settings import SettingsDialog
 from pos_app.ui.tasks import TaskManager
+from sync.providers import PROVIDERS
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
@@ -952,8 +952,9 @@ def test_every_login_dialog_tr_literal_has_an_english_entry() -> None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
         and node.func.id == "tr" and node.args and isinstance(node.args[0], ast.Constant)
     ]
-    literals += list(login_module.PROVIDER_LABELS.values())
-    literals += list(login_module.FIELD_LABELS.values())
+    literals += list(login_module.PAYMENT_KEY_LABELS.values())
+    for info in PROVIDERS.values():  # the provider names and field labels shown
+        literals += list(info.ui_texts())
     assert len(literals) > 30
     catalogue = i18n.english_catalogue()
     assert sorted({t for t in literals if t not in catalogue}) == []

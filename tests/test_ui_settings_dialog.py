@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPlainTextEdit, QSp
 
 from pos_app.paths import config_path
 from pos_app.settings import KEYS, Settings, SettingsError
-from pos_app.ui import i18n
-from pos_app.ui import settings_dialog as module
-from pos_app.ui.settings_dialog import SettingsDialog
+from pos_app.ui import i18n, login_dialog, settings
+from pos_app.ui.settings import SettingsDialog, payment, tax
+from sync.providers import PROVIDERS
 from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.waiting import WAIT_MS
 
@@ -506,26 +506,6 @@ def test_provider_set_elsewhere_is_shown_and_kept(qtbot, data_dir: Path) -> None
     assert s.get("providers.orkut.token") == "orkut-token-1"
 
 
-def test_provider_not_supported_by_this_version_is_kept(
-        qtbot, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A back-end the registry knows but this build can't run (AVAILABLE is smaller).
-    monkeypatch.setattr(module, "AVAILABLE", ("simulator", "static", "pakasir"))
-    s = Settings.load(data_dir)
-    s.set("providers.midtrans.base_url", "http://10.0.0.5:5000")
-    s.set("providers.midtrans.app_code", "warung")
-    s.set("providers.midtrans.api_key", "midtrans-key-1")
-    s.set("payment.provider", "midtrans")
-    dlg = open_dialog(qtbot, data_dir)
-    box = combo(dlg, "payment.provider")
-    assert box.currentData() == "midtrans"
-    assert "belum didukung" in box.currentText()
-    type_into(qtbot, line(dlg, "store.name"), "Warung Baru")
-    with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
-        click_save(qtbot, dlg)
-    assert blocker.args == [["store.name"]]
-    assert reloaded(data_dir).get("payment.provider") == "midtrans"
-
-
 # --------------------------------------------------------------------------- Batal, failures
 
 
@@ -630,18 +610,32 @@ def test_english_ui(qtbot, data_dir: Path) -> None:
     assert dlg.qris_preview_text().startswith("Invalid QRIS: ")
 
 
+def test_no_provider_is_named_in_the_settings_ui() -> None:
+    # Boxes, labels, hints and logins come from the descriptions (sync.providers.PROVIDERS).
+    paths = [*Path(settings.__file__).parent.glob("*.py"), Path(login_dialog.__file__)]
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert node.value not in PROVIDERS, (path.name, node.value)
+
+
 def test_every_tr_literal_has_an_english_entry() -> None:
-    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    literals = [
-        node.args[0].value for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        and node.func.id == "tr" and node.args and isinstance(node.args[0], ast.Constant)
-    ]
+    literals: list[str] = []
+    for path in sorted(Path(settings.__file__).parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        literals += [
+            node.args[0].value for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "tr" and node.args and isinstance(node.args[0], ast.Constant)
+        ]
     # Texts passed to tr() through a table, not as literals.
-    literals += list(module._TAX_MODES.values()) + list(module._PROVIDER_LABELS.values())
-    for table in (module._PROVIDER_INTROS, module._KEY_HINTS, module._MUTASI_LABELS,
-                  module._UNIQUE_CODE_LABELS, module.FIELD_LABELS):
+    literals += list(tax.TAX_MODES.values()) + [payment.NO_MUTASI_SOURCE]
+    for table in (payment.UNIQUE_CODE_LABELS, payment.USE_HINTS, payment.REQUIRED_MESSAGES,
+                  payment.INVALID_MESSAGES, login_dialog.PAYMENT_KEY_LABELS):
         literals += list(table.values())
+    # The providers' own lines: labels, intros, field labels and hints, mutasi source names.
+    for info in PROVIDERS.values():
+        literals += list(info.ui_texts())
     assert len(literals) > 40
     catalogue = i18n.english_catalogue()
     missing = sorted({text for text in literals if text not in catalogue})

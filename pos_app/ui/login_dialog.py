@@ -2,12 +2,17 @@
 
 Two modes, picked by the provider:
 
-* **OTP login** (``orderkuota``, ``orkut``; SPEC section 5): page 1 asks username + password and
-  calls ``LoginFlow.request_otp`` ("Kirim OTP"); page 2 says where the OTP went, asks for it
-  and calls ``LoginFlow.verify_otp`` ("Masuk"). The token it returns is stored with
-  ``settings.set("providers.<name>.token", ...)`` together with the username.
-* **Activation** (``soundbox_platform``): device id + activation code -> ``activate(base_url,
-  device_id, code)``; stores ``device_id``, ``device_token`` and ``terminal_id``.
+* **OTP login** (``LoginKind.OTP`` in the provider's description: Order Kuota, Orkut; SPEC
+  section 5): page 1 asks username + password and calls ``LoginFlow.request_otp`` ("Kirim
+  OTP"); page 2 says where the OTP went, asks for it and calls ``LoginFlow.verify_otp``
+  ("Masuk"). The token it returns is stored in the description's ``token_key`` together with
+  ``providers.<name>.username``.
+* **Activation** (``LoginKind.ACTIVATION``: the soundbox platform): device id + activation
+  code -> ``activate(base_url, device_id, code)``, the function the description's
+  ``login_flow`` names; stores ``device_id``, the token and ``terminal_id``.
+
+The provider's label, its field labels and which login it has all come from its description
+(:data:`sync.providers.PROVIDERS`); nothing here names a provider.
 
 Decisions:
 
@@ -21,14 +26,17 @@ Decisions:
 * Passwords, OTPs, activation codes and tokens are never put into a label, the log, or an
   error message: every detail shown goes through :func:`pos_app.secrets.redact` with the
   values typed here and the stored secrets of the provider.
-* ``config`` (the provider's settings, short names) defaults to
-  ``settings.provider_config(provider)``; the Settings dialog passes the values of its *form*
-  so an owner can log in before saving (orkut's login needs ``base_url`` and ``api_key``).
+* ``config`` (the provider's settings, short names) defaults to the stored values of its
+  fields; the Settings dialog passes the values of its *form* so an owner can log in before
+  saving. A login can't start without the fields its description's ``login_needs`` names
+  (orkut's ``api_key``, the platform's ``base_url``): "Lengkapi: ..." says which.
   Only the username/device id and the token(s) are written here; the other form values are
   written when the owner presses *Simpan* in Pengaturan.
 
-Shared with the Settings dialog: :data:`FIELD_LABELS` (Indonesian labels of the provider keys)
-and :func:`provider_error_message` (a ProviderError in the owner's words).
+Shared with the Settings dialog: :func:`field_label` (the Indonesian label of a payment key:
+a provider field's from its description, the few ``payment.*`` / ``simulator.*`` keys the
+providers use from :data:`PAYMENT_KEY_LABELS`) and :func:`provider_error_message` (a
+ProviderError in the owner's words).
 """
 
 from __future__ import annotations
@@ -56,7 +64,7 @@ from pos_app.secrets import redact, registered_secrets
 from pos_app.settings import KEYS, Settings, SettingsError
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.tasks import TaskManager
-from sync.providers import login_flow
+from sync.providers import PROVIDERS, login_flow
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
@@ -66,39 +74,21 @@ from sync.providers.base import (
     Rejected,
     TransientError,
 )
+from sync.providers.info import FieldKind, LoginKind, ProviderInfo, load
 
 __all__ = [
-    "ACTIVATION_PROVIDERS",
-    "FIELD_LABELS",
-    "LOGIN_PROVIDERS",
-    "PROVIDER_LABELS",
+    "PAYMENT_KEY_LABELS",
     "LoginDialog",
     "field_label",
     "provider_error_message",
 ]
 
+# The providers' own lines (labels, intros, field labels and hints) come with their descriptions.
+for _info in PROVIDERS.values():
+    register(_info.ui_texts())
+
 register({
-    # provider names
-    "Simulator (demo)": "Simulator (demo)",
-    "QRIS statis toko": "Shop's static QRIS",
-    "Order Kuota": "Order Kuota",
-    "Orkut (OrderKuota mutasi)": "Orkut (OrderKuota statement)",
-    "Midtrans (Snap)": "Midtrans (Snap)",
-    "Pakasir": "Pakasir",
-    "Platform Soundbox QRIS": "QRIS soundbox platform",
-    # field labels
-    "Alamat server (URL)": "Server address (URL)",
-    "Alamat middleware (URL)": "Middleware address (URL)",
-    "Username": "Username",
-    "Token login": "Login token",
-    "Kunci API": "API key",
-    "Kode merchant": "Merchant code",
-    "ID merchant": "Merchant id",
-    "Kode aplikasi": "App code",
-    "Proyek (slug)": "Project (slug)",
-    "ID perangkat": "Device id",
-    "Token perangkat": "Device token",
-    "ID terminal": "Terminal id",
+    # labels of the payment keys outside providers.<name>.
     "QRIS statis toko (isi QRIS)": "Shop's static QRIS (payload)",
     "Sumber mutasi": "Statement source",
     "Kode unik": "Unique code",
@@ -120,8 +110,10 @@ register({
         "to you.",
     "Masukkan ID perangkat dan kode aktivasi dari platform.":
         "Enter the device id and the activation code from the platform.",
+    "Username": "Username",
     "Password": "Password",
     "Kode OTP": "OTP code",
+    "ID perangkat": "Device id",
     "Kode aktivasi": "Activation code",
     "Kirim OTP": "Send OTP",
     "Masuk": "Log in",
@@ -145,47 +137,21 @@ register({
         "The token was accepted but could not be saved: {detail}",
 })
 
-LOGIN_PROVIDERS: tuple[str, ...] = ("orderkuota", "orkut")
-"""Providers with an OTP login (seeds 000, 001)."""
-ACTIVATION_PROVIDERS: tuple[str, ...] = ("soundbox_platform",)
-"""Providers whose device is activated with a code (seed 004)."""
-
-# Untranslated source texts (tr() is applied where they are shown).
-PROVIDER_LABELS: dict[str, str] = {
-    "simulator": "Simulator (demo)",
-    "static": "QRIS statis toko",
-    "orderkuota": "Order Kuota",
-    "orkut": "Orkut (OrderKuota mutasi)",
-    "midtrans": "Midtrans (Snap)",
-    "pakasir": "Pakasir",
-    "soundbox_platform": "Platform Soundbox QRIS",
-}
-FIELD_LABELS: dict[str, str] = {
-    "providers.orderkuota.base_url": "Alamat server (URL)",
-    "providers.orderkuota.username": "Username",
-    "providers.orderkuota.token": "Token login",
-    "providers.orkut.base_url": "Alamat server (URL)",
-    "providers.orkut.api_key": "Kunci API",
-    "providers.orkut.username": "Username",
-    "providers.orkut.token": "Token login",
-    "providers.orkut.merchant": "Kode merchant",
-    "providers.orkut.merchant_id": "ID merchant",
-    "providers.midtrans.base_url": "Alamat middleware (URL)",
-    "providers.midtrans.app_code": "Kode aplikasi",
-    "providers.midtrans.api_key": "Kunci API",
-    "providers.pakasir.base_url": "Alamat server (URL)",
-    "providers.pakasir.project": "Proyek (slug)",
-    "providers.pakasir.api_key": "Kunci API",
-    "providers.soundbox_platform.base_url": "Alamat server (URL)",
-    "providers.soundbox_platform.device_id": "ID perangkat",
-    "providers.soundbox_platform.device_token": "Token perangkat",
-    "providers.soundbox_platform.terminal_id": "ID terminal",
+PAYMENT_KEY_LABELS: dict[str, str] = {
     "payment.static_qris": "QRIS statis toko (isi QRIS)",
     "payment.mutasi_source": "Sumber mutasi",
     "payment.unique_code": "Kode unik",
     "simulator.pay_after_s": "Simulator membayar setelah (detik)",
 }
-"""Indonesian labels of the payment keys (every ``providers.*`` key has one)."""
+"""Indonesian labels (untranslated: tr() is applied where shown) of the settings providers
+use outside ``providers.<name>.`` (their ``uses``); every provider field has its label in its
+description."""
+
+# Every payment key's untranslated label: the providers' fields, then the keys they use.
+_FIELD_LABELS: dict[str, str] = {
+    **{info.key(f.leaf): f.label.id for info in PROVIDERS.values() for f in info.fields},
+    **PAYMENT_KEY_LABELS,
+}
 
 _MIN_HEIGHT = 40
 _ERROR_STYLE = "color: #b00020;"
@@ -198,7 +164,7 @@ def field_label(key: str) -> str:
     """The translated label of a settings key; an adapter's ``ConfigMissing`` may append a
     hint after the key ("providers.midtrans.base_url (an http(s) URL...)"), which is dropped."""
     name = key.split(" ", 1)[0].strip()
-    return tr(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+    return tr(_FIELD_LABELS[name]) if name in _FIELD_LABELS else name
 
 
 def _detail(exc: BaseException, secrets: Iterable[str]) -> str:
@@ -245,9 +211,9 @@ class LoginDialog(QDialog):
 
     ``flow_factory(name, config)`` builds the :class:`~sync.providers.base.LoginFlow`
     (default :func:`sync.providers.login_flow`); ``activate_fn(base_url, device_id, code)``
-    activates a soundbox-platform device (default
-    :func:`sync.providers.soundbox_platform.adapter.activate`, imported when first used).
-    ``tasks`` runs the network calls (a private TaskManager is made when None).
+    activates a device (default: the function the description's ``login_flow`` names,
+    imported on the worker thread when first used). ``tasks`` runs the network calls (a
+    private TaskManager is made when None). ``ValueError`` for a provider without a login.
     """
 
     loggedIn = Signal(str)
@@ -259,11 +225,13 @@ class LoginDialog(QDialog):
                  tasks: TaskManager | None = None,
                  config: Mapping[str, Any] | None = None) -> None:
         super().__init__(parent)
-        if provider not in LOGIN_PROVIDERS + ACTIVATION_PROVIDERS:
+        info = PROVIDERS.get(provider)
+        if info is None or info.login is LoginKind.NONE:
             raise ValueError(f"provider {provider!r} has no interactive login")
         self.settings = settings
         self.provider = provider
-        self.mode = "activation" if provider in ACTIVATION_PROVIDERS else "otp"
+        self._info: ProviderInfo = info
+        self.mode = "activation" if info.login is LoginKind.ACTIVATION else "otp"
         self.written: list[str] = []
         """Keys stored by a successful login (registry order)."""
         self._flow_factory = flow_factory
@@ -276,7 +244,7 @@ class LoginDialog(QDialog):
         self._closed = False
         self._username = ""
 
-        name = tr(PROVIDER_LABELS[provider])
+        name = tr(info.label.id)
         self.setWindowTitle(tr("Aktivasi {provider}", provider=name) if self.mode == "activation"
                             else tr("Login {provider}", provider=name))
         self.setObjectName("loginDialog")
@@ -380,15 +348,27 @@ class LoginDialog(QDialog):
 
     # ------------------------------------------------------------------ building
 
+    def _token_key(self) -> str:
+        key = self._info.token_key
+        assert key is not None  # a provider with a login has one (checked in __init__)
+        return key
+
     def _stored_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {}
-        for name, k in KEYS.items():
-            if name.startswith(f"providers.{self.provider}."):
-                try:
-                    config[k.leaf] = self.settings.get(name)
-                except SettingsError:
-                    config[k.leaf] = ""
+        for f in self._info.fields:
+            try:
+                config[f.leaf] = self.settings.get(self._info.key(f.leaf))
+            except SettingsError:
+                config[f.leaf] = ""
         return config
+
+    def _missing_needs(self) -> str | None:
+        """"Lengkapi: ..." when the config lacks a field the login can't start without."""
+        missing = [self._info.key(leaf) for leaf in self._info.login_needs
+                   if not str(self._config.get(leaf) or "").strip()]
+        if not missing:
+            return None
+        return provider_error_message(ConfigMissing(self.provider, missing))
 
     def _edit(self, name: str, *, secret: bool = False) -> QLineEdit:
         edit = QLineEdit()
@@ -478,12 +458,17 @@ class LoginDialog(QDialog):
                        focus=self.username_edit if not username else self.password_edit)
             return
         try:
-            username = KEYS[f"providers.{self.provider}.username"].value_of(username)
+            username = KEYS[self._info.key("username")].value_of(username)
         except SettingsError as exc:
             self._fail(tr("Username tidak valid: {detail}", detail=_key_detail(exc)),
                        focus=self.username_edit)
             return
-        factory, name, config, flow = self._flow_factory, self.provider, dict(self._config), self._flow
+        needs = self._missing_needs()
+        if needs is not None:
+            self._fail(needs, focus=self.password_edit)
+            return
+        factory, name, flow = self._flow_factory, self.provider, self._flow
+        config = dict(self._config)
 
         def job() -> tuple[Any, str]:
             used = flow if flow is not None else factory(name, config)
@@ -512,8 +497,8 @@ class LoginDialog(QDialog):
             return str(flow.verify_otp(username, otp))
 
         def done(token: str) -> None:
-            self._store([(f"providers.{self.provider}.username", username),
-                         (f"providers.{self.provider}.token", token)], [token])
+            self._store([(self._info.key("username"), username),
+                         (self._token_key(), token)], [token])
 
         self._run(job, done, lambda exc: self._refused(
             exc, tr("Kode OTP salah"), self.otp_edit, [otp]))
@@ -525,32 +510,34 @@ class LoginDialog(QDialog):
             self._fail(tr("Isi ID perangkat dan kode aktivasi."),
                        focus=self.device_edit if not device_id else self.code_edit)
             return
+        info = self._info
         try:
-            device_id = KEYS["providers.soundbox_platform.device_id"].value_of(device_id)
+            device_id = KEYS[info.key("device_id")].value_of(device_id)
         except SettingsError as exc:
             self._fail(tr("ID perangkat tidak valid: {detail}", detail=_key_detail(exc)),
                        focus=self.device_edit)
             return
-        base_url = str(self._config.get("base_url") or "")
-        if not base_url:
-            self._fail(provider_error_message(ConfigMissing(
-                self.provider, ["providers.soundbox_platform.base_url"])), focus=self.code_edit)
+        needs = self._missing_needs()
+        if needs is not None:
+            self._fail(needs, focus=self.code_edit)
             return
-        activate = self._activate_fn
+        base_url = str(self._config.get("base_url") or "")
+        activate, reference = self._activate_fn, info.login_flow
 
         def job() -> Any:
             fn = activate
             if fn is None:
-                from sync.providers.soundbox_platform.adapter import activate as fn
+                if reference is None:
+                    raise ProviderError(f"{info.name}: no activation function is declared")
+                fn = load(reference)  # the adapter module: imported off the GUI thread
             return fn(base_url, device_id, code)
 
         def done(result: Any) -> None:
             token = str(getattr(result, "device_token", "") or "")
-            values = [("providers.soundbox_platform.device_id", device_id),
-                      ("providers.soundbox_platform.device_token", token)]
+            values = [(info.key("device_id"), device_id), (self._token_key(), token)]
             terminal = getattr(result, "terminal_id", None)
-            if terminal:
-                values.append(("providers.soundbox_platform.terminal_id", str(terminal)))
+            if terminal and info.key("terminal_id") in info.keys:
+                values.append((info.key("terminal_id"), str(terminal)))
             self._store(values, [token])
 
         def refused(exc: BaseException) -> None:
@@ -594,9 +581,8 @@ class LoginDialog(QDialog):
     def _refused(self, exc: BaseException, login_failed: str, field: QLineEdit,
                  typed: list[str]) -> None:
         """Show why a step failed; clear and focus the field to type again."""
-        secrets = typed + [str(v) for k, v in self._config.items()
-                           if v and KEYS.get(f"providers.{self.provider}.{k}") is not None
-                           and KEYS[f"providers.{self.provider}.{k}"].secret]
+        secret_leaves = {f.leaf for f in self._info.fields if f.kind is FieldKind.SECRET}
+        secrets = typed + [str(v) for k, v in self._config.items() if v and k in secret_leaves]
         if isinstance(exc, LoginFailed):
             self._fail(login_failed, _detail(exc, secrets), focus=field, clear=True)
         else:

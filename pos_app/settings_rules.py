@@ -1,0 +1,191 @@
+"""The rules a settings *form* must pass beyond each key's own parser (``Key.value_of``).
+
+The Settings dialog checks every field with ``Key.value_of``; what no single key can check is
+decided here, without Qt, so the rules can be tested (and reused) without a window:
+
+* which keys the chosen payment provider needs (its description's ``required_keys``, plus the
+  keys of the statement reader ``payment.mutasi_source`` names when the provider takes one),
+* which of those the form leaves without a value, and why (empty, a value that does not parse,
+  a token only a login or activation can fill in),
+* whether a pasted static QRIS is one valid line,
+* whether the unique code applies (payments matched by amount on a statement).
+
+A form is a :class:`FormValues`: the texts as typed (key -> text) and, for secrets, whether one
+is stored (a secret field is never pre-filled, so an empty one means "keep the stored one").
+A non-secret key missing from ``texts``, or whose text does not parse, counts as its default -
+the value the app would use - exactly as :meth:`pos_app.settings.Settings.missing_for_provider`
+sees a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pos_app import qris
+from pos_app.settings import KEYS, SettingsError
+from sync.providers import PROVIDERS
+from sync.providers.info import Confirmation, LoginKind
+
+__all__ = [
+    "FormValues",
+    "Problem",
+    "QrisProblem",
+    "Reason",
+    "missing_keys",
+    "mutasi_source",
+    "provider_problems",
+    "qris_problem",
+    "required_keys",
+    "unique_code_used",
+    "value_error",
+]
+
+MUTASI_SOURCE_KEY = "payment.mutasi_source"
+
+
+def _nothing_stored(_key: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class FormValues:
+    """What a settings form holds: ``texts`` (key -> text as typed; for a secret, what was
+    typed, "" meaning "keep the stored one") and ``secret_stored(key)`` (a secret has a stored
+    value). Asked lazily, so a keyring is only read for the secrets a rule needs."""
+
+    texts: Mapping[str, str]
+    secret_stored: Callable[[str], bool] = field(default=_nothing_stored)
+
+
+class Reason(StrEnum):
+    """Why a required key has no usable value."""
+
+    REQUIRED = "required"  # empty
+    INVALID = "invalid"  # a text that does not parse (``Problem.detail`` says why)
+    NEEDS_LOGIN = "needs_login"  # the token an OTP login writes
+    NEEDS_ACTIVATION = "needs_activation"  # the token a device activation writes
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One required key the form can't be saved without."""
+
+    key: str
+    reason: Reason
+    detail: str = ""  # English, for Reason.INVALID
+
+
+class QrisProblem(StrEnum):
+    """What is wrong with a pasted static QRIS."""
+
+    LINE_BREAK = "line_break"  # copied wrapped: qris.parse would report a confusing offset
+    INVALID = "invalid"  # qris.validate refused it (CRC, structure ...)
+
+
+def value_error(key: str, text: str) -> str | None:
+    """Why ``text`` is not a valid value of ``key`` (None when it is): the parser's English
+    message without the "key: " prefix, since the form shows it under the key's field."""
+    try:
+        KEYS[key].value_of(text)
+    except SettingsError as exc:
+        return str(exc).removeprefix(f"{key}: ")
+    return None
+
+
+def _value(form: FormValues, key: str) -> Any:
+    """The typed value the form gives a non-secret key (its default when absent or bad)."""
+    k = KEYS[key]
+    text = form.texts.get(key)
+    if text is not None:
+        try:
+            return k.value_of(text)
+        except SettingsError:
+            pass  # a bad value is reported by the field's own check; here it is not set
+    return k.default_value
+
+
+def _has_value(form: FormValues, key: str) -> bool:
+    if KEYS[key].secret:
+        return bool(form.texts.get(key, "").strip()) or form.secret_stored(key)
+    return _value(form, key) not in ("", None)
+
+
+def mutasi_source(provider: str, form: FormValues) -> str:
+    """The statement reader that confirms ``provider``'s payments ("" for none): the form's
+    ``payment.mutasi_source`` when the provider takes one."""
+    info = PROVIDERS.get(provider)
+    if info is None or not info.takes_mutasi_source:
+        return ""
+    source = str(_value(form, MUTASI_SOURCE_KEY) or "")
+    return source if source in PROVIDERS else ""
+
+
+def required_keys(provider: str, source: str = "") -> tuple[str, ...]:
+    """Every key ``provider`` can't work without, with ``source``'s (its mutasi source) after
+    its own; () for a provider this version doesn't know."""
+    info = PROVIDERS.get(provider)
+    if info is None:
+        return ()
+    keys = list(info.required_keys)
+    if info.takes_mutasi_source and source in PROVIDERS:
+        keys += [k for k in PROVIDERS[source].required_keys if k not in keys]
+    return tuple(keys)
+
+
+def missing_keys(provider: str, form: FormValues) -> list[str]:
+    """The required keys of ``provider`` the form leaves without a value, in a stable order."""
+    keys = required_keys(provider, mutasi_source(provider, form))
+    return [key for key in keys if not _has_value(form, key)]
+
+
+# The secret each login or activation writes, and which of the two writes it.
+_TOKEN_LOGINS: dict[str, LoginKind] = {
+    info.token_key: info.login for info in PROVIDERS.values() if info.token_key is not None
+}
+
+
+def provider_problems(provider: str, form: FormValues) -> list[Problem]:
+    """Why the form can't be saved with ``provider`` chosen: one :class:`Problem` per missing
+    required key (of the provider and of its mutasi source). [] for an unknown provider (a
+    bad value in the file, shown as such and left alone)."""
+    problems: list[Problem] = []
+    for key in missing_keys(provider, form):
+        text = form.texts.get(key, "")
+        detail = None if KEYS[key].secret or not text.strip() else value_error(key, text)
+        if detail is not None:
+            problems.append(Problem(key, Reason.INVALID, detail))
+        elif key in _TOKEN_LOGINS:
+            activation = _TOKEN_LOGINS[key] is LoginKind.ACTIVATION
+            problems.append(Problem(key, Reason.NEEDS_ACTIVATION if activation
+                                    else Reason.NEEDS_LOGIN))
+        else:
+            problems.append(Problem(key, Reason.REQUIRED))
+    return problems
+
+
+def qris_problem(text: str) -> tuple[QrisProblem, str] | None:
+    """(what is wrong, English detail) for a pasted static QRIS, or None when it is valid.
+
+    ``text`` is the payload as the form reads it (``qris.strip_pasted`` already applied). A
+    dynamic QRIS is valid here: the registry accepts it and the form only warns about it.
+    """
+    if any(c in text for c in "\r\n"):
+        return QrisProblem.LINE_BREAK, "the payload must be one line"
+    try:
+        qris.validate(text)
+    except qris.InvalidQris as exc:
+        return QrisProblem.INVALID, str(exc)
+    return None
+
+
+def unique_code_used(provider: str, source: str = "") -> bool:
+    """The unique code (15.000 -> 15.001) is used: ``provider``'s payments are matched by
+    amount on a statement - its own (orkut), or its mutasi source's (``source``)."""
+    info = PROVIDERS.get(provider)
+    if info is None:
+        return False
+    return info.confirmation is Confirmation.MUTASI or (info.takes_mutasi_source
+                                                         and bool(source))
