@@ -24,7 +24,9 @@ def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run(data_dir: Path, *args: str, timeout: float = 150, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    data_dir: Path, *args: str, timeout: float = 150, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*pos_app_cmd(), *args], env=env_for(data_dir), capture_output=True, text=True,
         timeout=timeout, input=stdin, cwd=ROOT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ class FakeClock:
     """A clock the test moves by hand; callable like ``utcnow``."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 27, 3, 0, 0, tzinfo=timezone.utc)  # 10:00 WIB
+        self.now = start or datetime(2026, 11, 27, 3, 0, 0, tzinfo=UTC)  # 10:00 WIB
 
     def __call__(self) -> datetime:
         return self.now

@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from pos_app.cart import (
     CUSTOM_SALE_NAME,
@@ -44,7 +43,7 @@ def lookup(barcode: str) -> Product | None:
     return next((p for p in CATALOG if p.barcode == barcode), None)
 
 
-def search_in(catalog: Sequence[Product]):  # noqa: ANN201 - small test helper
+def search_in(catalog: Sequence[Product]):  # small test helper
     def search(query: str) -> list[Product]:
         q = query.casefold()
         return [
@@ -139,7 +138,7 @@ def test_add_merges_same_sku() -> None:
     cart.add(KOPI, 2)
     line = cart.add(INDOMIE, 2)
     assert line.quantity == 3
-    assert [(l.sku, l.quantity) for l in cart.lines] == [("IDM-GRG", 3), ("KPI-SCT", 2)]
+    assert [(ln.sku, ln.quantity) for ln in cart.lines] == [("IDM-GRG", 3), ("KPI-SCT", 2)]
     assert not cart.is_empty
     assert "IDM-GRG" in cart and "nope" not in cart
 
@@ -348,7 +347,7 @@ def test_remove_and_clear() -> None:
     cart.add(INDOMIE)
     cart.add(KOPI)
     cart.remove(INDOMIE.sku)
-    assert [l.sku for l in cart.lines] == [KOPI.sku]
+    assert [ln.sku for ln in cart.lines] == [KOPI.sku]
     cart.set_order_discount(Discount.amount(100))
     cart.clear()
     assert cart.is_empty and cart.order_discount is None
@@ -567,7 +566,7 @@ tax_configs = st.builds(
 )
 
 
-def build_cart(specs, order_discount, tax, custom_amounts) -> Cart:  # noqa: ANN001
+def build_cart(specs, order_discount, tax, custom_amounts) -> Cart:
     cart = Cart(tax)
     for i, (price, qty, disc, new_qty) in enumerate(specs):
         sku = f"SKU-{i % 7}"  # some SKUs repeat, exercising the merge
@@ -593,7 +592,7 @@ def build_cart(specs, order_discount, tax, custom_amounts) -> Cart:  # noqa: ANN
     tax_configs,
     st.lists(st.integers(min_value=1, max_value=10**8), max_size=2),
 )
-def test_totals_properties(specs, order_discount, tax, custom_amounts) -> None:  # noqa: ANN001
+def test_totals_properties(specs, order_discount, tax, custom_amounts) -> None:
     cart = build_cart(specs, order_discount, tax, custom_amounts)
     t = cart.totals()
 
@@ -611,9 +610,9 @@ def test_totals_properties(specs, order_discount, tax, custom_amounts) -> None: 
         assert line.net == line.gross - line.discount_amount
 
     # lines and totals agree
-    assert t.subtotal == sum(l.gross for l in cart.lines)
-    assert t.line_discounts == sum(l.discount_amount for l in cart.lines)
-    assert t.item_count == sum(l.quantity for l in cart.lines)
+    assert t.subtotal == sum(ln.gross for ln in cart.lines)
+    assert t.line_discounts == sum(ln.discount_amount for ln in cart.lines)
+    assert t.item_count == sum(ln.quantity for ln in cart.lines)
 
     # per mode
     if tax.mode is TaxMode.OFF:
@@ -632,7 +631,7 @@ def test_totals_properties(specs, order_discount, tax, custom_amounts) -> None: 
 
 @settings(deadline=None)
 @given(line_specs, order_discounts, st.integers(min_value=0, max_value=10_000))
-def test_tax_mode_relationships(specs, order_discount, rate) -> None:  # noqa: ANN001
+def test_tax_mode_relationships(specs, order_discount, rate) -> None:
     off = build_cart(specs, order_discount, TaxConfig(TaxMode.OFF, rate), []).totals()
     inc = build_cart(specs, order_discount, TaxConfig(TaxMode.INCLUDED, rate), []).totals()
     add = build_cart(specs, order_discount, TaxConfig(TaxMode.ADDED, rate), []).totals()

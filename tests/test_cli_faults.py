@@ -232,7 +232,9 @@ def readonly_data_dir(tmp_path: Path) -> Iterator[Path]:
         yield target
 
 
-def test_read_only_data_dir_still_serves_the_commands_that_only_read(readonly_data_dir: Path) -> None:
+def test_read_only_data_dir_still_serves_the_commands_that_only_read(
+    readonly_data_dir: Path,
+) -> None:
     d = readonly_data_dir
     for command in (("config", "list"), ("config", "get", "simulator.pay_after_s"),
                     ("report", "daily"), ("sync", "status", "--json")):
@@ -256,9 +258,8 @@ def test_read_only_data_dir_refuses_writes_with_one_line(readonly_data_dir: Path
 def _fill(folder: Path, leave_kb: int) -> Path:
     filler = folder / "filler"
     free_kb = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize // 1024
-    with open(filler, "wb") as fh:
-        with contextlib.suppress(OSError):
-            fh.write(b"\0" * max(0, free_kb - leave_kb) * 1024)
+    with open(filler, "wb") as fh, contextlib.suppress(OSError):
+        fh.write(b"\0" * max(0, free_kb - leave_kb) * 1024)
     return filler
 
 
@@ -293,7 +294,7 @@ def test_full_disk_fails_cleanly_and_loses_nothing(tmp_path: Path, leave_kb: int
 def run_with_umask(data_dir: Path, *args: str, umask: int = 0) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*pos_app_cmd(), *args], env=env_for(data_dir), capture_output=True,
                           text=True, timeout=60, cwd=ROOT,
-                          preexec_fn=lambda: os.umask(umask))  # noqa: PLW1509
+                          preexec_fn=lambda: os.umask(umask))
 
 
 def mode(path: Path) -> int:
@@ -332,7 +333,7 @@ def test_wal_files_are_owner_only_whatever_the_umask(tmp_path: Path) -> None:
     assert run_with_umask(d, "report", "daily").returncode == 0
     # While `sync run` is running it holds the database open, WAL and SHM files included.
     proc = subprocess.Popen([*pos_app_cmd(), "sync", "run", "--timeout", "5"], env=env_for(d),
-                            cwd=ROOT, preexec_fn=lambda: os.umask(0))  # noqa: PLW1509
+                            cwd=ROOT, preexec_fn=lambda: os.umask(0))
     try:
         wal, shm = Path(f"{d / 'pos.sqlite3'}-wal"), Path(f"{d / 'pos.sqlite3'}-shm")
         start = time.monotonic()
@@ -380,7 +381,7 @@ def test_config_set_without_value_prompts_hidden_on_a_terminal(data_dir: Path) -
 
     proc = subprocess.Popen([*pos_app_cmd(), "config", "set", "providers.pakasir.api_key"],
                             env=env_for(data_dir), cwd=ROOT, stdin=slave, stdout=slave,
-                            stderr=slave, preexec_fn=controlling_tty)  # noqa: PLW1509
+                            stderr=slave, preexec_fn=controlling_tty)
     os.close(slave)
     seen = b""
 

@@ -34,8 +34,8 @@ while True:
 
 def test_kill_during_sales_loses_nothing_committed(tmp_path: Path) -> None:
     path = tmp_path / "pos.sqlite3"
-    proc = subprocess.Popen([sys.executable, "-c", SELLER, str(path)], stdout=subprocess.PIPE, text=True,
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen([sys.executable, "-c", SELLER, str(path)], stdout=subprocess.PIPE,
+                            text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     printed: list[str] = []
     assert proc.stdout is not None
     while len(printed) < 200:
@@ -50,7 +50,8 @@ def test_kill_during_sales_loses_nothing_committed(tmp_path: Path) -> None:
     assert set(printed) <= ids, "every sale reported as done is in the file"
     # Atomicity: no order without its 3 lines, its payment and its outbox entry.
     broken = conn.execute(
-        "SELECT o.id FROM orders o WHERE (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) != 3"
+        "SELECT o.id FROM orders o"
+        " WHERE (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) != 3"
         " OR (SELECT count(*) FROM payments p WHERE p.order_id = o.id) != 1"
         " OR (SELECT count(*) FROM outbox x WHERE x.order_id = o.id) != 1"
     ).fetchall()
@@ -62,8 +63,8 @@ def test_kill_during_sales_loses_nothing_committed(tmp_path: Path) -> None:
 
 def _spawn_charge(data_dir: Path, amount: str) -> subprocess.Popen[str]:
     return subprocess.Popen([*pos_app_cmd(), "charge", amount, "--provider", "simulator", "--json"],
-                            env=env_for(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT)
+                            env=env_for(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT)
 
 
 def _read_until(proc: subprocess.Popen[str], event: str) -> list[dict]:
@@ -104,7 +105,9 @@ def test_kill_while_pending_then_resume(data_dir: Path) -> None:
     conn = sqlite3.connect(data_dir / "pos.sqlite3")
     rows = conn.execute("SELECT order_id, status FROM payments ORDER BY order_id").fetchall()
     assert rows == sorted([(ev1[0]["order_id"], "paid"), (ev2[0]["order_id"], "paid")])
-    confirmations = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'payment_confirmed'").fetchone()[0]
+    confirmations = conn.execute(
+        "SELECT count(*) FROM audit_log WHERE action = 'payment_confirmed'"
+    ).fetchone()[0]
     assert confirmations == 2, "each sale confirmed exactly once"
     conn.close()
     assert json_lines(run(data_dir, "sync", "status", "--json").stdout)[0]["outbox_depth"] == 0

@@ -29,8 +29,9 @@ def configure(data_dir: Path, **values: str) -> None:
 
 
 def spawn_charge(data_dir: Path, amount: str, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*pos_app_cmd(), "charge", amount, "--json", *extra], env=env_for(data_dir),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    return subprocess.Popen([*pos_app_cmd(), "charge", amount, "--json", *extra],
+                            env=env_for(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT)
 
 
 def _unread(proc: subprocess.Popen[str]) -> bytearray:
@@ -63,14 +64,17 @@ def read_until(proc: subprocess.Popen[str], event: str, timeout: float = 60) -> 
             break
         chunk = os.read(fd, 65536)
         if not chunk:
-            raise AssertionError(f"charge ended before {event}: {seen} {proc.stderr.read() if proc.stderr else ''}")
+            stderr = proc.stderr.read() if proc.stderr else ""
+            raise AssertionError(f"charge ended before {event}: {seen} {stderr}")
         buf += chunk
     proc.kill()
-    raise AssertionError(f"no {event} within {timeout}s: {seen}; stderr: {proc.stderr.read() if proc.stderr else ''}")
+    stderr = proc.stderr.read() if proc.stderr else ""
+    raise AssertionError(f"no {event} within {timeout}s: {seen}; stderr: {stderr}")
 
 
 def finish(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
-    """Like ``proc.communicate``: the rest of stdout (with what ``read_until`` read ahead) and stderr."""
+    """Like ``proc.communicate``: the rest of stdout (with what ``read_until`` read ahead) and
+    stderr."""
     out, err = proc.communicate(timeout=timeout)
     return bytes(_unread(proc)).decode() + out, err
 
@@ -103,7 +107,8 @@ def orderkuota():
 
 
 def _orderkuota_config(data_dir: Path, fake, token: str) -> None:
-    configure(data_dir, payment__provider="orderkuota", providers__orderkuota__base_url=fake.base_url,
+    configure(data_dir, payment__provider="orderkuota",
+              providers__orderkuota__base_url=fake.base_url,
               providers__orderkuota__username=fake.username, providers__orderkuota__token=token)
 
 
@@ -146,7 +151,8 @@ def test_static_with_orderkuota_mutasi(data_dir: Path, orderkuota) -> None:
     token = orderkuota.issue_token(orderkuota.username)
     configure(data_dir, payment__static_qris=DEMO_STATIC_QRIS, payment__mutasi_source="orderkuota",
               providers__orderkuota__base_url=orderkuota.base_url,
-              providers__orderkuota__username=orderkuota.username, providers__orderkuota__token=token,
+              providers__orderkuota__username=orderkuota.username,
+              providers__orderkuota__token=token,
               payment__provider="static")
     first = spawn_charge(data_dir, "15000", "--timeout", "120")
     a1 = read_until(first, "awaiting_payment")[-1]
@@ -187,8 +193,11 @@ def test_soundbox_platform_kill_while_pending_then_resume(data_dir: Path, soundb
     soundbox.pay(tx_id)
     r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "60")
     assert r.returncode == 0, r.stderr
-    assert report(data_dir)["by_payment_method"]["soundbox_platform"] == {"count": 1, "amount": 27500}
-    assert [a["status"] for a in soundbox.acks] == ["delivered"], "the notification is acknowledged once"
+    by_method = report(data_dir)["by_payment_method"]
+    assert by_method["soundbox_platform"] == {"count": 1, "amount": 27500}
+    assert [a["status"] for a in soundbox.acks] == ["delivered"], (
+        "the notification is acknowledged once"
+    )
 
 
 # -- midtrans (seed 002) ------------------------------------------------------------------------
@@ -203,8 +212,10 @@ def midtrans():
 
 
 def test_midtrans_kill_while_pending_then_resume(data_dir: Path, midtrans) -> None:
-    configure(data_dir, payment__provider="midtrans", providers__midtrans__base_url=midtrans.base_url,
-              providers__midtrans__app_code="kasir", providers__midtrans__api_key="mid-key-0123456789abcdef")
+    configure(data_dir, payment__provider="midtrans",
+              providers__midtrans__base_url=midtrans.base_url,
+              providers__midtrans__app_code="kasir",
+              providers__midtrans__api_key="mid-key-0123456789abcdef")
     proc = spawn_charge(data_dir, "42000")
     awaiting = read_until(proc, "awaiting_payment")[-1]
     kill(proc)
@@ -220,7 +231,8 @@ def test_midtrans_kill_while_pending_then_resume(data_dir: Path, midtrans) -> No
 
 def test_midtrans_wrong_key(data_dir: Path, midtrans) -> None:
     bad = "mid-wrong-key-9876543210"
-    configure(data_dir, payment__provider="midtrans", providers__midtrans__base_url=midtrans.base_url,
+    configure(data_dir, payment__provider="midtrans",
+              providers__midtrans__base_url=midtrans.base_url,
               providers__midtrans__app_code="kasir", providers__midtrans__api_key=bad)
     r = run(data_dir, "charge", "42000", "--json", "--timeout", "60")
     assert r.returncode == 1
@@ -310,8 +322,9 @@ def test_pakasir_fee_kill_resume_and_cancel(data_dir: Path, pakasir) -> None:
     proc = spawn_charge(data_dir, "99000")
     awaiting = read_until(proc, "awaiting_payment")[-1]
     kill(proc)
-    fee = awaiting["payable_amount"] - 99000
-    assert fee > 0 and qris.parse(awaiting["qris"]).amount == awaiting["payable_amount"], "the fee is Pakasir's"
+    payable = awaiting["payable_amount"]
+    fee = payable - 99000
+    assert fee > 0 and qris.parse(awaiting["qris"]).amount == payable, "the fee is Pakasir's"
     pakasir.complete(awaiting["order_id"])
     r = run(data_dir, "sync", "run", "--until-idle", "--timeout", "60")
     assert r.returncode == 0, r.stderr
@@ -326,7 +339,8 @@ def test_pakasir_wrong_key_never_leaks(data_dir: Path, pakasir) -> None:
     r = run(data_dir, "charge", "99000", "--json", "--timeout", "60")
     assert r.returncode == 1
     assert "providers.pakasir" in json_lines(r.stdout)[-1]["error"]
-    assert_no_secret(data_dir, bad, r.stdout, r.stderr, run(data_dir, "sync", "status", "--json").stdout)
+    status_json = run(data_dir, "sync", "status", "--json").stdout
+    assert_no_secret(data_dir, bad, r.stdout, r.stderr, status_json)
 
 
 # -- logins -------------------------------------------------------------------------------------
@@ -350,12 +364,16 @@ def test_orderkuota_login_on_the_command_line(data_dir: Path, orderkuota) -> Non
 
 def test_orkut_login_wrong_otp(data_dir: Path, orkut) -> None:
     cfg = orkut.config()
-    configure(data_dir, providers__orkut__base_url=orkut.base_url, providers__orkut__api_key=cfg["api_key"])
+    configure(data_dir, providers__orkut__base_url=orkut.base_url,
+              providers__orkut__api_key=cfg["api_key"])
     acct = orkut.account
-    orkut.min_interval_s = 0  # two logins back to back; the fake's per-account limit is not the point
-    r = run(data_dir, "provider", "login", "orkut", stdin=f"{acct.username}\n{acct.password}\n000000\n")
+    # Two logins back to back; the fake's per-account limit is not the point.
+    orkut.min_interval_s = 0
+    wrong_otp = f"{acct.username}\n{acct.password}\n000000\n"
+    r = run(data_dir, "provider", "login", "orkut", stdin=wrong_otp)
     assert r.returncode == 1 and r.stderr.count("\n") <= 4 and "Traceback" not in r.stderr
-    r = run(data_dir, "provider", "login", "orkut", stdin=f"{acct.username}\n{acct.password}\n{acct.otp}\n")
+    right_otp = f"{acct.username}\n{acct.password}\n{acct.otp}\n"
+    r = run(data_dir, "provider", "login", "orkut", stdin=right_otp)
     assert r.returncode == 0, r.stderr
 
 

@@ -58,7 +58,8 @@ def a_cart(amount: int = 15000) -> Cart:
 
 
 def sell(db, clock, provider: str, *, ttl_s: int = 600, amount: int = 15000) -> str:
-    order, _ = CheckoutService(db, Till("K1", WIB), clock).open_qris_sale(a_cart(amount), provider, ttl_s=ttl_s)
+    checkout = CheckoutService(db, Till("K1", WIB), clock)
+    order, _ = checkout.open_qris_sale(a_cart(amount), provider, ttl_s=ttl_s)
     return order.id
 
 
@@ -84,8 +85,8 @@ class Factory:
 
 
 def engine_with(db, clock, factory, **kw) -> tuple[SyncEngine, list[SyncEvent]]:
-    engine = SyncEngine(db, route_for=factory, clock=clock, poll_interval_s=2.0, late_poll_interval_s=30.0,
-                        late_watch_s=1800.0, **kw)
+    engine = SyncEngine(db, route_for=factory, clock=clock, poll_interval_s=2.0,
+                        late_poll_interval_s=30.0, late_watch_s=1800.0, **kw)
     events: list[SyncEvent] = []
     engine.add_listener(events.append)
     return engine, events
@@ -108,7 +109,9 @@ def test_backoff_grows_caps_and_forgets_on_success() -> None:
 
 
 # -- settings that became invalid ---------------------------------------------------------
-def test_bad_setting_fails_the_queued_sale_at_once_with_the_reason(data_dir: Path, db, clock) -> None:
+def test_bad_setting_fails_the_queued_sale_at_once_with_the_reason(
+    data_dir: Path, db, clock
+) -> None:
     # A hand-edited value the Settings parser refuses, read only when the route is built.
     (data_dir / "config.toml").write_text('[simulator]\npay_after_s = "soon"\n', encoding="utf-8")
     service = PaymentService(db, Settings.load(data_dir), clock=clock)
@@ -159,16 +162,20 @@ def test_unknown_provider_in_the_outbox_fails_at_once(data_dir: Path, db, clock)
 def test_config_errors_are_one_hierarchy() -> None:
     from sync import errors
 
-    assert issubclass(ConfigMissing, ProviderConfigError) and issubclass(UnknownProvider, ProviderConfigError)
-    assert issubclass(ProviderConfigError, ProviderError) and issubclass(ProviderError, errors.SyncError)
-    assert errors.UnknownProvider is UnknownProvider and errors.ProviderConfigError is ProviderConfigError
+    assert issubclass(ConfigMissing, ProviderConfigError)
+    assert issubclass(UnknownProvider, ProviderConfigError)
+    assert issubclass(ProviderConfigError, ProviderError)
+    assert issubclass(ProviderError, errors.SyncError)
+    assert errors.UnknownProvider is UnknownProvider
+    assert errors.ProviderConfigError is ProviderConfigError
     assert not ProviderConfigError("x").retryable
 
 
 def test_simulator_refuses_a_pay_after_that_is_not_a_number() -> None:
     from sync.providers import build_provider
 
-    with pytest.raises(ProviderConfigError, match="simulator: setting pay_after_s must be a number"):
+    not_a_number = "simulator: setting pay_after_s must be a number"
+    with pytest.raises(ProviderConfigError, match=not_a_number):
         build_provider("simulator", {"pay_after_s": "soon"})
     assert build_provider("simulator", {"pay_after_s": None}).pay_after_s is None
 
@@ -180,11 +187,15 @@ def test_route_that_breaks_after_the_qr_is_shown_backs_off_and_expires_on_time(d
     engine.run_once()
     assert latest_payment(db, oid).payable_amount == 15000
     factory.calls = 0
-    factory.error = ProviderConfigError("simulator: setting pay_after_s must be a number", provider="simulator")
+    factory.error = ProviderConfigError(
+        "simulator: setting pay_after_s must be a number", provider="simulator"
+    )
     run_for(engine, clock, 60)
     assert 2 <= factory.calls <= MAX_IN_60_S, factory.calls
     pay = latest_payment(db, oid)
-    assert pay.status is PaymentStatus.PENDING, "the customer may have paid the QR on screen: never failed"
+    assert pay.status is PaymentStatus.PENDING, (
+        "the customer may have paid the QR on screen: never failed"
+    )
     assert "pay_after_s" in (pay.error or "")
     assert engine.health.get("simulator").state is Health.MISCONFIGURED
     run_for(engine, clock, 61)
@@ -220,7 +231,9 @@ class Crashing(SimulatorProvider):
         raise self.exc
 
 
-@pytest.mark.parametrize("exc", [RuntimeError("adapter bug"), TransientError("HTTP 503 from the server")])
+@pytest.mark.parametrize(
+    "exc", [RuntimeError("adapter bug"), TransientError("HTTP 503 from the server")]
+)
 def test_failing_checks_back_off(db, clock, exc: Exception) -> None:
     provider = Crashing(clock, exc)
     engine, events = engine_with(db, clock, Factory({"simulator": Route(provider)}))
@@ -235,7 +248,8 @@ def test_failing_checks_back_off(db, clock, exc: Exception) -> None:
 
 
 def test_a_crash_outside_the_provider_backs_off_the_unit_of_work(db, clock) -> None:
-    engine, _ = engine_with(db, clock, Factory({"simulator": Route(SimulatorProvider(pay_after_s=None, clock=clock))}))
+    factory = Factory({"simulator": Route(SimulatorProvider(pay_after_s=None, clock=clock))})
+    engine, _ = engine_with(db, clock, factory)
     oid = sell(db, clock, "simulator", ttl_s=600)
     attempts = 0
 
@@ -249,7 +263,9 @@ def test_a_crash_outside_the_provider_backs_off_the_unit_of_work(db, clock) -> N
     assert 2 <= attempts <= MAX_IN_60_S, attempts
     engine.ledger.created = real  # type: ignore[method-assign]
     run_for(engine, clock, 61)
-    assert latest_payment(db, oid).payable_amount == 15000, "it goes through once the database is back"
+    assert latest_payment(db, oid).payable_amount == 15000, (
+        "it goes through once the database is back"
+    )
 
 
 class BrokenFeed(FeedProvider):
@@ -262,7 +278,8 @@ class BrokenFeed(FeedProvider):
         self.polls = 0
 
     def create(self, request: CreateRequest) -> Invoice:
-        return Invoice(request.amount, request.expires_at, provider_ref=f"T-{request.payment_id}", qris="x")
+        return Invoice(request.amount, request.expires_at,
+                       provider_ref=f"T-{request.payment_id}", qris="x")
 
     def poll_feed(self) -> list[FeedItem]:
         self.polls += 1
@@ -300,7 +317,8 @@ class BrokenStatement(CreditSource):
 def test_failing_statement_backs_off(db, clock, exc: Exception) -> None:
     source = BrokenStatement(exc)
     static = StaticQrisProvider(DEMO_STATIC_QRIS, clock, by_mutasi=True)
-    engine, _ = engine_with(db, clock, Factory({"static": Route(static, account="acct", credit_source=source)}))
+    route = Route(static, account="acct", credit_source=source)
+    engine, _ = engine_with(db, clock, Factory({"static": route}))
     sell(db, clock, "static", ttl_s=600)
     engine.run_once()
     source.reads = 0
@@ -372,7 +390,9 @@ def test_stop_waits_for_running_work_and_drops_queued_work(db, caplog) -> None:
     # back when the running create was done (0.4 s), not at its timeout (that also warns)
     assert time.monotonic() - started < WAIT_S
     assert slow.created == [first.id], "the running create finished; the queued one never started"
-    assert latest_payment(db, first.id).payable_amount == 15000, "its result was written before stop returned"
+    assert latest_payment(db, first.id).payable_amount == 15000, (
+        "its result was written before stop returned"
+    )
     assert latest_payment(db, second.id).payable_amount is None
     time.sleep(0.5)
     assert slow.created == [first.id], "nothing runs after stop returned"
@@ -417,14 +437,16 @@ class LongLived(SimulatorProvider):
 
 @pytest.mark.parametrize("extra_s, lifetime_s", [(3600, 300), (-120, 180)])
 def test_the_earlier_expiry_wins(db, clock, extra_s: float, lifetime_s: int) -> None:
-    engine, events = engine_with(db, clock, Factory({"simulator": Route(LongLived(clock, extra_s))}))
+    factory = Factory({"simulator": Route(LongLived(clock, extra_s))})
+    engine, events = engine_with(db, clock, factory)
     oid = sell(db, clock, "simulator", ttl_s=300)
     created = latest_payment(db, oid).created_at
     engine.run_once()
     pay = latest_payment(db, oid)
     assert pay.expires_at == created + timedelta(seconds=lifetime_s)
     awaiting = [e for e in events if e.kind is EventKind.AWAITING_PAYMENT][0]
-    assert awaiting.data["expires_at"].startswith((created + timedelta(seconds=lifetime_s)).strftime("%Y-%m-%dT%H:%M:%S"))
+    expected = (created + timedelta(seconds=lifetime_s)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert awaiting.data["expires_at"].startswith(expected)
     run_for(engine, clock, lifetime_s + 2.0, step=2.0)
     assert latest_payment(db, oid).status is PaymentStatus.EXPIRED
 
@@ -449,7 +471,9 @@ def test_soundbox_platform_expires_at_our_ttl_and_a_later_payment_is_late(db, cl
         run_for(engine, clock, 302, step=2.0)
         assert latest_payment(db, oid).status is PaymentStatus.EXPIRED
         assert load_order(db, oid).status is OrderStatus.EXPIRED
-        assert provider.heartbeat_body()["state"] == "idle", "the device stops showing the QR at our expiry"
+        assert provider.heartbeat_body()["state"] == "idle", (
+            "the device stops showing the QR at our expiry"
+        )
         # The customer pays the platform's still-open QR after our expiry: a late payment.
         fake.pay(tx.transaction_id)
         run_for(engine, clock, 4, step=2.0)

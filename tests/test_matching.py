@@ -3,7 +3,7 @@ credits older than an order never confirm it, ambiguity goes to a person, late m
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -19,22 +19,29 @@ from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from sync.providers.static.adapter import StaticQrisProvider
 from sync.unique_code import CodeMode, NoCodeAvailable, allocate, block_for, candidates
 
-T0 = datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 
-def op(pid: str, amount: int, created: datetime = T0, status: PaymentStatus = PaymentStatus.PENDING) -> OpenPayment:
-    return OpenPayment(pid, f"order-{pid}", amount, created, created + timedelta(minutes=10), status)
+def op(
+    pid: str, amount: int, created: datetime = T0, status: PaymentStatus = PaymentStatus.PENDING
+) -> OpenPayment:
+    expires = created + timedelta(minutes=10)
+    return OpenPayment(pid, f"order-{pid}", amount, created, expires, status)
 
 
-def credit(cid: str, amount: int, at: datetime, precision: TimePrecision = TimePrecision.SECOND) -> Credit:
+def credit(
+    cid: str, amount: int, at: datetime, precision: TimePrecision = TimePrecision.SECOND
+) -> Credit:
     return Credit("orkut", cid, amount, at, precision)
 
 
 # -- pure matching ----------------------------------------------------------------------------
 def test_exact_amount_only() -> None:
     payments = [op("a", 15001), op("b", 15011)]
-    assert decide(credit("c1", 15011, T0 + timedelta(seconds=30)), payments).payment.payment_id == "b"
-    assert decide(credit("c2", 15000, T0 + timedelta(seconds=30)), payments).verdict is Verdict.UNMATCHED
+    exact = credit("c1", 15011, T0 + timedelta(seconds=30))
+    assert decide(exact, payments).payment.payment_id == "b"
+    unknown = credit("c2", 15000, T0 + timedelta(seconds=30))
+    assert decide(unknown, payments).verdict is Verdict.UNMATCHED
 
 
 def test_credit_older_than_order_never_confirms() -> None:
@@ -80,7 +87,8 @@ def test_codes_partition_by_terminal() -> None:
 def _sell(db, amount: int, clock, terminal: str = "K1") -> str:
     cart = Cart()
     cart.add(Product(sku="X", name="Barang", price=amount))
-    order, payment = CheckoutService(db, Till(terminal, zone("Asia/Jakarta")), clock).open_qris_sale(cart, "static", ttl_s=600)
+    checkout = CheckoutService(db, Till(terminal, zone("Asia/Jakarta")), clock)
+    order, payment = checkout.open_qris_sale(cart, "static", ttl_s=600)
     return payment.id
 
 
@@ -89,16 +97,16 @@ def test_allocate_distinct_amounts_in_db(db, clock) -> None:
     for _ in range(3):
         pid = _sell(db, 15000, clock)
         with db.transaction() as conn:
-            payable = allocate(conn, account="acct", amount=15000, mode=CodeMode.ADD, terminal_id="K1",
-                               now=clock(), reserve_after_expiry_s=1800)
-            conn.execute("UPDATE payments SET account = 'acct', reserved_amount = ? WHERE id = ?", (payable, pid))
+            payable = allocate(conn, account="acct", amount=15000, mode=CodeMode.ADD,
+                               terminal_id="K1", now=clock(), reserve_after_expiry_s=1800)
+            conn.execute("UPDATE payments SET account = 'acct', reserved_amount = ? WHERE id = ?",
+                         (payable, pid))
         got.append(payable)
     assert got == [15001, 15011, 15021]
-    with db.transaction() as conn:
-        with pytest.raises(NoCodeAvailable):
-            conn.execute("UPDATE payments SET reserved_amount = 15000 WHERE id = ?", (pid,))
-            allocate(conn, account="acct", amount=15000, mode=CodeMode.OFF, terminal_id="K1", now=clock(),
-                     reserve_after_expiry_s=1800)
+    with db.transaction() as conn, pytest.raises(NoCodeAvailable):
+        conn.execute("UPDATE payments SET reserved_amount = 15000 WHERE id = ?", (pid,))
+        allocate(conn, account="acct", amount=15000, mode=CodeMode.OFF, terminal_id="K1",
+                 now=clock(), reserve_after_expiry_s=1800)
 
 
 # -- end to end through the engine: static QRIS + a statement ---------------------------------
@@ -123,8 +131,10 @@ class FakeStatement(CreditSource):
 def rig(db, clock):
     statement = FakeStatement()
     provider = StaticQrisProvider(DEMO_STATIC_QRIS, clock=clock, by_mutasi=True)
-    route = Route(provider, account=statement.account_key, credit_source=statement, code_mode=CodeMode.ADD)
-    engine = SyncEngine(db, route_for=lambda name: route, terminal_id="K1", clock=clock, poll_interval_s=2.0)
+    route = Route(provider, account=statement.account_key, credit_source=statement,
+                  code_mode=CodeMode.ADD)
+    engine = SyncEngine(db, route_for=lambda name: route, terminal_id="K1", clock=clock,
+                        poll_interval_s=2.0)
     events = []
     engine.add_listener(events.append)
     return engine, statement, events
@@ -169,7 +179,8 @@ def test_one_credit_confirms_one_order_only(db, clock, rig) -> None:
 
 def test_credit_older_than_order_does_not_confirm(db, clock, rig) -> None:
     engine, statement, events = rig
-    statement.lines.append(Credit("orkut", "OLD", 15001, clock() - timedelta(minutes=10), TimePrecision.MINUTE))
+    ten_minutes_ago = clock() - timedelta(minutes=10)
+    statement.lines.append(Credit("orkut", "OLD", 15001, ten_minutes_ago, TimePrecision.MINUTE))
     clock.advance(1)
     pid = _sell(db, 15000, clock)
     engine.run_once()

@@ -669,7 +669,8 @@ def test_order_id_used_by_a_transaction_at_the_gateway_is_never_taken_as_paid(
         Reply(
             500,
             {
-                "error": "Midtrans API is returning API error. HTTP status code: `400`. API response: "
+                "error": "Midtrans API is returning API error. HTTP status code: `400`. "
+                "API response: "
                 '`{"error_messages":["transaction_details.order_id sudah digunakan"]}`'
             },
         ),
@@ -792,7 +793,7 @@ def test_concurrent_creates_and_checks(provider: MidtransProvider, fake: Midtran
             fake.settle(request.order_id)
             result = provider.check(ref(request, invoice))
             assert (result.status, result.paid_amount) == (RemoteStatus.PAID, 1000 + i)
-        except BaseException as exc:  # noqa: BLE001 - collected for the main thread
+        except BaseException as exc:  # collected for the main thread
             errors.append(exc)
 
     threads = [threading.Thread(target=sale, args=(i,)) for i in range(12)]

@@ -4,7 +4,8 @@ quirk of the real back-end that SPEC.md section 5 lists."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -13,8 +14,8 @@ from pos_app import qris
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     CreateRequest,
     Invoice,
     LoginFailed,
@@ -37,7 +38,6 @@ from tests.fakes.orderkuota import WIB, OrderKuotaFake
 from tests.fakes.server import Fault
 from tests.waiting import wait_for
 
-UTC = timezone.utc
 CREATE = "/api/v2/invoices/create"
 DETAILS = "/api/v2/invoices/details/"
 STATEMENTS = "/api/v2/statements/"
@@ -67,15 +67,16 @@ def provider(fake: OrderKuotaFake, token: str):
 
 @pytest.fixture
 def statements(fake: OrderKuotaFake, token: str):
-    s = OrderKuotaStatements(fake.base_url, fake.username, token, timeout=10.0, request_interval_s=0)
+    s = OrderKuotaStatements(fake.base_url, fake.username, token, timeout=10.0,
+                             request_interval_s=0)
     yield s
     s.close()
 
 
 def create_request(amount: int = 15000, *, ttl_s: int = 600, note: str = "",
                    order_id: str = "K1-20261127-0001") -> CreateRequest:
-    return CreateRequest(order_id=order_id, payment_id=f"pay-{order_id}", amount=amount, ttl_s=ttl_s,
-                         created_at=datetime.now(UTC), note=note)
+    return CreateRequest(order_id=order_id, payment_id=f"pay-{order_id}", amount=amount,
+                         ttl_s=ttl_s, created_at=datetime.now(UTC), note=note)
 
 
 def ref_for(req: CreateRequest, inv: Invoice) -> PaymentRef:
@@ -131,7 +132,9 @@ def test_config_short_or_full_names_and_default_base_url(fake: OrderKuotaFake, t
 
 
 # -- create -------------------------------------------------------------------------------
-def test_create_sends_bearer_order_id_and_ttl_in_seconds(fake: OrderKuotaFake, provider, token) -> None:
+def test_create_sends_bearer_order_id_and_ttl_in_seconds(
+    fake: OrderKuotaFake, provider, token
+) -> None:
     inv = provider.create(create_request(15000, ttl_s=600, note="meja  7\n"))
     [sent] = fake.requests_to(CREATE, "POST")
     assert sent.headers["authorization"] == f"Bearer {token}"
@@ -149,7 +152,9 @@ def test_amount_bump_is_what_we_charge_and_show(fake: OrderKuotaFake, provider) 
     assert inv.extra["requested_amount"] == 15000
 
 
-def test_concurrent_creates_of_one_price_get_distinct_amounts(fake: OrderKuotaFake, provider) -> None:
+def test_concurrent_creates_of_one_price_get_distinct_amounts(
+    fake: OrderKuotaFake, provider
+) -> None:
     results: list[Invoice] = []
     lock = threading.Lock()
 
@@ -183,7 +188,9 @@ def test_expiry_comes_back_in_epoch_milliseconds(fake: OrderKuotaFake, provider)
     assert ms > 10**12  # milliseconds, not seconds
     assert inv.expires_at == datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
     assert inv.expires_at.utcoffset() == timedelta(0)
-    assert before + timedelta(seconds=599) <= inv.expires_at <= datetime.now(UTC) + timedelta(seconds=601)
+    assert (before + timedelta(seconds=599)
+            <= inv.expires_at
+            <= datetime.now(UTC) + timedelta(seconds=601))
 
 
 def test_zoneless_created_at_with_nanoseconds_is_wib(fake: OrderKuotaFake, provider) -> None:
@@ -198,8 +205,12 @@ def test_zoneless_created_at_with_nanoseconds_is_wib(fake: OrderKuotaFake, provi
 
 def test_wib_to_utc_is_exact() -> None:
     assert wib_to_utc("2025-07-25T18:02:06", "t") == datetime(2025, 7, 25, 11, 2, 6, tzinfo=UTC)
-    assert wib_to_utc("2025-08-12T01:30:00.123456789", "t") == datetime(2025, 8, 11, 18, 30, 0, 123456, tzinfo=UTC)
-    assert wib_to_utc("2025-08-12 18:02:06.5", "t") == datetime(2025, 8, 12, 11, 2, 6, 500000, tzinfo=UTC)
+    assert wib_to_utc("2025-08-12T01:30:00.123456789", "t") == datetime(
+        2025, 8, 11, 18, 30, 0, 123456, tzinfo=UTC
+    )
+    assert wib_to_utc("2025-08-12 18:02:06.5", "t") == datetime(
+        2025, 8, 12, 11, 2, 6, 500000, tzinfo=UTC
+    )
     assert wib_to_utc("2025-08-12T18:02:06Z", "t") == datetime(2025, 8, 12, 18, 2, 6, tzinfo=UTC)
     for bad in ("", "yesterday", "2025-13-40T99:00:00", None, 1754820766998):
         with pytest.raises(BadResponse):
@@ -207,7 +218,8 @@ def test_wib_to_utc_is_exact() -> None:
 
 
 def test_a_qris_without_amount_is_accepted(fake: OrderKuotaFake, provider) -> None:
-    fake.inject(Fault.status(201, body=invoice_body(fake, qris_string=DEMO_STATIC_QRIS)), path=CREATE)
+    static_answer = invoice_body(fake, qris_string=DEMO_STATIC_QRIS)
+    fake.inject(Fault.status(201, body=static_answer), path=CREATE)
     assert provider.create(create_request(15000)).qris == DEMO_STATIC_QRIS
 
 
@@ -227,7 +239,8 @@ def _bad_qris_crc() -> str:
     ({"qris_string": _DROP}, "qris_string"),
     ({"qris_string": "000201not-a-qris"}, "not a valid QRIS"),
     ({"qris_string": "bad-crc"}, "not a valid QRIS"),
-    ({"qris_string": qris.to_dynamic(DEMO_STATIC_QRIS, 15000)}, "asks for 15000"),  # amount says 15037
+    # the amount field says 15037
+    ({"qris_string": qris.to_dynamic(DEMO_STATIC_QRIS, 15000)}, "asks for 15000"),
     ({"expires_at": "soon"}, "expires_at"),
     ({"expires_at": 1755001134}, "not epoch milliseconds"),  # seconds by mistake = Jan 1970
     ({"expires_at": _DROP}, "expires_at"),
@@ -307,7 +320,8 @@ def test_token_invalid_means_log_in_again_everywhere(fake: OrderKuotaFake, provi
     inv = provider.create(req)
     secret = "4c0ffee0-dead-beef-0000-123456789abc"
     bad = OrderKuotaProvider(fake.base_url, fake.username, secret)
-    bad_statements = OrderKuotaStatements(fake.base_url, fake.username, secret, request_interval_s=0)
+    bad_statements = OrderKuotaStatements(fake.base_url, fake.username, secret,
+                                          request_interval_s=0)
     calls = [lambda: bad.create(req), lambda: bad.check(ref_for(req, inv)), bad.test_connection,
              lambda: bad_statements.fetch_credits(datetime.now(UTC) - timedelta(hours=1))]
     for call in calls:
@@ -358,7 +372,8 @@ def test_invoice_expires_by_the_back_ends_clock() -> None:
     fake = OrderKuotaFake(clock=lambda: moments[0])
     fake.start()
     try:
-        p = OrderKuotaProvider(fake.base_url, fake.username, fake.issue_token(), clock=lambda: moments[0])
+        p = OrderKuotaProvider(fake.base_url, fake.username, fake.issue_token(),
+                               clock=lambda: moments[0])
         req = create_request(15000, ttl_s=60)
         inv = p.create(req)
         moments[0] += timedelta(seconds=59)
@@ -409,7 +424,9 @@ def test_check_never_guesses_paid(fake: OrderKuotaFake, provider, changes, words
         provider.check(ref_for(req, inv))
 
 
-def test_an_invoice_the_back_end_forgot_is_an_error_not_paid(fake: OrderKuotaFake, provider) -> None:
+def test_an_invoice_the_back_end_forgot_is_an_error_not_paid(
+    fake: OrderKuotaFake, provider
+) -> None:
     req = create_request(15000)
     inv = provider.create(req)
     del fake.invoices[inv.provider_ref]
@@ -426,7 +443,9 @@ def test_cancel_is_a_no_op(fake: OrderKuotaFake, provider) -> None:
     assert fake.invoices[inv.provider_ref].status == "PENDING"
 
 
-def test_a_retried_create_leaves_an_orphan_but_only_one_invoice_is_ours(fake: OrderKuotaFake, token) -> None:
+def test_a_retried_create_leaves_an_orphan_but_only_one_invoice_is_ours(
+    fake: OrderKuotaFake, token
+) -> None:
     # The first answer is lost (timeout); the retry makes a second invoice with another amount.
     p = OrderKuotaProvider(fake.base_url, fake.username, token, timeout=2.0)
     req = create_request(15000)
@@ -488,7 +507,8 @@ def test_statements_204_is_an_empty_page(fake: OrderKuotaFake, statements, token
     assert statements.fetch_credits(datetime(2020, 1, 1, tzinfo=UTC)) == []
     assert len(fake.requests_to(STATEMENTS)) == 1
     unknown = OrderKuotaStatements(fake.base_url, "nobody", token, request_interval_s=0)
-    assert unknown.fetch_credits(datetime(2020, 1, 1, tzinfo=UTC)) == []  # 204 too (the seed's "not found")
+    # 204 too (the seed's "not found")
+    assert unknown.fetch_credits(datetime(2020, 1, 1, tzinfo=UTC)) == []
     unknown.close()
 
 
@@ -505,7 +525,9 @@ def test_statements_pagination_until_has_next_is_false(fake: OrderKuotaFake, sta
     assert credits[0].amount == 10119  # newest first
 
 
-def test_statements_stop_at_the_page_that_reaches_before_since(fake: OrderKuotaFake, statements) -> None:
+def test_statements_stop_at_the_page_that_reaches_before_since(
+    fake: OrderKuotaFake, statements
+) -> None:
     start = datetime(2025, 7, 25, 8, 0, 0)  # WIB; line i at 08:00 + i min
     _minutes_of_credits(fake, 120, start)
     since = (start + timedelta(minutes=60)).replace(tzinfo=WIB)
@@ -526,23 +548,28 @@ def test_statements_read_at_most_ten_pages(fake: OrderKuotaFake, statements) -> 
 def test_statements_a_line_seen_twice_counts_once(fake: OrderKuotaFake, token) -> None:
     # A credit arriving between two page requests pushes page 0's last line onto page 1.
     _minutes_of_credits(fake, 60, datetime(2025, 7, 25, 8, 0, 0))
-    src = OrderKuotaStatements(fake.base_url, fake.username, token, request_interval_s=1.0,
-                               sleep=lambda _s: fake.add_credit(99999, at_wib=datetime(2025, 7, 25, 10, 0)))
+    src = OrderKuotaStatements(
+        fake.base_url, fake.username, token, request_interval_s=1.0,
+        sleep=lambda _s: fake.add_credit(99999, at_wib=datetime(2025, 7, 25, 10, 0)),
+    )
     credits = src.fetch_credits(datetime(2025, 7, 25, 0, 0, tzinfo=UTC))
     ids = [c.credit_id for c in credits]
     assert len(ids) == len(set(ids)) == 60  # the new one is on page 0 only next time
     src.close()
 
 
-def test_statements_keep_the_per_account_rate_limit_between_pages(fake: OrderKuotaFake, token) -> None:
+def test_statements_keep_the_per_account_rate_limit_between_pages(
+    fake: OrderKuotaFake, token
+) -> None:
     fake.statements_min_interval_s = 0.3
     _minutes_of_credits(fake, 70, datetime(2025, 7, 25, 8, 0, 0))
     src = OrderKuotaStatements(fake.base_url, fake.username, token, request_interval_s=0.3)
-    assert len(src.fetch_credits(datetime(2025, 7, 25, 0, 0, tzinfo=UTC))) == 70  # 2 pages, no 429
-    assert len(src.fetch_credits(datetime(2025, 7, 25, 0, 0, tzinfo=UTC))) == 70  # and again at once
+    since = datetime(2025, 7, 25, 0, 0, tzinfo=UTC)
+    assert len(src.fetch_credits(since)) == 70  # 2 pages, no 429
+    assert len(src.fetch_credits(since)) == 70  # and again at once
     sent = fake.requests_to(STATEMENTS)
     assert len(sent) == 4
-    assert all(b.at - a.at >= 0.29 for a, b in zip(sent, sent[1:]))
+    assert all(b.at - a.at >= 0.29 for a, b in pairwise(sent))
     src.close()
 
 
@@ -563,9 +590,12 @@ def test_statements_429_is_transient_with_retry_after(fake: OrderKuotaFake, stat
     ({"transfer_time": None}, "transfer_time"),
     ({"id": None}, "no id"),
 ])
-def test_statements_reject_malformed_lines(fake: OrderKuotaFake, statements, line_changes, words) -> None:
+def test_statements_reject_malformed_lines(
+    fake: OrderKuotaFake, statements, line_changes, words
+) -> None:
     line = {"id": 1, "username": fake.username, "debet": 0, "kredit": 15000, "keterangan": "x",
-            "status": "IN", "statement_status": "NOT_CLAIMED", "transfer_time": "2025-07-25T18:02:06"}
+            "status": "IN", "statement_status": "NOT_CLAIMED",
+            "transfer_time": "2025-07-25T18:02:06"}
     line.update(line_changes)
     body = {"page": 0, "size": 50, "data": [line], "has_next": False}
     fake.inject(Fault.status(200, body=body), path=STATEMENTS)
@@ -644,7 +674,8 @@ def test_login_rejects_surprising_answers(fake: OrderKuotaFake, path, body) -> N
 
 def test_login_errors_never_show_the_password(fake: OrderKuotaFake) -> None:
     password = "Sup3r-Secret-Pass"
-    fake.inject(Fault.status(400, body={"message": f"bad password {password}"}), path="/api/v2/users/auth")
+    leaky = Fault.status(400, body={"message": f"bad password {password}"})
+    fake.inject(leaky, path="/api/v2/users/auth")
     with pytest.raises(Rejected) as err:
         OrderKuotaLogin(fake.base_url).request_otp(fake.username, password)
     assert password not in str(err.value)
@@ -655,7 +686,8 @@ def test_retry_sends_only_the_remaining_lifetime(fake: OrderKuotaFake, provider)
     from datetime import timedelta
 
     # The first attempt was two minutes ago; the QR must still end when it was meant to.
-    req = replace(create_request(15000, ttl_s=600), created_at=datetime.now(UTC) - timedelta(seconds=120))
+    two_minutes_ago = datetime.now(UTC) - timedelta(seconds=120)
+    req = replace(create_request(15000, ttl_s=600), created_at=two_minutes_ago)
     provider.create(req)
     [sent] = fake.requests_to(CREATE, "POST")
     assert 478 <= sent.json["expires_at"] <= 481

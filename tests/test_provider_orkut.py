@@ -66,13 +66,14 @@ def provider(fake: OrkutFake):
 
 
 def a_request(amount: int = 35002) -> CreateRequest:
-    return CreateRequest(order_id="K1-20250725-0001", payment_id="6f1c2b7e-pay", amount=amount, ttl_s=600,
-                         created_at=CREATED, unique_code=2)
+    return CreateRequest(order_id="K1-20250725-0001", payment_id="6f1c2b7e-pay", amount=amount,
+                         ttl_s=600, created_at=CREATED, unique_code=2)
 
 
 def a_ref(amount: int = 35002) -> PaymentRef:
     return PaymentRef(order_id="K1-20250725-0001", payment_id="6f1c2b7e-pay", amount=amount - 2,
-                      payable_amount=amount, created_at=CREATED, expires_at=CREATED + timedelta(seconds=600))
+                      payable_amount=amount, created_at=CREATED,
+                      expires_at=CREATED + timedelta(seconds=600))
 
 
 def assert_clean(message: str, fake: OrkutFake) -> None:
@@ -97,8 +98,10 @@ def test_class_attributes_and_account_key(provider: OrkutProvider) -> None:
 
 def test_missing_config_names_the_keys() -> None:
     with pytest.raises(ConfigMissing) as err:
-        OrkutProvider({"base_url": "http://127.0.0.1:9", "api_key": "k", "username": "", "merchant": None})
-    assert err.value.keys == ["providers.orkut.username", "providers.orkut.token", "providers.orkut.merchant"]
+        OrkutProvider({"base_url": "http://127.0.0.1:9", "api_key": "k", "username": "",
+                       "merchant": None})
+    assert err.value.keys == ["providers.orkut.username", "providers.orkut.token",
+                              "providers.orkut.merchant"]
     assert "providers.orkut.token" in str(err.value)
     with pytest.raises(ConfigMissing) as err:
         OrkutMutasi({"base_url": "http://x", "api_key": "k", "username": "u", "token": "t"})
@@ -114,8 +117,8 @@ def test_happy_path_create_pending_then_credit(fake: OrkutFake, provider: OrkutP
     assert invoice.checkout_url is None
     sent = fake.requests_to("/kasir/orkut/generate")[-1]
     acc = fake.account
-    assert sent.json == {"auth_username": acc.username, "auth_token": acc.token, "merchant": acc.merchant,
-                         "nominal": "35002"}
+    assert sent.json == {"auth_username": acc.username, "auth_token": acc.token,
+                         "merchant": acc.merchant, "nominal": "35002"}
     assert sent.headers["authorization"] == f"Bearer {acc.api_key}"
     assert fake.generated == [35002]
 
@@ -126,11 +129,12 @@ def test_happy_path_create_pending_then_credit(fake: OrkutFake, provider: OrkutP
 
     reff = fake.add_credit(35002, at_wib=datetime(2025, 7, 25, 18, 2, 6))
     second = provider.check(a_ref())
-    assert second.status is RemoteStatus.PENDING  # the engine's matcher decides "paid", never the adapter
+    # the engine's matcher decides "paid", never the adapter
+    assert second.status is RemoteStatus.PENDING
     assert second.credits == (
         Credit(source="orkut", credit_id=reff, amount=35002,
-               credited_at=datetime(2025, 7, 25, 11, 2, 6, tzinfo=UTC), precision=TimePrecision.SECOND,
-               description="DANA NOBU / SO**********"),
+               credited_at=datetime(2025, 7, 25, 11, 2, 6, tzinfo=UTC),
+               precision=TimePrecision.SECOND, description="DANA NOBU / SO**********"),
     )
 
 
@@ -155,7 +159,8 @@ def test_cancel_is_a_no_op(fake: OrkutFake, provider: OrkutProvider) -> None:
 def test_test_connection(fake: OrkutFake, provider: OrkutProvider) -> None:
     fake.add_credit(1000)
     text = provider.test_connection()
-    assert text == "orkut: connected as warung1, merchant OK1234567; 1 incoming credit(s) on the recent statement"
+    assert text == ("orkut: connected as warung1, merchant OK1234567; "
+                    "1 incoming credit(s) on the recent statement")
     fake.inject(Fault.status(401, body={"message": "Unauthorized"}))
     with pytest.raises(AuthExpired):
         provider.test_connection()
@@ -169,7 +174,9 @@ def test_test_connection(fake: OrkutFake, provider: OrkutProvider) -> None:
     (Fault.drop(), "cannot connect"),
     (Fault.status(429, headers={"Retry-After": "1"}), "rate limited"),
 ])
-def test_transient_faults_on_create_then_same_request_succeeds(fake: OrkutFake, fault: Fault, expected: str) -> None:
+def test_transient_faults_on_create_then_same_request_succeeds(
+    fake: OrkutFake, fault: Fault, expected: str
+) -> None:
     # a short client timeout only where the fake hangs: a loaded test machine must not turn
     # the retried create into a timeout too
     p = OrkutProvider(fake.config(), timeout=2.0 if fault.kind == "hang" else 10.0)
@@ -192,14 +199,18 @@ def test_transient_faults_on_create_then_same_request_succeeds(fake: OrkutFake, 
         p.close()
 
 
-def test_429_without_retry_after_defaults_to_ten_seconds(fake: OrkutFake, provider: OrkutProvider) -> None:
+def test_429_without_retry_after_defaults_to_ten_seconds(
+    fake: OrkutFake, provider: OrkutProvider
+) -> None:
     fake.inject(Fault.status(429, body={"message": "Too Many Requests"}))
     with pytest.raises(TransientError) as err:
         provider.check(a_ref())
     assert err.value.retry_after_s == 10.0
 
 
-def test_generic_gagal_generate_on_200_is_transient(fake: OrkutFake, provider: OrkutProvider) -> None:
+def test_generic_gagal_generate_on_200_is_transient(
+    fake: OrkutFake, provider: OrkutProvider
+) -> None:
     fake.inject(Fault.status(200, body={"error": "Gagal generate QRIS"}))
     with pytest.raises(TransientError) as err:
         provider.create(a_request())
@@ -207,7 +218,9 @@ def test_generic_gagal_generate_on_200_is_transient(fake: OrkutFake, provider: O
     assert provider.create(a_request()).payable_amount == 35002
 
 
-def test_gagal_generate_on_4xx_is_rejected_with_its_text(fake: OrkutFake, provider: OrkutProvider) -> None:
+def test_gagal_generate_on_4xx_is_rejected_with_its_text(
+    fake: OrkutFake, provider: OrkutProvider
+) -> None:
     fake.inject(Fault.status(400, body={"error": "Gagal generate QRIS"}))
     with pytest.raises(Rejected) as err:
         provider.create(a_request())
@@ -239,7 +252,8 @@ def test_polling_too_often_is_transient_with_retry_after(fake: OrkutFake, provid
 
 
 def test_terlalu_sering_on_create_is_transient(fake: OrkutFake, provider: OrkutProvider) -> None:
-    fake.inject(Fault.status(200, body={"status": "error", "message": "Terlalu sering, coba lagi nanti"}))
+    too_often = {"status": "error", "message": "Terlalu sering, coba lagi nanti"}
+    fake.inject(Fault.status(200, body=too_often))
     with pytest.raises(TransientError) as err:
         provider.create(a_request())
     assert err.value.retry_after_s == 10.0
@@ -250,8 +264,8 @@ def test_fake_rate_limit_is_per_account(fake: OrkutFake) -> None:
     from tests.fakes.orkut import OrkutAccount
 
     fake.min_interval_s = 5.0
-    other = OrkutAccount(username="warung2", token="tok-2", merchant="OK7654321", merchant_id="7654321",
-                         api_key=fake.account.api_key)
+    other = OrkutAccount(username="warung2", token="tok-2", merchant="OK7654321",
+                         merchant_id="7654321", api_key=fake.account.api_key)
     fake.add_account(other)
     p1, p2 = OrkutProvider(fake.config()), OrkutProvider(fake.config("warung2"))
     try:
@@ -299,14 +313,17 @@ def test_403_is_auth_expired(fake: OrkutFake, provider: OrkutProvider) -> None:
     ({"success": True, "qr_string": "X"}, "nominal is missing"),
     ({"success": True, "nominal": 35002.0, "qr_string": "X"}, "float"),
     ({"success": True, "nominal": "35002.50", "qr_string": "X"}, "not a whole rupiah amount"),
-    ({"success": True, "nominal": "35003", "qr_string": "X"}, "answered nominal 35003 for a request of 35002"),
+    ({"success": True, "nominal": "35003", "qr_string": "X"},
+     "answered nominal 35003 for a request of 35002"),
     ({"success": True, "nominal": "35002"}, "qr_string is missing"),
     ({"success": True, "nominal": "35002", "qr_string": "000201010212garbage"}, "not a valid QRIS"),
     ({"success": True, "nominal": "35002", "qr_string": "WRONG_AMOUNT"}, "qr_string is for 1000"),
     ({"success": "yes", "nominal": "35002"}, "neither success=true nor an error"),
     ({}, "neither success=true nor an error"),
 ])
-def test_malformed_generate_is_bad_response(fake: OrkutFake, provider: OrkutProvider, body, needle: str) -> None:
+def test_malformed_generate_is_bad_response(
+    fake: OrkutFake, provider: OrkutProvider, body, needle: str
+) -> None:
     if isinstance(body, dict) and body.get("qr_string") == "WRONG_AMOUNT":
         body = {**body, "qr_string": qris.to_dynamic(qris_static(), 1000)}
     fake.inject(Fault.malformed(body) if isinstance(body, bytes) else Fault.status(200, body=body))
@@ -318,7 +335,8 @@ def test_malformed_generate_is_bad_response(fake: OrkutFake, provider: OrkutProv
 
 def line(**over) -> dict:
     base = {"date": "2025-07-25 18:02:06", "amount": "35.002", "type": "CR", "qris": "static",
-            "brand_name": "DANA", "issuer_reff": "015916474193", "buyer_reff": "NOBU / SO**", "balance": "77777"}
+            "brand_name": "DANA", "issuer_reff": "015916474193", "buyer_reff": "NOBU / SO**",
+            "balance": "77777"}
     base.update(over)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -350,11 +368,15 @@ def test_malformed_status_is_bad_response_never_a_credit(fake: OrkutFake, provid
     assert_clean(str(err.value), fake)
 
 
-def test_failed_status_answer_is_rejected_with_its_text(fake: OrkutFake, provider: OrkutProvider) -> None:
+def test_failed_status_answer_is_rejected_with_its_text(
+    fake: OrkutFake, provider: OrkutProvider
+) -> None:
     fake.inject(Fault.status(200, body={"status": "error", "message": "Merchant tidak ditemukan"}))
     with pytest.raises(Rejected) as err:
         provider.check(a_ref())
-    assert str(err.value) == "orkut /kasir/orkut/status-pembayaran: failed: Merchant tidak ditemukan"
+    assert str(err.value) == (
+        "orkut /kasir/orkut/status-pembayaran: failed: Merchant tidak ditemukan"
+    )
 
 
 # -- SPEC section 5: "no data", amounts, dates ---------------------------------------------------
@@ -374,8 +396,10 @@ def test_no_data_is_pending_without_credits(fake: OrkutFake, provider: OrkutProv
 def raw(fake: OrkutFake, path: str, **body) -> dict:
     """The fake's answer as the wire carries it (to check the fake keeps SPEC section 5)."""
     acc = fake.account
-    payload = {"auth_username": acc.username, "auth_token": acc.token, "merchant": acc.merchant, **body}
-    answer = httpx.post(fake.base_url + path, json=payload, headers={"Authorization": f"Bearer {acc.api_key}"})
+    payload = {"auth_username": acc.username, "auth_token": acc.token, "merchant": acc.merchant,
+               **body}
+    headers = {"Authorization": f"Bearer {acc.api_key}"}
+    answer = httpx.post(fake.base_url + path, json=payload, headers=headers)
     return answer.json()
 
 
@@ -394,8 +418,9 @@ def test_fake_speaks_like_the_real_back_end(fake: OrkutFake) -> None:
 
 
 @pytest.mark.parametrize("dotted, text", [(True, "35.002"), (False, "35002")])
-def test_credit_amounts_with_and_without_dots(fake: OrkutFake, provider: OrkutProvider, dotted: bool,
-                                              text: str) -> None:
+def test_credit_amounts_with_and_without_dots(
+    fake: OrkutFake, provider: OrkutProvider, dotted: bool, text: str
+) -> None:
     fake.dotted_amounts = dotted
     fake.add_credit(35002)
     assert raw(fake, "/kasir/orkut/status-pembayaran", nominal="35002")["data"][0]["amount"] == text
@@ -421,7 +446,8 @@ def test_big_dotted_amount() -> None:
 def test_wib_to_utc_is_exact() -> None:
     assert parse_wib("2025-07-25 18:02:06", "d") == (datetime(2025, 7, 25, 11, 2, 6, tzinfo=UTC),
                                                      TimePrecision.SECOND)
-    assert parse_wib("25/07/2025 18:02", "d") == (datetime(2025, 7, 25, 11, 2, tzinfo=UTC), TimePrecision.MINUTE)
+    assert parse_wib("25/07/2025 18:02", "d") == (datetime(2025, 7, 25, 11, 2, tzinfo=UTC),
+                                                  TimePrecision.MINUTE)
     # just after midnight WIB is still the previous day in UTC
     assert parse_wib("01/01/2026 00:30", "d")[0] == datetime(2025, 12, 31, 17, 30, tzinfo=UTC)
     moment, _ = parse_wib("2025-07-25 18:02:06", "d")
@@ -453,8 +479,9 @@ def test_fake_returns_only_credits_of_the_nominal(fake: OrkutFake, provider: Ork
     assert [c.credit_id for c in provider.check(a_ref()).credits] == [reff]
 
 
-def test_adapter_drops_other_amounts_even_if_the_server_returns_them(fake: OrkutFake,
-                                                                     provider: OrkutProvider) -> None:
+def test_adapter_drops_other_amounts_even_if_the_server_returns_them(
+    fake: OrkutFake, provider: OrkutProvider
+) -> None:
     fake.status_filter = False  # a server whose filter is broken
     fake.add_credit(35001)
     fake.add_credit(350020)
@@ -465,15 +492,18 @@ def test_adapter_drops_other_amounts_even_if_the_server_returns_them(fake: Orkut
     assert [(c.credit_id, c.amount) for c in result.credits] == [(good, 35002)]
 
 
-def test_debit_lines_and_duplicates_are_not_credits(fake: OrkutFake, provider: OrkutProvider) -> None:
+def test_debit_lines_and_duplicates_are_not_credits(
+    fake: OrkutFake, provider: OrkutProvider
+) -> None:
     fake.inject(Fault.status(200, body={"status": "success", "data": [
         line(type="DB"), line(), line(), line(issuer_reff="015916474194", type="cr")]}))
     result = provider.check(a_ref())
     assert [c.credit_id for c in result.credits] == ["015916474193", "015916474194"]
 
 
-def test_credit_without_issuer_reff_is_skipped_with_a_warning(fake: OrkutFake, provider: OrkutProvider,
-                                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_credit_without_issuer_reff_is_skipped_with_a_warning(
+    fake: OrkutFake, provider: OrkutProvider, caplog: pytest.LogCaptureFixture
+) -> None:
     fake.add_credit(35002, omit_reff=True)
     with caplog.at_level(logging.WARNING, logger="sync.providers.orkut"):
         result = provider.check(a_ref())
@@ -482,7 +512,9 @@ def test_credit_without_issuer_reff_is_skipped_with_a_warning(fake: OrkutFake, p
     assert fake.account.token not in caplog.text
 
 
-def test_old_credits_are_passed_on_for_the_matcher_to_judge(fake: OrkutFake, provider: OrkutProvider) -> None:
+def test_old_credits_are_passed_on_for_the_matcher_to_judge(
+    fake: OrkutFake, provider: OrkutProvider
+) -> None:
     # status-pembayaran lists every credit of that nominal, also yesterday's; the adapter
     # passes them with their real time and the engine's matcher refuses the old one.
     fake.add_credit(35002, at_wib=datetime(2025, 7, 24, 9, 0, 0))
@@ -505,10 +537,12 @@ def test_mutasi_kasir_endpoint(fake: OrkutFake) -> None:
         credits = m.fetch_credits(CREATED)
         assert [c.credit_id for c in credits] == [new, edge]
         assert old not in [c.credit_id for c in credits]
-        assert credits[0] == Credit("orkut", new, 35002, datetime(2025, 7, 25, 11, 2, 6, tzinfo=UTC),
+        assert credits[0] == Credit("orkut", new, 35002,
+                                    datetime(2025, 7, 25, 11, 2, 6, tzinfo=UTC),
                                     TimePrecision.SECOND, "DANA NOBU / SO**********")
         sent = fake.requests_to("/kasir/orkut/mutasi")[-1].json
-        assert sent == {"auth_username": "warung1", "auth_token": fake.account.token, "merchant": "OK1234567"}
+        assert sent == {"auth_username": "warung1", "auth_token": fake.account.token,
+                        "merchant": "OK1234567"}
     finally:
         m.close()
 
@@ -537,12 +571,15 @@ def test_mutasi_history_endpoint_minute_precision(fake: OrkutFake) -> None:
     ({"success": False, "message": "Fields tidak benar!"}, Rejected, "Fields tidak benar!"),
     ({"qris_history": {}}, BadResponse, "no success flag"),
     ({"success": True, "qris_history": {"results": {"id": 1}}}, BadResponse, "not a list"),
-    ({"success": True, "qris_history": {"results": [{"id": 1, "kredit": "5.0", "tanggal": "25/07/2025 18:02",
-                                                     "status": "IN"}]}}, BadResponse, "not a whole rupiah"),
-    ({"success": True, "qris_history": {"results": [{"id": 1, "kredit": "500", "tanggal": "kemarin",
-                                                     "status": "IN"}]}}, BadResponse, "not a known date"),
-    ({"success": True, "qris_history": {"results": [{"id": 1, "kredit": "500", "tanggal": "25/07/2025 18:02",
-                                                     "status": "PENDING"}]}}, BadResponse, "unknown status"),
+    ({"success": True, "qris_history": {"results": [
+        {"id": 1, "kredit": "5.0", "tanggal": "25/07/2025 18:02", "status": "IN"},
+    ]}}, BadResponse, "not a whole rupiah"),
+    ({"success": True, "qris_history": {"results": [
+        {"id": 1, "kredit": "500", "tanggal": "kemarin", "status": "IN"},
+    ]}}, BadResponse, "not a known date"),
+    ({"success": True, "qris_history": {"results": [
+        {"id": 1, "kredit": "500", "tanggal": "25/07/2025 18:02", "status": "PENDING"},
+    ]}}, BadResponse, "unknown status"),
 ])
 def test_mutasi_history_malformed(fake: OrkutFake, body, error, needle: str) -> None:
     m = OrkutMutasi(fake.config(), endpoint="mutasi")
@@ -580,7 +617,8 @@ def test_login_gets_the_token(fake: OrkutFake, location: str) -> None:
         assert login.verify_otp("warung1", fake.account.otp) == fake.account.token
         assert fake.requests_to("/minta-otp")[-1].json == {"username": "warung1",
                                                            "password": fake.account.password}
-        assert fake.requests_to("/valid-otp")[-1].headers["authorization"] == f"Bearer {fake.account.api_key}"
+        verify = fake.requests_to("/valid-otp")[-1]
+        assert verify.headers["authorization"] == f"Bearer {fake.account.api_key}"
     finally:
         login.close()
 
@@ -647,7 +685,8 @@ def test_request_otp_says_where_it_went(fake: OrkutFake, body, where: str) -> No
 def test_login_message_never_echoes_the_password(fake: OrkutFake) -> None:
     login = OrkutLogin(fake.config())
     try:
-        fake.inject(Fault.status(200, body={"success": False, "message": "password pw-XYZ-99 salah"}))
+        echoed = {"success": False, "message": "password pw-XYZ-99 salah"}
+        fake.inject(Fault.status(200, body=echoed))
         with pytest.raises(LoginFailed) as err:
             login.request_otp("warung1", "pw-XYZ-99")
         assert "pw-XYZ-99" not in str(err.value)

@@ -14,7 +14,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -218,7 +218,7 @@ def test_payment_after_expiry_is_still_reported_paid(
     assert late.status is RemoteStatus.PAID and late.paid_amount == ref.payable_amount
 
 
-@pytest.mark.parametrize("offset", [timezone.utc, WIB])
+@pytest.mark.parametrize("offset", [UTC, WIB])
 def test_nanosecond_expired_at(offset: timezone) -> None:
     f = PakasirFake(ttl_s=300, expiry_offset=offset)
     f.start()
@@ -230,7 +230,7 @@ def test_nanosecond_expired_at(offset: timezone) -> None:
         wire = format_ns(tx.expired_ns, offset)  # exactly what the fake sent as expired_at
         fraction = wire.split(".")[1]
         assert len(fraction.rstrip("Z").split("+")[0]) == 9
-        assert wire.endswith("Z" if offset is timezone.utc else "+07:00")
+        assert wire.endswith("Z" if offset is UTC else "+07:00")
         assert inv.expires_at.utcoffset() == timedelta(0)
         # truncated to microseconds, never rounded up past Pakasir's own expiry
         assert int(inv.expires_at.timestamp()) == tx.expired_ns // 1_000_000_000
@@ -252,15 +252,15 @@ def test_local_ttl_caps_expiry(fake: PakasirFake, provider: PakasirProvider) -> 
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("2024-12-28T01:18:49.678Z", datetime(2024, 12, 28, 1, 18, 49, 678000, timezone.utc)),
-    ("2024-12-28T01:18:49.678123456Z", datetime(2024, 12, 28, 1, 18, 49, 678123, timezone.utc)),
-    ("2024-12-28T01:18:49.999999999Z", datetime(2024, 12, 28, 1, 18, 49, 999999, timezone.utc)),
+    ("2024-12-28T01:18:49.678Z", datetime(2024, 12, 28, 1, 18, 49, 678000, UTC)),
+    ("2024-12-28T01:18:49.678123456Z", datetime(2024, 12, 28, 1, 18, 49, 678123, UTC)),
+    ("2024-12-28T01:18:49.999999999Z", datetime(2024, 12, 28, 1, 18, 49, 999999, UTC)),
     ("2024-12-28T08:18:49.678123456+07:00",
-     datetime(2024, 12, 28, 1, 18, 49, 678123, timezone.utc)),
-    ("2024-12-28T08:07:02.819+07:00", datetime(2024, 12, 28, 1, 7, 2, 819000, timezone.utc)),
-    ("2024-12-28T08:07:02+0700", datetime(2024, 12, 28, 1, 7, 2, tzinfo=timezone.utc)),
-    ("2024-12-28T01:18:49.6Z", datetime(2024, 12, 28, 1, 18, 49, 600000, timezone.utc)),
-    ("2024-12-28 08:07:02", datetime(2024, 12, 28, 1, 7, 2, tzinfo=timezone.utc)),  # no zone = WIB
+     datetime(2024, 12, 28, 1, 18, 49, 678123, UTC)),
+    ("2024-12-28T08:07:02.819+07:00", datetime(2024, 12, 28, 1, 7, 2, 819000, UTC)),
+    ("2024-12-28T08:07:02+0700", datetime(2024, 12, 28, 1, 7, 2, tzinfo=UTC)),
+    ("2024-12-28T01:18:49.6Z", datetime(2024, 12, 28, 1, 18, 49, 600000, UTC)),
+    ("2024-12-28 08:07:02", datetime(2024, 12, 28, 1, 7, 2, tzinfo=UTC)),  # no zone = WIB
 ])
 def test_parse_pakasir_time(text: str, expected: datetime) -> None:
     parsed = parse_pakasir_time(text)
@@ -569,7 +569,7 @@ def test_the_good_injected_detail_answer_passes(
     fake.inject(Fault.status(200, body=good_detail(ref)), path=DETAIL)
     result = provider.check(ref)
     assert result.status is RemoteStatus.PAID
-    assert result.paid_at == datetime(2024, 12, 28, 1, 7, 2, 819000, timezone.utc)
+    assert result.paid_at == datetime(2024, 12, 28, 1, 7, 2, 819000, UTC)
 
 
 @pytest.mark.parametrize("fault, error, expected", [
@@ -708,7 +708,7 @@ def test_concurrent_creates_and_checks(fake: PakasirFake, provider: PakasirProvi
             inv = provider.create(req)
             results[req.order_id] = inv
             provider.check(ref_of(req, inv))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             failures.append(exc)
 
     threads = [threading.Thread(target=work, args=(r,)) for r in requests]

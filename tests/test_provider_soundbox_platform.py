@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,8 +16,8 @@ from pos_app import qris
 from sync.providers.base import (
     AuthExpired,
     BadResponse,
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     CreateRequest,
     FeedItem,
     Invoice,
@@ -45,7 +45,6 @@ from tests.fakes.soundbox_platform import (
     error_body,
 )
 
-UTC = timezone.utc
 CREATE = "/device/transactions/dynamic-qr"
 HEARTBEAT = "/device/heartbeat"
 ACK = "/device/commands/ack"
@@ -534,7 +533,7 @@ def test_seen_set_is_bounded(fake, provider):
     assert len(items) == SEEN_COMMANDS + 5
     for item in items:
         provider.ack(item, ok=True)
-    assert len(provider._acked) == SEEN_COMMANDS  # noqa: SLF001 - the bound is the point
+    assert len(provider._acked) == SEEN_COMMANDS  # the bound is the point
 
 
 def test_unknown_command_type_is_acked_failed_and_not_reported(fake, provider):

@@ -9,8 +9,7 @@ import string
 
 import pytest
 import qriskit
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from pos_app.qris import (
     InvalidArgument,
@@ -139,7 +138,7 @@ def test_fixture_crc_is_over_utf8_bytes_up_to_6304() -> None:
     for payload in ALL_VALID:
         body = payload[:-4]
         assert body.endswith("6304")
-        assert payload[-4:] == "%04X" % binascii.crc_hqx(body.encode("utf-8"), 0xFFFF)
+        assert payload[-4:] == f"{binascii.crc_hqx(body.encode('utf-8'), 0xFFFF):04X}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -433,7 +432,7 @@ def test_to_dynamic_crc_leading_zeros_are_kept() -> None:
 
 def test_to_dynamic_utf8_language_template_crc_over_bytes() -> None:
     result = to_dynamic(LANGUAGE_64, 8000)
-    assert result[-4:] == "%04X" % binascii.crc_hqx(result[:-4].encode("utf-8"), 0xFFFF)
+    assert result[-4:] == f"{binascii.crc_hqx(result[:-4].encode('utf-8'), 0xFFFF):04X}"
     assert parse(result).get("64") == parse(LANGUAGE_64).get("64")
 
 

@@ -32,7 +32,8 @@ def queue_sale(data_dir: Path, provider: str) -> str:
     try:
         cart = Cart()
         cart.add_custom("Penjualan bebas", 15000)
-        order, _ = CheckoutService(ctx.db, Till("K1", zone("Asia/Jakarta"))).open_qris_sale(cart, provider, ttl_s=600)
+        checkout = CheckoutService(ctx.db, Till("K1", zone("Asia/Jakarta")))
+        order, _ = checkout.open_qris_sale(cart, provider, ttl_s=600)
         return order.id
     finally:
         ctx.close()
@@ -42,7 +43,9 @@ def payment_row(data_dir: Path, order_id: str) -> sqlite3.Row:
     conn = sqlite3.connect(data_dir / "pos.sqlite3")
     conn.row_factory = sqlite3.Row
     try:
-        return conn.execute("SELECT status, error FROM payments WHERE order_id = ?", (order_id,)).fetchone()
+        return conn.execute(
+            "SELECT status, error FROM payments WHERE order_id = ?", (order_id,)
+        ).fetchone()
     finally:
         conn.close()
 
@@ -58,7 +61,8 @@ def test_settings_missing_while_queued_fail_the_sale_with_the_reason(data_dir: P
     r = run(data_dir, "sync", "run", "--timeout", "3")
     assert r.returncode == 0, r.stderr
     pay = payment_row(data_dir, oid)
-    assert pay["status"] == "failed" and pay["error"] == "provider static needs: payment.static_qris"
+    assert pay["status"] == "failed"
+    assert pay["error"] == "provider static needs: payment.static_qris"
     assert len(error_lines(data_dir)) < 20 and "Traceback" not in log_text(data_dir)
     health = status(data_dir)["providers"]["static"]
     assert health["state"] == "misconfigured" and "payment.static_qris" in health["last_error"]
@@ -82,13 +86,15 @@ def test_a_broken_simulator_setting_does_not_loop(data_dir: Path) -> None:
     assert run(data_dir, "config", "set", "simulator.pay_after_s", "never").returncode == 0
     oid = queue_sale(data_dir, "simulator")
     config = data_dir / "config.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace('"never"', '"soon"'), encoding="utf-8")
+    broken = config.read_text(encoding="utf-8").replace('"never"', '"soon"')
+    config.write_text(broken, encoding="utf-8")
     r = run(data_dir, "sync", "run", "--timeout", "3")
     assert len(error_lines(data_dir)) < 20 and "Traceback" not in log_text(data_dir)
     # Either the command refuses the bad value up front (exit 2, one line), or the engine ends
     # the sale with the reason; never a loop.
     if r.returncode == 2:
-        assert "simulator.pay_after_s" in r.stderr and payment_row(data_dir, oid)["status"] == "pending"
+        assert "simulator.pay_after_s" in r.stderr
+        assert payment_row(data_dir, oid)["status"] == "pending"
     else:
         pay = payment_row(data_dir, oid)
         assert pay["status"] == "failed" and "simulator.pay_after_s" in pay["error"]

@@ -6,7 +6,6 @@ import json
 import threading
 from datetime import timedelta
 
-
 from pos_app import qris
 from pos_app.cart import Cart, Product
 from pos_app.checkout import CheckoutService, Till
@@ -82,7 +81,8 @@ def test_simulator_pays_after_delay(db, clock) -> None:
     assert [e.kind.value for e in pending_outbox(db)] == ["sale_completed"]
     rig.step(2.0)
     assert pending_outbox(db) == [] and rig.engine.pending_count() == (0, 0)
-    actions = [r["action"] for r in db.query("SELECT action FROM audit_log WHERE order_id = ?", (oid,))]
+    rows = db.query("SELECT action FROM audit_log WHERE order_id = ?", (oid,))
+    actions = [r["action"] for r in rows]
     assert actions == ["qris_requested", "payment_confirmed"]
 
 
@@ -166,8 +166,10 @@ class Flaky(Provider):
         self.requests.append(request)
         if len(self.requests) <= self.failures:
             raise self.error
-        return Invoice(payable_amount=request.amount + 123, expires_at=request.created_at + timedelta(seconds=600),
-                       provider_ref="REF-1", qris=qris.to_dynamic(DEMO_STATIC_QRIS, request.amount + 123))
+        payable = request.amount + 123
+        return Invoice(payable_amount=payable,
+                       expires_at=request.created_at + timedelta(seconds=600),
+                       provider_ref="REF-1", qris=qris.to_dynamic(DEMO_STATIC_QRIS, payable))
 
     def check(self, ref: PaymentRef) -> StatusResult:
         return StatusResult(self.status, self.paid_amount, "REF-1")
@@ -185,7 +187,9 @@ def test_transient_create_errors_retry_with_the_same_ids(db, clock) -> None:
         (oid, flaky.requests[0].payment_id, flaky.requests[0].payment_id)}
     assert rig.kinds(oid) == ["retrying", "retrying", "retrying", "awaiting_payment"]
     pay = latest_payment(db, oid)
-    assert pay.payable_amount == 15123 and pay.unique_code == 123, "the back-end's amount is the one charged"
+    assert pay.payable_amount == 15123 and pay.unique_code == 123, (
+        "the back-end's amount is the one charged"
+    )
 
 
 def test_rejected_create_fails_without_retry(db, clock) -> None:
@@ -236,7 +240,9 @@ def test_static_manual_confirmation_is_audited(db, clock) -> None:
     assert rig.kinds(oid) == ["awaiting_payment"], "static never confirms by itself"
     assert rig.engine.confirm_manually(oid, actor="kasir-2", note="cek m-banking") is True
     assert rig.kinds(oid)[-1] == "paid"
-    row = db.query_one("SELECT actor, details FROM audit_log WHERE action = 'payment_confirmed_manually'")
+    row = db.query_one(
+        "SELECT actor, details FROM audit_log WHERE action = 'payment_confirmed_manually'"
+    )
     assert row["actor"] == "kasir-2" and json.loads(row["details"])["note"] == "cek m-banking"
     assert rig.engine.confirm_manually(oid, actor="kasir-2") is False, "only once"
 

@@ -36,7 +36,8 @@ def qt_wait_for(qtbot, predicate: Callable[[], object], what: str,  # type: igno
     try:
         qtbot.waitUntil(lambda: bool(predicate()), timeout=timeout_ms)
     except qtbot.TimeoutError:
-        raise AssertionError(f"timed out after {timeout_ms / 1000:g} s waiting for {what}") from None
+        message = f"timed out after {timeout_ms / 1000:g} s waiting for {what}"
+        raise AssertionError(message) from None
 
 
 def qt_seconds_until(qtbot, predicate: Callable[[], object], since: float, what: str,  # type: ignore[no-untyped-def]
