@@ -30,8 +30,8 @@ from sync.engine import STOP_WAIT_S, Listener, Route, SyncEngine
 from sync.events import EventKind, SyncEvent
 from sync.providers import PROVIDERS, build_credit_source, build_provider
 from sync.providers.base import (
-    Confirmation,
     ConfigMissing,
+    Confirmation,
     Provider,
     ProviderConfigError,
     ProviderError,
@@ -118,11 +118,15 @@ class PaymentService:
         if PROVIDERS[name].takes_mutasi_source:
             source_name = str(self.settings.get("payment.mutasi_source") or "")
             if source_name:
-                source = build_credit_source(source_name, self.settings.provider_config(source_name), self.clock)
-                return Route(provider, account=source.account_key, credit_source=source, code_mode=code_mode)
+                source = build_credit_source(source_name,
+                                             self.settings.provider_config(source_name),
+                                             self.clock)
+                return Route(provider, account=source.account_key, credit_source=source,
+                             code_mode=code_mode)
             return Route(provider)
         if provider.confirmation is Confirmation.MUTASI:
-            return Route(provider, account=getattr(provider, "account_key", name), code_mode=code_mode)
+            return Route(provider, account=getattr(provider, "account_key", name),
+                         code_mode=code_mode)
         return Route(provider)
 
     def provider(self, name: str) -> Provider:
@@ -151,7 +155,8 @@ class PaymentService:
         order = self.checkout.complete_cash_sale(cart, tendered, note=note)
         self.engine.emit(SyncEvent(EventKind.CREATED, order.id, None, {"amount": order.total}))
         self.engine.emit(SyncEvent(EventKind.PAID, order.id, None,
-                                   {"paid_amount": order.total, "provider_ref": None, "method": "cash"}))
+                                   {"paid_amount": order.total, "provider_ref": None,
+                                    "method": "cash"}))
         self.engine.wake()
         return order
 
@@ -171,6 +176,12 @@ class PaymentService:
 
     def confirm_manually(self, order_id: str, actor: str, note: str = "") -> bool:
         return self.engine.confirm_manually(order_id, actor, note)
+
+    def resolve_late(self, order_id: str, accept: bool, actor: str) -> bool:
+        """The cashier's decision on a late payment (money after the QR expired or was
+        cancelled): keep it as a sale (``accept``) or give it back. ``False`` when the order
+        is not (or no longer) a late payment."""
+        return self.engine.resolve_late(order_id, accept=accept, actor=actor)
 
     def simulate_paid(self, order_id: str) -> None:
         """Demo mode's "Simulasikan bayar": the simulator pays this order now."""

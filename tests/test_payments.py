@@ -32,13 +32,13 @@ def cart() -> Cart:
     return c
 
 
-def collect(svc: PaymentService) -> "queue.Queue[SyncEvent]":
+def collect(svc: PaymentService) -> queue.Queue[SyncEvent]:
     q: queue.Queue[SyncEvent] = queue.Queue()
     svc.subscribe(q.put)
     return q
 
 
-def next_kind(q: "queue.Queue[SyncEvent]", timeout: float = WAIT_S) -> EventKind:
+def next_kind(q: queue.Queue[SyncEvent], timeout: float = WAIT_S) -> EventKind:
     try:
         return q.get(timeout=timeout).kind
     except queue.Empty:
@@ -80,3 +80,29 @@ def test_unconfigured_provider_writes_no_sale(service: PaymentService) -> None:
         service.start_qris(cart(), provider="static")
     assert info.value.keys == ["payment.static_qris"]
     assert service.db.scalar("SELECT count(*) FROM orders") == 0
+
+
+@pytest.mark.parametrize(("accept", "status", "kind"), [
+    (True, OrderStatus.PAID, EventKind.PAID), (False, OrderStatus.REFUNDED, EventKind.REFUNDED)])
+def test_resolve_late_payment(service: PaymentService, accept: bool, status: OrderStatus,
+                              kind: EventKind) -> None:
+    """The window decides on a late payment through the service, not through its engine."""
+    from pos_app.storage.orders import latest_payment
+
+    q = collect(service)
+    service.start()
+    order = service.start_qris(cart())
+    assert [next_kind(q), next_kind(q)] == [EventKind.CREATED, EventKind.AWAITING_PAYMENT]
+    assert not service.resolve_late(order.id, accept, "kasir"), "not a late payment (yet)"
+    engine = service.engine
+    engine._emit_all(engine.ledger.expired(latest_payment(service.db, order.id)))
+    assert next_kind(q) is EventKind.EXPIRED
+    service.simulate_paid(order.id)  # the customer pays the expired QR anyway
+    assert next_kind(q) is EventKind.LATE_PAYMENT
+    assert service.resolve_late(order.id, accept, "kasir")
+    assert next_kind(q) is kind
+    assert load_order(service.db, order.id).status is status
+    assert not service.resolve_late(order.id, accept, "kasir"), "decided once"
+    action = "late_payment_accepted" if accept else "late_payment_refunded"
+    row = service.db.query_one("SELECT actor FROM audit_log WHERE action = ?", (action,))
+    assert row is not None and row["actor"] == "kasir"

@@ -158,3 +158,25 @@ def test_search_ranks_exact_and_prefix(db) -> None:
     assert catalog.get_by_barcode(db, " 333 ").sku == "C"
     assert catalog.get_by_barcode(db, "999") is None
     assert [p.sku for p in catalog.search(db, "", category="Makanan")] == ["B"]
+
+
+def test_history_lists_the_days_orders_newest_first_with_their_method(db, clock) -> None:
+    from datetime import UTC, datetime
+
+    from pos_app.storage.history import orders_of_day
+
+    catalog.upsert_products(db, [P1, P2, P3])
+    svc = CheckoutService(db, Till("K1", WIB), clock)
+    clock.now = datetime(2026, 11, 27, 16, 59, tzinfo=UTC)  # 23:59 WIB, the 27th
+    late_evening = svc.complete_cash_sale(cart3(), 100000)
+    clock.advance(120)  # 00:01 WIB: the 28th, the next business day
+    cash = svc.complete_cash_sale(cart3(), 100000)
+    clock.advance(60)
+    qris, _payment = svc.open_qris_sale(cart3(), "simulator", ttl_s=600)
+
+    rows = orders_of_day(db, "2026-11-28")
+    assert [(r.id, r.status, r.method) for r in rows] == [
+        (qris.id, OrderStatus.AWAITING_PAYMENT, "simulator"), (cash.id, OrderStatus.PAID, "cash")]
+    assert rows[0].total == qris.total and rows[0].created_at == clock.now
+    assert [r.id for r in orders_of_day(db, "2026-11-27")] == [late_evening.id]
+    assert orders_of_day(db, "2026-11-29") == []

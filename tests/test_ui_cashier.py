@@ -36,10 +36,12 @@ class Till:
         self.db = open_database(data_dir / "pos.sqlite3")
         if catalog.product_count(self.db) == 0:
             catalog.upsert_products(self.db, demo_products())
-        self.service = PaymentService(self.db, self.settings, provider_override="simulator", poll_interval_s=0.1)
+        self.service = PaymentService(self.db, self.settings, provider_override="simulator",
+                                      poll_interval_s=0.1)
         self.tasks = TaskManager()
         self.display = CustomerDisplay(store_name="Warung Demo", idle_after_s=0.3)
-        self.window = CashierWindow(self.settings, self.service, self.tasks, self.display, demo=True)
+        self.window = CashierWindow(self.settings, self.service, self.tasks, self.display,
+                                    demo=True)
         qtbot.addWidget(self.window)
         qtbot.addWidget(self.display)
         self.service.start()
@@ -74,11 +76,15 @@ def display_states(display: CustomerDisplay) -> list[DisplayState]:
     here) moves on from PAID by itself, so on a slow machine ``display.state`` may already be
     IDLE by the time a test looks; the history still shows what the customer saw."""
     seen: list[DisplayState] = []
-    for name in ("show_idle", "show_cart", "show_qris", "show_paid", "show_message"):
-        def recording(*args, _show=getattr(display, name), **kwargs):  # type: ignore[no-untyped-def]
-            _show(*args, **kwargs)
+
+    def recording(show):  # type: ignore[no-untyped-def]
+        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            show(*args, **kwargs)
             seen.append(display.state)
-        setattr(display, name, recording)
+        return call
+
+    for name in ("show_idle", "show_cart", "show_qris", "show_paid", "show_message"):
+        setattr(display, name, recording(getattr(display, name)))
     return seen
 
 
@@ -100,7 +106,8 @@ def test_scan_and_click_build_the_cart(till: Till, qtbot) -> None:
     assert cart_summary(till) == [("Indomie Goreng", 2)]
     # Search as you type, then click a tile.
     qtbot.keyClicks(w.search_input, "teh bot")
-    qtbot.waitUntil(lambda: [p.name for p in w.grid.shown] == ["Teh Botol Sosro 450ml"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: [p.name for p in w.grid.shown] == ["Teh Botol Sosro 450ml"],
+                    timeout=WAIT_MS)
     tile = w.grid.tile_for("MNM-001")
     qtbot.mouseClick(tile, Qt.MouseButton.LeftButton)
     assert cart_summary(till) == [("Indomie Goreng", 2), ("Teh Botol Sosro 450ml", 1)]
@@ -139,7 +146,8 @@ def test_pay_cash_with_change(till: Till, qtbot) -> None:
     qtbot.waitUntil(lambda: w.receipt_dialog is not None, timeout=WAIT_MS)
     assert w.cart.is_empty
     receipt = w.last_receipt
-    assert "Tunai" in receipt and "Rp 20.000" in receipt and "Kembali" in receipt and "Rp 10.500" in receipt
+    assert "Tunai" in receipt and "Rp 20.000" in receipt
+    assert "Kembali" in receipt and "Rp 10.500" in receipt
     order_id = receipt.split("\n")[2].split()[0]
     order = load_order(till.db, order_id)
     assert order.status is OrderStatus.PAID and order.total == 9500
@@ -163,7 +171,8 @@ def test_pay_qris_with_simulator_updates_both_windows(till: Till, qtbot) -> None
     till.scan(INDOMIE)
     till.scan(TEH)
     qtbot.keyClick(w.search_input, Qt.Key.Key_F5)
-    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None,
+                    timeout=WAIT_MS)
     dlg = w.qris_dialog
     assert qris.parse(dlg.payload).amount == 9500
     assert dlg.amount_label.text() == "Rp 9.500"
@@ -182,7 +191,8 @@ def test_pay_qris_with_simulator_updates_both_windows(till: Till, qtbot) -> None
     order = load_order(till.db, sale.args[0])
     assert order.status is OrderStatus.PAID and order.total == 9500
     assert w.cart.is_empty
-    qtbot.waitUntil(lambda: w.last_receipt is not None and "QRIS (simulator)" in w.last_receipt, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.last_receipt is not None and "QRIS (simulator)" in w.last_receipt,
+                    timeout=WAIT_MS)
     # Back to idle for the next customer.
     qtbot.waitUntil(lambda: till.display.state is DisplayState.IDLE, timeout=WAIT_MS)
 
@@ -191,7 +201,8 @@ def test_cancel_qris(till: Till, qtbot) -> None:
     w = till.window
     till.scan(TEH)
     w.pay_qris()
-    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None,
+                    timeout=WAIT_MS)
     dlg = w.qris_dialog
     order_id = dlg.order_id
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)  # Esc cancels, and tells the provider
@@ -199,7 +210,8 @@ def test_cancel_qris(till: Till, qtbot) -> None:
     qtbot.waitUntil(lambda: w.qris_dialog is None, timeout=WAIT_MS)
     assert load_order(till.db, order_id).status is OrderStatus.CANCELLED
     assert till.display.state in (DisplayState.MESSAGE, DisplayState.CART)
-    assert cart_summary(till) == [("Teh Botol Sosro 450ml", 1)], "the cart stays for another try or cash"
+    assert cart_summary(till) == [("Teh Botol Sosro 450ml", 1)], \
+        "the cart stays for another try or cash"
     # A cancelled payment can't be paid any more, even if the simulator says so.
     till.service.simulate_paid(order_id)
     qtbot.wait(500)
@@ -214,7 +226,8 @@ def test_orders_survive_a_restart(data_dir: Path, qtbot) -> None:
     qtbot.waitUntil(lambda: first.window.receipt_dialog is not None, timeout=WAIT_MS)
     first.scan(INDOMIE)
     first.window.pay_qris()
-    qtbot.waitUntil(lambda: first.window.qris_dialog is not None and first.window.qris_dialog.payload is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: first.window.qris_dialog is not None
+                    and first.window.qris_dialog.payload is not None, timeout=WAIT_MS)
     pending_id = first.window.qris_dialog.order_id
     first.close()  # closed with a QRIS still open
 
@@ -226,12 +239,14 @@ def test_orders_survive_a_restart(data_dir: Path, qtbot) -> None:
         assert len(rows) == 2
         assert {r["total"] for r in rows} == {6000, 3500}
         # The pending QRIS resumes on its own after the restart and gets paid.
-        qtbot.waitUntil(lambda: load_order(second.db, pending_id).status is OrderStatus.PAID, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: load_order(second.db, pending_id).status is OrderStatus.PAID,
+                        timeout=WAIT_MS)
     finally:
         second.close()
 
 
-def test_static_qris_manual_confirmation(data_dir: Path, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_static_qris_manual_confirmation(data_dir: Path, qtbot,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
@@ -245,7 +260,8 @@ def test_static_qris_manual_confirmation(data_dir: Path, qtbot, monkeypatch: pyt
     try:
         t.scan(TEH)
         t.window.pay_qris()
-        qtbot.waitUntil(lambda: t.window.qris_dialog is not None and t.window.qris_dialog.payload is not None,
+        qtbot.waitUntil(lambda: t.window.qris_dialog is not None
+                        and t.window.qris_dialog.payload is not None,
                         timeout=WAIT_MS)
         dlg = t.window.qris_dialog
         assert dlg.confirm_button.isVisible() and not dlg.simulate_button.isVisible()
@@ -259,7 +275,8 @@ def test_static_qris_manual_confirmation(data_dir: Path, qtbot, monkeypatch: pyt
         dlg.confirm_button.click()
         qtbot.waitUntil(lambda: dlg.final is EventKind.PAID, timeout=WAIT_MS)
         assert asked, "the cashier is asked to check the bank app first"
-        row = t.db.query_one("SELECT actor FROM audit_log WHERE action = 'payment_confirmed_manually'")
+        row = t.db.query_one(
+            "SELECT actor FROM audit_log WHERE action = 'payment_confirmed_manually'")
         assert row is not None and row["actor"] == t.window.cashier
     finally:
         t.close()
@@ -284,15 +301,18 @@ def test_late_payment_accepted_from_history(till: Till, qtbot) -> None:
     w = till.window
     till.scan(TEH)
     w.pay_qris()
-    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None,
+                    timeout=WAIT_MS)
     order_id = w.qris_dialog.order_id
     # The QR runs out (forced here instead of waiting ten minutes) ...
     engine = till.service.engine
     engine._emit_all(engine.ledger.expired(latest_payment(till.db, order_id)))
-    qtbot.waitUntil(lambda: w.qris_dialog is None or w.qris_dialog.final is EventKind.EXPIRED, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.qris_dialog is None or w.qris_dialog.final is EventKind.EXPIRED,
+                    timeout=WAIT_MS)
     # ... and the customer pays anyway, from a screenshot.
     till.service.simulate_paid(order_id)
-    qtbot.waitUntil(lambda: load_order(till.db, order_id).status is OrderStatus.LATE_PAYMENT, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: load_order(till.db, order_id).status is OrderStatus.LATE_PAYMENT,
+                    timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "terlambat" in w.statusBar().currentMessage(), timeout=WAIT_MS)
     if w.qris_dialog is not None:
         w.qris_dialog.close_button.click()
@@ -303,19 +323,24 @@ def test_late_payment_accepted_from_history(till: Till, qtbot) -> None:
     dlg.table.setCurrentCell(row, 0)
     assert dlg.accept_late.isEnabled() and dlg.late_hint.isVisible()
     dlg.accept_late.click()
-    qtbot.waitUntil(lambda: load_order(till.db, order_id).status is OrderStatus.PAID, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: load_order(till.db, order_id).status is OrderStatus.PAID,
+                    timeout=WAIT_MS)
 
 
 def test_provider_trouble_banner(till: Till, qtbot) -> None:
     from sync.events import SyncEvent
 
     w = till.window
+
+    def state(name: str) -> SyncEvent:
+        return SyncEvent(EventKind.PROVIDER_STATE, "", None, {"provider": "pakasir", "state": name})
+
     assert not w.health_banner.isVisible()
-    w._on_sync_event(SyncEvent(EventKind.PROVIDER_STATE, "", None, {"provider": "pakasir", "state": "down"}))
+    w.events.publish(state("down"))
     assert w.health_banner.isVisible() and "tunai" in w.health_banner.text()
-    w._on_sync_event(SyncEvent(EventKind.PROVIDER_STATE, "", None, {"provider": "pakasir", "state": "needs_login"}))
+    w.events.publish(state("needs_login"))
     assert "Login pakasir" in w.health_banner.text()
-    w._on_sync_event(SyncEvent(EventKind.PROVIDER_STATE, "", None, {"provider": "pakasir", "state": "ok"}))
+    w.events.publish(state("ok"))
     assert not w.health_banner.isVisible()
 
 
@@ -323,7 +348,8 @@ def test_tile_takes_a_tap_on_its_name_or_price(till: Till, qtbot) -> None:
     """The labels inside a tile ignore the mouse, so a tap anywhere on the tile sells the item."""
     w = till.window
     qtbot.keyClicks(w.search_input, "teh bot")
-    qtbot.waitUntil(lambda: [p.name for p in w.grid.shown] == ["Teh Botol Sosro 450ml"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: [p.name for p in w.grid.shown] == ["Teh Botol Sosro 450ml"],
+                    timeout=WAIT_MS)
     tile = w.grid.tile_for("MNM-001")
     assert tile is not None
     for label in (tile.name, tile.price):
@@ -418,7 +444,8 @@ def test_misconfigured_provider_banner_sends_the_owner_to_settings(till: Till) -
     w = till.window
     w._provider_state("static", "misconfigured")
     assert w.health_banner.isVisible()
-    assert "Pengaturan" in w.health_banner.text() and "tidak bisa dihubungi" not in w.health_banner.text()
+    banner = w.health_banner.text()
+    assert "Pengaturan" in banner and "tidak bisa dihubungi" not in banner
 
 
 def test_search_box_keeps_no_undo_history_after_a_scan(till: Till) -> None:
@@ -446,3 +473,68 @@ def test_discount_and_history_dialogs_are_freed_when_closed(till: Till, qtbot) -
     history.reject()
     qtbot.waitUntil(lambda: not shiboken6.isValid(history), timeout=WAIT_MS)
     assert w.history_dialog is None
+
+
+def test_app_events_of_a_cash_and_a_qris_sale(till: Till, qtbot) -> None:
+    """What a soundbox or a printer will listen to: paid, then completed, for either method."""
+    from pos_app.order_state import PaymentMethod
+
+    w = till.window
+    seen: list[tuple[str, object]] = []
+    for name in ("qr_shown", "payment_paid", "sale_completed", "qr_cleared"):
+        getattr(w.events, name).connect(lambda value, _name=name: seen.append((_name, value)))
+    till.scan(TEH)
+    w.complete_cash(10000)
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=WAIT_MS)
+    (paid_name, paid), (done_name, done) = seen
+    assert (paid_name, done_name) == ("payment_paid", "sale_completed")
+    assert (paid.method, paid.amount, done.method, done.total) == (
+        PaymentMethod.CASH, 6000, PaymentMethod.CASH, 6000)
+    assert paid.order_id == done.order_id
+    assert load_order(till.db, done.order_id).status is OrderStatus.PAID
+
+    seen.clear()
+    till.scan(INDOMIE)
+    w.pay_qris()
+    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None,
+                    timeout=WAIT_MS)
+    dlg = w.qris_dialog
+    dlg.simulate_button.click()
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=WAIT_MS)
+    assert [name for name, _value in seen] == ["qr_shown", "payment_paid", "sale_completed"]
+    assert {value.order_id for _name, value in seen} == {dlg.order_id}
+    assert seen[0][1].payload == dlg.payload and seen[1][1].method is PaymentMethod.QRIS
+    assert seen[2][1].total == 3500 and w.events.till_order is None
+
+
+def test_saved_provider_settings_reset_payments_on_the_writer_thread(
+        till: Till, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing the old adapters and writing their reset happen off the GUI thread; a QRIS sale
+    started right after saving is written after the reset, with the owner's provider."""
+    import threading
+
+    from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
+
+    w = till.window
+    threads: list[threading.Thread] = []
+    forget = till.service.forget_providers
+
+    def recording() -> None:
+        threads.append(threading.current_thread())
+        forget()
+
+    monkeypatch.setattr(till.service, "forget_providers", recording)
+    till.scan(TEH)
+    till.settings.set("payment.static_qris", DEMO_STATIC_QRIS)
+    till.settings.set("payment.provider", "static")
+    w._settings_saved(["payment.provider", "payment.static_qris"])
+    assert w.demo, "demo mode ends when the reset is done, not before"
+    w.pay_qris()
+    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.payload is not None,
+                    timeout=WAIT_MS)
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+    dlg = w.qris_dialog
+    assert dlg.confirm_button.isVisible() and not dlg.simulate_button.isVisible()
+    assert qris.parse(dlg.payload).merchant.name == "WARUNG DEMO POS-APP"
+    assert not w.demo and not w.demo_banner.isVisible()
+    assert latest_payment(till.db, dlg.order_id).provider == "static"

@@ -30,8 +30,8 @@ from pos_app.ui.customer_display import (
     format_countdown,
 )
 from pos_app.ui.qr_widget import QrView
-from tests.qris_samples import BANKNEO, DYNAMIC_SORTED
 from tests.qr_decode import decode
+from tests.qris_samples import BANKNEO, DYNAMIC_SORTED
 from tests.waiting import WAIT_MS, qt_seconds_until
 
 STORE = "Warung Bu Sri"
@@ -152,7 +152,7 @@ def test_long_cart_scrolls_to_the_last_line(display: CustomerDisplay, qtbot) -> 
     viewport = display.cart_scroll.viewport()
 
     def row_visible(name: str) -> bool:
-        label = next(l for l in display.findChildren(QLabel, "cartLineName") if l.text() == name)
+        label = next(lb for lb in display.findChildren(QLabel, "cartLineName") if lb.text() == name)
         top_left = label.mapTo(viewport, label.rect().topLeft())
         return viewport.rect().contains(QRect(top_left, label.size()))
 
@@ -171,7 +171,7 @@ def test_changed_line_in_the_middle_is_highlighted_and_visible(
     changed[2] = DisplayLine("Barang nomor 3", 2, 2_000)  # quantity of an early line changes
     display.show_cart(changed, 31_000)
     viewport = display.cart_scroll.viewport()
-    rows = [l.parentWidget() for l in display.findChildren(QLabel, "cartLineName")]
+    rows = [lb.parentWidget() for lb in display.findChildren(QLabel, "cartLineName")]
     highlighted = [row for row in rows if row.property("changed")]
     assert [row.findChild(QLabel, "cartLineName").text() for row in highlighted] == [
         "Barang nomor 3"
@@ -179,7 +179,8 @@ def test_changed_line_in_the_middle_is_highlighted_and_visible(
 
     def shown() -> bool:
         row = highlighted[0]
-        return viewport.rect().contains(QRect(row.mapTo(viewport, row.rect().topLeft()), row.size()))
+        return viewport.rect().contains(
+            QRect(row.mapTo(viewport, row.rect().topLeft()), row.size()))
 
     qtbot.waitUntil(shown, timeout=WAIT_MS)
 
@@ -246,7 +247,8 @@ def test_english_catalogue(display: CustomerDisplay, english) -> None:
 # -- QRIS -------------------------------------------------------------------------------------
 
 
-def test_qris_shows_decodable_qr_amount_and_countdown(display: CustomerDisplay, clock, qtbot) -> None:
+def test_qris_shows_decodable_qr_amount_and_countdown(display: CustomerDisplay, clock,
+                                                      qtbot) -> None:
     display.show_qris(BANKNEO, 1_250_000, clock.now + timedelta(minutes=10),
                       merchant_name="WARUNG BU SRI", fee_note="Termasuk biaya Rp 875")
     settle(qtbot)
@@ -309,7 +311,8 @@ def test_already_expired_qris_shows_expired(display: CustomerDisplay, clock, qtb
     qtbot.waitUntil(lambda: display.state is DisplayState.IDLE, timeout=WAIT_MS)
 
 
-def test_paid_during_qris_stops_countdown_and_clears_qr(display: CustomerDisplay, clock, qtbot) -> None:
+def test_paid_during_qris_stops_countdown_and_clears_qr(display: CustomerDisplay, clock,
+                                                        qtbot) -> None:
     display.show_qris(BANKNEO, 50_000, clock.now + timedelta(seconds=2))
     display.show_paid(50_000)
     assert display.qr_view.payload() is None
@@ -468,7 +471,8 @@ def test_qris_layout_big_qr_and_no_overlap(qtbot, clock, size: tuple[int, int]) 
     qr_rect = rect_in(display, display.qr_view)
     assert qr_rect.width() == qr_rect.height() >= 0.6 * min(width, height)
     assert window.contains(qr_rect)
-    labels = [l for l in display._pages[DisplayState.QRIS].findChildren(QLabel) if l.isVisible()]
+    labels = [lb for lb in display._pages[DisplayState.QRIS].findChildren(QLabel)
+              if lb.isVisible()]
     assert len(labels) == 5
     for label in labels:
         box = rect_in(display, label)
@@ -511,3 +515,76 @@ def test_normal_window_can_shrink_below_the_qr_size(qtbot, clock) -> None:
     assert display.rect().contains(qr_rect)
     assert qr_rect.width() >= 0.6 * 400
     assert decode(display.qr_view.grab_qimage()) == [BANKNEO]
+
+
+# -- following the till's app events ---------------------------------------------------------
+
+
+def test_follows_the_sale_at_the_till_and_no_other(display: CustomerDisplay, clock) -> None:
+    """Through the app events (pos_app/ui/events.py): the cart, the QR of the sale the cashier
+    is taking -- also when it came before the window followed that sale -- and its result;
+    QRs and payments of other orders (one left open before a restart) change nothing."""
+    from pos_app.cart import Cart, Product
+    from pos_app.clock import to_iso
+    from pos_app.ui.events import AppEvents
+    from sync.events import EventKind, SyncEvent
+
+    events = AppEvents()
+    display.follow(events)
+    cart = Cart()
+    cart.add(Product(sku="A", name="Kopi Susu", price=4_000), 2)
+    events.report_cart(cart)
+    assert display.state is DisplayState.CART and text(display, "totalLabel") == "Total Rp 8.000"
+
+    def qr(order_id: str) -> SyncEvent:
+        return SyncEvent(EventKind.AWAITING_PAYMENT, order_id, "pay-" + order_id, {
+            "provider": "simulator", "payable_amount": 8_001, "qris": DYNAMIC_SORTED,
+            "checkout_url": None, "expires_at": to_iso(clock() + timedelta(minutes=5))})
+
+    def result(kind: EventKind, order_id: str, **data: object) -> SyncEvent:
+        return SyncEvent(kind, order_id, "pay-" + order_id, data)
+
+    events.publish(qr("K1-OLD"))
+    events.publish(qr("K1-1"))  # before the window follows the sale: kept for it
+    assert display.state is DisplayState.CART
+    events.follow_sale("K1-1")
+    assert display.state is DisplayState.QRIS and text(display, "qrisAmountLabel") == "Rp 8.001"
+    assert decode(display.qr_view.grab_qimage()) == [DYNAMIC_SORTED]
+    events.publish(result(EventKind.PAID, "K1-OLD", paid_amount=5_000))
+    assert display.state is DisplayState.QRIS
+    events.publish(result(EventKind.PAID, "K1-1", paid_amount=8_001, provider="simulator"))
+    assert display.state is DisplayState.PAID
+    assert text(display, "paidDetailLabel") == "Pembayaran Rp 8.001 diterima"
+
+    for kind, shown in ((EventKind.EXPIRED, "QRIS kedaluwarsa"),
+                        (EventKind.CANCELLED, "Pembayaran dibatalkan"),
+                        (EventKind.FAILED, "Pembayaran dibatalkan")):
+        order_id = f"K1-{kind.value}"
+        events.follow_sale(order_id)
+        events.publish(qr(order_id))
+        assert display.state is DisplayState.QRIS
+        events.publish(result(kind, order_id, error="refused"))
+        assert display.state is DisplayState.MESSAGE and text(display, "messageLabel") == shown
+    events.follow_sale(None)
+    # Cash is always the sale at the till, although the window learns its id only afterwards.
+    events.publish(result(EventKind.PAID, "K1-5", paid_amount=9_500, method="cash"))
+    assert display.state is DisplayState.PAID
+    assert text(display, "paidDetailLabel") == "Pembayaran Rp 9.500 diterima"
+
+
+def test_follows_saved_settings(display: CustomerDisplay, data_dir) -> None:
+    from pos_app.settings import Settings
+    from pos_app.ui.events import AppEvents
+
+    events = AppEvents()
+    display.follow(events)
+    settings = Settings.load(data_dir)
+    settings.set("store.name", "Toko Makmur")
+    events.report_settings(["store.name"], settings)
+    assert display.store_name == "Toko Makmur" and text(display, "storeNameLabel") == "Toko Makmur"
+    i18n.set_language("en")
+    try:
+        events.report_settings(["ui.language"], settings)
+        assert display.windowTitle() == "Customer display"
+    finally:
+        i18n.set_language("id")

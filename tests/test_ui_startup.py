@@ -46,8 +46,9 @@ tasks.shutdown()
 
 
 def test_cashier_window_comes_up_without_the_qt_namespace(tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], capture_output=True, text=True,
-                       env=env_for(tmp_path, QT_QPA_PLATFORM="offscreen"), cwd=ROOT, timeout=110)
+    r = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path)], capture_output=True,
+                       text=True, env=env_for(tmp_path, QT_QPA_PLATFORM="offscreen"), cwd=ROOT,
+                       timeout=110)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout.strip().splitlines()[-1])
     assert out["tiles"] > 0
@@ -70,3 +71,66 @@ def test_set_props_takes_qt_names_and_refuses_typos(qapp) -> None:
         set_props(label, alignment="AlignMiddle")
     with pytest.raises(ValueError, match="focusPolcy"):
         set_props(button, focusPolcy="NoFocus")
+
+
+def test_the_till_joins_window_payments_and_display(data_dir: Path, qapp, qtbot) -> None:
+    """The composition root as ``pos-app`` runs it (without its event loop): the window
+    first, then payments and the customer display joined through one set of app events."""
+    from PySide6.QtCore import Qt
+
+    from pos_app.settings import Settings
+    from pos_app.ui.app import open_data
+    from pos_app.ui.composition import App
+    from pos_app.ui.customer_display import DisplayState
+    from pos_app.ui.events import AppEvents
+    from tests.waiting import WAIT_MS
+
+    Settings.load(data_dir).set("simulator.pay_after_s", "never")
+    till = App(open_data(None), qapp, demo=True)
+    try:
+        w = till.window
+        qtbot.addWidget(w)
+        till.show()
+        assert w.service is None and w.events is None, "payments come after show()"
+        till.start()
+        assert till.display is not None and till.service is not None
+        qtbot.addWidget(till.display)
+        assert isinstance(till.events, AppEvents)
+        assert w.events is till.events and w.service is till.service and w.display is till.display
+        qtbot.waitUntil(lambda: bool(w.grid.shown), timeout=WAIT_MS)  # demo products
+        qtbot.keyClicks(w.search_input, "089686010947")
+        qtbot.keyClick(w.search_input, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: till.display.state is DisplayState.CART, timeout=WAIT_MS)
+        w.pay_qris()  # waits on the writer thread behind the integrity check, then sells
+        qtbot.waitUntil(lambda: till.display.state is DisplayState.QRIS, timeout=WAIT_MS)
+        with qtbot.waitSignal(w.saleCompleted, timeout=WAIT_MS):
+            w.qris_dialog.simulate_button.click()  # needs the engine, started after the check
+            qtbot.waitUntil(lambda: till.display.state is DisplayState.PAID, timeout=WAIT_MS)
+        w.close()
+    finally:
+        till.close()
+
+
+def test_a_damaged_database_found_after_show_keeps_the_engine_stopped(
+        data_dir: Path, qapp, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from pos_app.ui.app import open_data
+    from pos_app.ui.composition import App
+    from tests.waiting import WAIT_MS
+
+    ctx = open_data(None)
+    monkeypatch.setattr(ctx.db, "verify", lambda: "page 7: btreeInitPage() returns error code 11")
+    till = App(ctx, qapp, demo=True)
+    try:
+        qtbot.addWidget(till.window)
+        till.show()
+        till.start()
+        qtbot.addWidget(till.display)
+        qtbot.waitUntil(lambda: till.window.findChild(QMessageBox) is not None, timeout=WAIT_MS)
+        box = till.window.findChild(QMessageBox)
+        assert "rusak" in box.text() and "page 7" in box.informativeText()
+        assert till.service.engine._thread is None, "no sync engine on a damaged file"
+        till.window.close()
+    finally:
+        till.close()

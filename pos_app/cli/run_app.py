@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import argparse
 
-from pos_app.cli.common import Exit, err, open_ctx
+from pos_app.cli.common import Exit, die, err, open_ctx
 
 
 def run_app(args: argparse.Namespace) -> int:
-    from pos_app.ui.app import has_display, run
+    from pos_app.ui.app import AppOpenError, has_display, run
 
     if has_display():
-        return int(run(args))
+        try:
+            return int(run(args))
+        except AppOpenError as exc:  # a bad data dir, config or database: one line, exit 2
+            die(str(exc))
     err("pos-app: no display found (DISPLAY is not set); running one demo sale headless instead")
     return _headless_demo(args)
 
@@ -51,7 +54,8 @@ def _headless_demo(args: argparse.Namespace) -> int:
                 event = events.get(timeout=float(ctx.settings.get("payment.invoice_ttl_s")) + 30)
                 if event["order_id"] != order.id:
                     continue
-                print(json.dumps({k: v for k, v in event.items() if k != "qris"}, ensure_ascii=False))
+                shown = {k: v for k, v in event.items() if k != "qris"}
+                print(json.dumps(shown, ensure_ascii=False))
                 if event["event"] in ("paid", "expired", "failed", "cancelled"):
                     return Exit.OK if event["event"] == "paid" else Exit.FAILED
         finally:

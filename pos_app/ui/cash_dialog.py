@@ -99,7 +99,8 @@ class CashDialog(QDialog):
             self.pay.setEnabled(False)
         elif amount < self.total:
             self.change.setText(format_rupiah(0))
-            self.problem.setText(tr("Uang kurang {amount}", amount=format_rupiah(self.total - amount)))
+            self.problem.setText(tr("Uang kurang {amount}",
+                                    amount=format_rupiah(self.total - amount)))
             self.pay.setEnabled(False)
         else:
             self.change.setText(format_rupiah(amount - self.total))

@@ -2,10 +2,12 @@
 
 It shows one of five states (:class:`DisplayState`): a welcome screen, the cart with its total,
 the QRIS code with amount and countdown, "Terima kasih" after payment, or a short message
-("Pembayaran dibatalkan"). The cashier window drives it by calling ``show_*``; this widget
-has no services, no database and no network, only two timers: the QRIS countdown and the
-single-shot return to the welcome screen after a result (both cancelled by any new state,
-so a late timer can never overwrite what the cashier just put on screen).
+("Pembayaran dibatalkan"). At the till it follows the app events (:meth:`CustomerDisplay.follow`:
+the cart, the QR of the sale being paid, the payment, saved settings); tests and tools can
+call ``show_*`` directly. This widget has no services, no database and no network, only two
+timers: the QRIS countdown and the single-shot return to the welcome screen after a result
+(both cancelled by any new state, so a late timer can never overwrite what the cashier just
+put on screen).
 
 Readability from 1-2 m decides the look: white background, near-black text, one teal accent,
 and font sizes computed from the window's shorter side (pixel sizes, not points, so a small
@@ -26,7 +28,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import TypeVar
@@ -60,6 +61,16 @@ from PySide6.QtWidgets import (
 
 from pos_app.clock import utcnow
 from pos_app.money import format_rupiah
+from pos_app.ui.events import (
+    AppEvents,
+    CartShown,
+    DisplayLine,
+    PaymentPaid,
+    QrCleared,
+    QrEnd,
+    QrShown,
+    SettingsChanged,
+)
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.qr_widget import QrView
 
@@ -79,6 +90,8 @@ register({
     "Minta kode baru ke kasir": "Ask the cashier for a new code",
     "Terima kasih": "Thank you",
     "Pembayaran {amount} diterima": "Payment of {amount} received",
+    "Pembayaran dibatalkan": "Payment cancelled",
+    "QRIS kedaluwarsa": "QRIS expired",
 })
 
 __all__ = [
@@ -129,15 +142,6 @@ class DisplayState(Enum):
     QRIS = "qris"
     PAID = "paid"
     MESSAGE = "message"
-
-
-@dataclass(frozen=True)
-class DisplayLine:
-    """One cart line as the customer sees it; ``amount`` is the line total in rupiah."""
-
-    name: str
-    quantity: int
-    amount: int
 
 
 # choose_screen only compares screens by identity, so tests can pass plain stand-in objects.
@@ -384,10 +388,12 @@ class CustomerDisplay(QWidget):
         self._cart_layout = QVBoxLayout(page)
         header = QHBoxLayout()
         self.cart_title_label = _label("cartTitleLabel", tone="muted",
-                                       align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+                                       align=Qt.AlignmentFlag.AlignLeft
+                                       | Qt.AlignmentFlag.AlignVCenter)
         self.cart_title_label.setText(tr("Belanjaan Anda"))
         self.cart_count_label = _label("cartCountLabel", tone="muted", own_width=True,
-                                       align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                                       align=Qt.AlignmentFlag.AlignRight
+                                       | Qt.AlignmentFlag.AlignVCenter)
         header.addWidget(self.cart_title_label, 1)
         header.addWidget(self.cart_count_label)
         self._cart_layout.addLayout(header)
@@ -570,7 +576,8 @@ class CustomerDisplay(QWidget):
         self._relayout()
 
     def show_paid(self, amount: int) -> None:
-        """Show "Terima kasih" and the amount received; back to the welcome screen after the delay."""
+        """Show "Terima kasih" and the amount received; back to the welcome screen after the
+        delay."""
         self._enter(DisplayState.PAID)
         self.paid_title_label.setText(tr("Terima kasih"))
         self.paid_detail_label.setText(tr("Pembayaran {amount} diterima",
@@ -578,10 +585,43 @@ class CustomerDisplay(QWidget):
         self._start_idle_timer()
 
     def show_message(self, text: str) -> None:
-        """A short notice (e.g. "Pembayaran dibatalkan"), then the welcome screen after the delay."""
+        """A short notice (e.g. "Pembayaran dibatalkan"), then the welcome screen after the
+        delay."""
         self._enter(DisplayState.MESSAGE)
         self.message_label.setText(text)
         self._start_idle_timer()
+
+    def follow(self, events: AppEvents) -> None:
+        """Show what happens at the till: the cart, the QR of the sale being paid, "Terima
+        kasih" once it is paid, a short notice when its QR can't be paid any more; and take
+        saved settings (store name, language, which screen)."""
+        events.cart_changed.connect(self._cart_changed)
+        events.qr_shown.connect(self._qr_shown)
+        events.payment_paid.connect(self._payment_paid)
+        events.qr_cleared.connect(self._qr_cleared)
+        events.settings_changed.connect(self._settings_changed)
+
+    def _cart_changed(self, cart: CartShown) -> None:
+        self.show_cart(cart.lines, cart.total, discount=cart.discount, tax=cart.tax)
+
+    def _qr_shown(self, qr: QrShown) -> None:
+        if qr.payload and qr.expires_at is not None:
+            self.show_qris(qr.payload, qr.amount, qr.expires_at, merchant_name=qr.merchant_name,
+                           fee_note=qr.fee_note)
+
+    def _payment_paid(self, payment: PaymentPaid) -> None:
+        self.show_paid(payment.amount)
+
+    def _qr_cleared(self, end: QrCleared) -> None:
+        self.show_message(tr("QRIS kedaluwarsa") if end.reason is QrEnd.EXPIRED
+                          else tr("Pembayaran dibatalkan"))
+
+    def _settings_changed(self, change: SettingsChanged) -> None:
+        if "ui.language" in change.keys:
+            self.retranslate()
+        self.store_name = str(change.settings.get("store.name"))
+        if "ui.customer_display_screen" in change.keys:
+            self.place(preferred_index=int(change.settings.get("ui.customer_display_screen")))
 
     def place(self, screens: Sequence[QScreen] | None = None,
               preferred_index: int = -1) -> QScreen | None:

@@ -1,8 +1,11 @@
 """The cashier window: find products, build the cart, take cash or QRIS, show the receipt.
 
-Everything slow happens elsewhere: catalogue searches and sale writes go through the
-``TaskManager`` (database threads), payments through the ``PaymentService`` (sync engine
-threads), whose events arrive here through ``SyncBridge`` on the GUI thread.
+Everything slow happens elsewhere: catalogue searches, sale writes and provider resets go
+through the ``TaskManager`` (database threads), payments through the ``PaymentService`` (sync
+engine threads). What happens to payments reaches the window as app events
+(``pos_app/ui/events.py``, joined in ``pos_app/ui/composition.py``): the window follows the
+ones it shows (:meth:`CashierWindow.follow`) and reports its own -- the cart, a finished sale,
+saved settings -- for the customer display and whatever else listens.
 """
 
 from __future__ import annotations
@@ -11,15 +14,12 @@ import copy
 import functools
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-# No ``Qt`` namespace and no dialog classes at import time: this module is on the start-up path
-# (see pos_app/ui/props.py); methods that run later import what they need.
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -40,7 +40,7 @@ from pos_app.cart import (
     TaxConfig,
     TaxMode,
 )
-from pos_app.clock import from_iso, local_date, utcnow
+from pos_app.clock import local_date, utcnow
 from pos_app.money import MAX_SALE_AMOUNT, AmountTooLarge, format_rupiah
 from pos_app.settings import Settings
 from pos_app.storage import catalog
@@ -51,14 +51,29 @@ from pos_app.ui.props import no_focus
 from pos_app.ui.tasks import TaskManager
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
     from pos_app.payments import PaymentService
     from pos_app.storage.database import Database
     from pos_app.storage.orders import OrderRecord
+    from pos_app.ui.bridge import SyncBridge
     from pos_app.ui.cash_dialog import CashDialog
     from pos_app.ui.customer_display import CustomerDisplay
+    from pos_app.ui.events import (
+        AppEvents,
+        LatePayment,
+        PaymentPaid,
+        ProviderState,
+        QrCleared,
+        QrDelayed,
+        QrShown,
+        SyncTrouble,
+    )
     from pos_app.ui.qris_dialog import QrisDialog
     from pos_app.ui.small_dialogs import DiscountDialog, HistoryDialog, ReceiptDialog
-from sync.events import EventKind, SyncEvent
+    from sync.providers.base import Provider
+from sync.events import EventKind
 
 log = logging.getLogger(__name__)
 
@@ -66,35 +81,71 @@ register({
     "Kasir": "Cashier", "Cari produk atau scan barcode (F2)": "Search or scan a barcode (F2)",
     "Tunai (F4)": "Cash (F4)", "QRIS (F5)": "QRIS (F5)", "Diskon (F9)": "Discount (F9)",
     "Kosongkan (Esc)": "Clear (Esc)", "Riwayat (F8)": "History (F8)", "Pengaturan": "Settings",
-    "MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang sungguhan. Buka Pengaturan untuk memasang QRIS toko Anda.":
-        "DEMO MODE — QRIS payments are simulated, no real money. Open Settings to set up your shop's QRIS.",
+    "MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang sungguhan. "
+    "Buka Pengaturan untuk memasang QRIS toko Anda.":
+        "DEMO MODE — QRIS payments are simulated, no real money. "
+        "Open Settings to set up your shop's QRIS.",
     "Produk tidak ditemukan: {query}": "Product not found: {query}",
-    "Beberapa produk cocok dengan \"{query}\" — pilih dari daftar": "Several products match \"{query}\" — pick one",
+    "Beberapa produk cocok dengan \"{query}\" — pilih dari daftar":
+        "Several products match \"{query}\" — pick one",
     "Produk tidak aktif: {name}": "Product is inactive: {name}",
-    "Total melebihi batas satu transaksi ({limit})": "The total is over the limit of one sale ({limit})",
+    "Total melebihi batas satu transaksi ({limit})":
+        "The total is over the limit of one sale ({limit})",
     "{name} ditambahkan": "{name} added", "Keranjang masih kosong": "The cart is empty",
-    "Kosongkan keranjang?": "Clear the cart?", "Semua barang di keranjang akan dihapus.": "All items will be removed.",
+    "Kosongkan keranjang?": "Clear the cart?",
+    "Semua barang di keranjang akan dihapus.": "All items will be removed.",
     "Gagal menyimpan penjualan: {error}": "Could not save the sale: {error}",
     "QRIS belum bisa dipakai: {error}": "QRIS can't be used yet: {error}",
     "Lengkapi pengaturan: {keys}": "Complete the settings: {keys}",
     "Penjualan {id} lunas — kembali {change}": "Sale {id} paid — change {change}",
     "Penjualan {id} lunas lewat QRIS": "Sale {id} paid by QRIS",
-    "QRIS {id} kedaluwarsa — keranjang masih ada, bisa dibayar tunai": "QRIS {id} expired — the cart is kept, you can take cash",
-    "Pembayaran terlambat masuk untuk {id} ({amount}) — periksa Riwayat": "Late payment for {id} ({amount}) — check History",
-    "Kesalahan": "Error", "Menyiapkan pembayaran, coba lagi sebentar…": "Getting payments ready, try again in a moment…", "Pembayaran dibatalkan": "Payment cancelled", "QRIS kedaluwarsa": "QRIS expired",
+    "QRIS {id} kedaluwarsa — keranjang masih ada, bisa dibayar tunai":
+        "QRIS {id} expired — the cart is kept, you can take cash",
+    "Pembayaran terlambat masuk untuk {id} ({amount}) — periksa Riwayat":
+        "Late payment for {id} ({amount}) — check History",
+    "Kesalahan": "Error",
+    "Menyiapkan pembayaran, coba lagi sebentar…": "Getting payments ready, try again in a moment…",
     "Sinkronisasi: {error}": "Sync: {error}",
-    "QRIS {provider} sedang lambat — mencoba lagi otomatis": "QRIS {provider} is slow — retrying automatically",
+    "QRIS {provider} sedang lambat — mencoba lagi otomatis":
+        "QRIS {provider} is slow — retrying automatically",
     "Pengaturan QRIS {provider} belum benar — buka Pengaturan; terima tunai dulu":
         "QRIS {provider} settings are not right — open Settings; take cash for now",
-    "QRIS {provider} tidak bisa dihubungi — terima tunai dulu; penjualan QRIS tersimpan dan dilanjutkan otomatis":
-        "QRIS {provider} can't be reached — take cash for now; QRIS sales are kept and resume automatically",
-    "Login {provider} kedaluwarsa — buka Pengaturan lalu Login": "{provider} login expired — open Settings and log in",
+    "QRIS {provider} tidak bisa dihubungi — terima tunai dulu; "
+    "penjualan QRIS tersimpan dan dilanjutkan otomatis":
+        "QRIS {provider} can't be reached — take cash for now; "
+        "QRIS sales are kept and resume automatically",
+    "Login {provider} kedaluwarsa — buka Pengaturan lalu Login":
+        "{provider} login expired — open Settings and log in",
     "Pembayaran terlambat {id} diterima": "Late payment {id} accepted",
     "Pembayaran terlambat {id} dikembalikan": "Late payment {id} refunded",
 })
 
 _TRAILING_CODE = r"(\d{6,})$"  # compiled (and cached by ``re``) on the first scan
-_RECENT_EVENTS = 64
+
+
+# Two names the window only needs once it is on screen (keys, dialogs, message boxes) are
+# imported on first use, each in one place: PySide builds its ``Qt`` namespace (~94 enums,
+# ~15 ms) when it is first imported, and QMessageBox brings in the dialog classes (~2 ms).
+# tests/test_ui_startup.py keeps both off the start-up path (see pos_app/ui/props.py).
+def _qt() -> type[Qt]:
+    from PySide6.QtCore import Qt
+
+    return Qt
+
+
+def _message_box() -> type[QMessageBox]:
+    from PySide6.QtWidgets import QMessageBox
+
+    return QMessageBox
+
+
+def _free_on_close(dlg: QDialog, *, activate: bool = True) -> None:
+    """A fresh dialog each time (a till opens hundreds a day): Qt frees it when it closes.
+    ``activate=False``: shown without taking the keyboard from the search box."""
+    attribute = _qt().WidgetAttribute
+    dlg.setAttribute(attribute.WA_DeleteOnClose)
+    if not activate:
+        dlg.setAttribute(attribute.WA_ShowWithoutActivating)
 
 
 class SearchInput(QLineEdit):
@@ -111,9 +162,8 @@ class SearchInput(QLineEdit):
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if not self.text():
-            from PySide6.QtCore import Qt
-
-            action = {Qt.Key.Key_Plus: "+", Qt.Key.Key_Minus: "-", Qt.Key.Key_Delete: "del"}.get(event.key())
+            key = _qt().Key
+            action = {key.Key_Plus: "+", key.Key_Minus: "-", key.Key_Delete: "del"}.get(event.key())
             if action is not None:
                 self.lineKey.emit(action)
                 event.accept()
@@ -128,20 +178,25 @@ class CashierWindow(QMainWindow):
     def __init__(self, settings: Settings, service: PaymentService | None, tasks: TaskManager,
                  display: CustomerDisplay | None = None, *, demo: bool = False,
                  clock: Callable[[], datetime] = utcnow, db: Database | None = None) -> None:
-        """``service`` may come later (``attach_service``): the app shows the window first and
-        starts payments a moment after, so that the cashier sees the till as soon as possible."""
+        """``service`` and ``display`` may come later: the app shows the window first and
+        joins payments and the customer display to it a moment after
+        (``pos_app/ui/composition.py``), so that the cashier sees the till as soon as possible.
+        Given here (tests, benches), they are joined the same way at once."""
         super().__init__()
         self.settings = settings
         self.service: PaymentService = None  # type: ignore[assignment]
-        if service is None and db is None:
+        self.bridge: SyncBridge | None = None
+        self.events: AppEvents | None = None  # the app events, once something is joined
+        if service is not None:
+            db = service.db
+        if db is None:
             raise ValueError("give a payment service or a database")
-        self.db = service.db if service is not None else db
+        self.db: Database = db
         self.tasks = tasks
-        self.display = display
+        self.display: CustomerDisplay | None = None
         self.demo = demo
         self.clock = clock
         self.cart = Cart(self._tax_config())
-        self._recent: OrderedDict[str, list[SyncEvent]] = OrderedDict()
         self._search_seq = 0
         self._writing_sale = False  # a cash or QRIS sale is on its way to the database
         self.qris_dialog: QrisDialog | None = None
@@ -157,8 +212,10 @@ class CashierWindow(QMainWindow):
         self._refresh_cart()
         self._load_categories()
         self.search("")
-        if service is not None:
-            self.attach_service(service)
+        if service is not None or display is not None:
+            from pos_app.ui.composition import connect
+
+            connect(self, service=service, display=display)
 
     @functools.cached_property
     def cashier(self) -> str:
@@ -171,12 +228,23 @@ class CashierWindow(QMainWindow):
         except (KeyError, OSError):  # a uid without a name (kiosk account, container)
             return "kasir"
 
-    def attach_service(self, service: PaymentService) -> None:
-        from pos_app.ui.bridge import SyncBridge
+    def follow(self, events: AppEvents) -> None:
+        """Show what happens to payments: the QRIS dialog of the sale at the till, the status
+        bar, the provider banner. The window reports its own events through ``events`` too."""
+        self.events = events
+        events.qr_shown.connect(self._qr_shown)
+        events.qr_delayed.connect(self._qr_delayed)
+        events.qr_cleared.connect(self._qr_cleared)
+        events.payment_paid.connect(self._payment_paid)
+        events.late_payment.connect(self._late_payment)
+        events.sync_trouble.connect(self._sync_trouble)
+        events.provider_health_changed.connect(self._provider_health)
 
+    def attach_service(self, service: PaymentService, bridge: SyncBridge) -> None:
+        """The payment service the window sells through; ``bridge`` brings its engine's
+        events to the app events (kept here: benches watch what reached the GUI thread)."""
         self.service = service
-        self.bridge = SyncBridge(service, self)
-        self.bridge.event.connect(self._on_sync_event)
+        self.bridge = bridge
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -227,9 +295,10 @@ class CashierWindow(QMainWindow):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(6, 0, 0, 0)
         self.cart_panel = CartPanel()
-        self.cart_panel.incrementRequested.connect(lambda sku: self._change(lambda: self.cart.increment(sku)))
-        self.cart_panel.decrementRequested.connect(lambda sku: self._change(lambda: self.cart.decrement(sku)))
-        self.cart_panel.removeRequested.connect(lambda sku: self._change(lambda: self.cart.remove(sku)))
+        panel = self.cart_panel
+        panel.incrementRequested.connect(lambda sku: self._change(lambda: self.cart.increment(sku)))
+        panel.decrementRequested.connect(lambda sku: self._change(lambda: self.cart.decrement(sku)))
+        panel.removeRequested.connect(lambda sku: self._change(lambda: self.cart.remove(sku)))
         rv.addWidget(self.cart_panel, 1)
         row = QHBoxLayout()
         self.discount_button = QPushButton()
@@ -273,8 +342,8 @@ class CashierWindow(QMainWindow):
         self.setWindowTitle(f"{tr('Kasir')} — {self.settings.get('store.name')}")
         self.history_button.setText(tr("Riwayat (F8)"))
         self.settings_button.setText(tr("Pengaturan"))
-        self.demo_banner.setText(tr("MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang sungguhan. "
-                                    "Buka Pengaturan untuk memasang QRIS toko Anda."))
+        self.demo_banner.setText(tr("MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang "
+                                    "sungguhan. Buka Pengaturan untuk memasang QRIS toko Anda."))
         self.search_input.setPlaceholderText(tr("Cari produk atau scan barcode (F2)"))
         self.discount_button.setText(tr("Diskon (F9)"))
         self.clear_button.setText(tr("Kosongkan (Esc)"))
@@ -304,13 +373,15 @@ class CashierWindow(QMainWindow):
             self._change(lambda: self.cart.remove(sku))
 
     def attach_display(self, display: CustomerDisplay) -> None:
-        """The customer display, made after the cashier window is on screen."""
+        """The customer display (made after the window is on screen, following the app
+        events): shown the cart if the cashier already started one, closed with the window."""
         self.display = display
         if not self.cart.is_empty:
             self._refresh_cart()
 
     def _tax_config(self) -> TaxConfig:
-        return TaxConfig(TaxMode(self.settings.get("tax.mode")), int(self.settings.get("tax.rate_percent")))
+        return TaxConfig(TaxMode(self.settings.get("tax.mode")),
+                         int(self.settings.get("tax.rate_percent")))
 
     def say(self, text: str, ms: int = 6000) -> None:
         self.statusBar().showMessage(text, ms)
@@ -367,7 +438,8 @@ class CashierWindow(QMainWindow):
                 self.search_input.selectAll()
                 return
             except AmbiguousProduct:
-                self.say(tr("Beberapa produk cocok dengan \"{query}\" — pilih dari daftar", query=text))
+                self.say(tr("Beberapa produk cocok dengan \"{query}\" — pilih dari daftar",
+                            query=text))
                 return
             self.search_input.reset()
             self.search("")
@@ -407,27 +479,22 @@ class CashierWindow(QMainWindow):
         has = not self.cart.is_empty
         for b in (self.cash_button, self.qris_button, self.discount_button, self.clear_button):
             b.setEnabled(has)
-        if self.display is not None and self.qris_dialog is None and update_display:
-            from pos_app.ui.customer_display import DisplayLine
+        # The customer keeps seeing the QR while it is up, and "Terima kasih" after a payment.
+        if self.events is not None and self.qris_dialog is None and update_display:
+            self.events.report_cart(self.cart)
 
-            t = self.cart.totals()
-            self.display.show_cart(
-                [DisplayLine(line.product.name, line.quantity, line.net) for line in self.cart.lines],
-                t.total, discount=t.discount_total, tax=t.tax)
+    def _warn(self, text: str) -> None:
+        _message_box().warning(self, tr("Kesalahan"), text)
 
     def edit_discount(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
         if self.cart.is_empty:
             return
         sku = self.cart_panel.selected_sku()
         name = self.cart.line(sku).product.name if sku else None
-        from PySide6.QtCore import Qt
-
         from pos_app.ui.small_dialogs import DiscountDialog
 
         dlg = DiscountDialog(name, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a fresh one each time: free it
+        _free_on_close(dlg)
         self.discount_dialog = dlg
         dlg.finished.connect(lambda _r: self._forget_discount_dialog(dlg))
 
@@ -438,7 +505,7 @@ class CashierWindow(QMainWindow):
                 else:
                     self.cart.set_order_discount(None if dlg.cleared else dlg.discount)
             except ValueError as exc:
-                QMessageBox.warning(self, tr("Kesalahan"), str(exc))
+                self._warn(str(exc))
             self._refresh_cart()
 
         dlg.accepted.connect(apply)
@@ -456,12 +523,12 @@ class CashierWindow(QMainWindow):
             self.ask_clear()
 
     def ask_clear(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
         if self.cart.is_empty:
             return
-        answer = QMessageBox.question(self, tr("Kosongkan keranjang?"), tr("Semua barang di keranjang akan dihapus."))
-        if answer == QMessageBox.StandardButton.Yes:
+        box = _message_box()
+        answer = box.question(self, tr("Kosongkan keranjang?"),
+                              tr("Semua barang di keranjang akan dihapus."))
+        if answer == box.StandardButton.Yes:
             self.clear_cart()
 
     def clear_cart(self, *, update_display: bool = True) -> None:
@@ -485,20 +552,17 @@ class CashierWindow(QMainWindow):
 
     def _sale_not_saved(self, exc: BaseException, what: str) -> None:
         """An unexpected failure writing a sale: the details to the log, one line to the cashier."""
-        from PySide6.QtWidgets import QMessageBox
-
         log.error("%s failed", what, exc_info=exc)
-        QMessageBox.critical(self, tr("Kesalahan"), tr("Gagal menyimpan penjualan: {error}", error=str(exc)))
+        _message_box().critical(self, tr("Kesalahan"),
+                                tr("Gagal menyimpan penjualan: {error}", error=str(exc)))
 
     def pay_cash(self) -> None:
-        from PySide6.QtCore import Qt
-
         if not self._can_pay():
             return
         from pos_app.ui.cash_dialog import CashDialog
 
         dlg = CashDialog(self.cart.totals().total, self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _free_on_close(dlg)
         dlg.finished.connect(lambda _r: self._forget_cash_dialog(dlg))
         self.cash_dialog = dlg
         dlg.accepted.connect(lambda: dlg.tendered is not None and self.complete_cash(dlg.tendered))
@@ -509,8 +573,6 @@ class CashierWindow(QMainWindow):
             self.cash_dialog = None
 
     def complete_cash(self, tendered: int) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
         if self._writing_sale:
             return
         cart = copy.deepcopy(self.cart)
@@ -529,109 +591,134 @@ class CashierWindow(QMainWindow):
         def done(paid: tuple[OrderRecord, int]) -> None:
             self._writing_sale = False
             order, change = paid
-            self.say(tr("Penjualan {id} lunas — kembali {change}", id=order.id, change=format_rupiah(change)), 15000)
-            if self.display is not None:
-                self.display.show_paid(order.total)
+            self.say(tr("Penjualan {id} lunas — kembali {change}", id=order.id,
+                        change=format_rupiah(change)), 15000)
+            # The customer display already says "Terima kasih": the engine's "paid" for this
+            # sale came before this answer (payment_paid).
             self.clear_cart(update_display=False)
-            self.saleCompleted.emit(order.id)
-            self.show_receipt(order.id)
+            self._sale_completed(order.id, order.total, "cash")
 
         def failed(exc: BaseException) -> None:
             self._writing_sale = False
             self.cash_button.setEnabled(True)
             if isinstance(exc, (InsufficientCash, CheckoutError)):
-                QMessageBox.warning(self, tr("Kesalahan"), str(exc))
+                self._warn(str(exc))
             else:
                 self._sale_not_saved(exc, "cash sale")
 
         self.tasks.write(pay, done, failed)
 
     def pay_qris(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
         if not self._can_pay():
             return
         cart = copy.deepcopy(self.cart)
+        service = self.service
         self.qris_button.setEnabled(False)
         self._writing_sale = True
 
-        def started(order: OrderRecord) -> None:
+        def start() -> tuple[OrderRecord, Provider]:  # on the writer thread
+            # The provider is looked up in the same job as the sale is written: a provider
+            # reset after saved settings (also a writer job) comes wholly before or after both.
+            order = service.start_qris(cart)
+            return order, service.provider(service.default_provider())
+
+        def started(result: tuple[OrderRecord, Provider]) -> None:
             self._writing_sale = False
-            self._open_qris_dialog(order)
+            self._open_qris_dialog(*result)
 
         def failed(exc: BaseException) -> None:
             from pos_app import qris
             from pos_app.checkout import CheckoutError
-            from sync.providers.base import ConfigMissing, ProviderError
+            from sync.errors import ConfigMissing, ProviderError
 
             self._writing_sale = False
             self.qris_button.setEnabled(True)
             if isinstance(exc, ConfigMissing):
-                QMessageBox.warning(self, tr("Kesalahan"), tr("Lengkapi pengaturan: {keys}", keys=", ".join(exc.keys)))
+                self._warn(tr("Lengkapi pengaturan: {keys}", keys=", ".join(exc.keys)))
             elif isinstance(exc, (ProviderError, qris.InvalidQris, CheckoutError)):
-                QMessageBox.warning(self, tr("Kesalahan"), tr("QRIS belum bisa dipakai: {error}", error=str(exc)))
+                self._warn(tr("QRIS belum bisa dipakai: {error}", error=str(exc)))
             else:
                 self._sale_not_saved(exc, "starting a QRIS sale")
 
-        self.tasks.write(lambda: self.service.start_qris(cart), started, failed)
+        self.tasks.write(start, started, failed)
 
-    def _open_qris_dialog(self, order: OrderRecord) -> None:
-        from PySide6.QtCore import Qt
-
+    def _open_qris_dialog(self, order: OrderRecord, provider: Provider) -> None:
         from pos_app.ui.qris_dialog import QrisDialog
-        from sync.providers.base import Confirmation
+        from sync.providers.info import Confirmation
 
-        provider = self.service.provider(self.service.default_provider())
         dlg = QrisDialog(order.id, order.total, demo=provider.name == "simulator",
-                         manual=provider.confirmation is Confirmation.MANUAL, clock=self.clock, parent=self)
-        # One dialog per sale: free it when it closes (a till rings up hundreds a day).
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.cancelRequested.connect(lambda oid: self.tasks.write(lambda: self.service.cancel(oid, self.cashier)))
-        dlg.simulateRequested.connect(lambda oid: self.tasks.write(lambda: self.service.simulate_paid(oid)))
+                         manual=provider.confirmation is Confirmation.MANUAL, clock=self.clock,
+                         parent=self)
+        _free_on_close(dlg)
+        service, write, actor = self.service, self.tasks.write, self.cashier
+        dlg.cancelRequested.connect(lambda oid: write(lambda: service.cancel(oid, actor)))
+        dlg.simulateRequested.connect(lambda oid: write(lambda: service.simulate_paid(oid)))
         dlg.confirmRequested.connect(
-            lambda oid: self.tasks.write(lambda: self.service.confirm_manually(oid, self.cashier, "UI")))
+            lambda oid: write(lambda: service.confirm_manually(oid, actor, "UI")))
         dlg.finished.connect(lambda _r: self._qris_closed(dlg))
         self.qris_dialog = dlg
-        for ev in self._recent.get(order.id, []):  # events that arrived before the dialog existed
-            self._route(ev)
+        if self.events is not None:
+            # The sale at the till from now on: what the engine already said about it (often
+            # the QR itself) comes again, now that the dialog is there to show it.
+            self.events.follow_sale(order.id)
         dlg.open()
 
     def _qris_closed(self, dlg: QrisDialog) -> None:
         self.qris_dialog = None
+        if self.events is not None and self.events.till_order == dlg.order_id:
+            self.events.follow_sale(None)
         self.qris_button.setEnabled(not self.cart.is_empty)
         if dlg.final is EventKind.PAID:
             self.clear_cart(update_display=False)
-            self.saleCompleted.emit(dlg.order_id)
-            self.show_receipt(dlg.order_id)
+            self._sale_completed(dlg.order_id, dlg.amount, "qris")
         else:
             self._refresh_cart()
         self.focus_search()
 
-    def _on_sync_event(self, ev: SyncEvent) -> None:
-        if ev.kind is EventKind.PROVIDER_STATE:
-            self._provider_state(str(ev.data.get("provider")), str(ev.data.get("state")))
-            return
-        self._recent.setdefault(ev.order_id, []).append(ev)
-        while len(self._recent) > _RECENT_EVENTS:
-            self._recent.popitem(last=False)
-        self._route(ev)
+    def _sale_completed(self, order_id: str, total: int, method: str) -> None:
+        """The paid sale is closed: say so, and show its receipt."""
+        self.saleCompleted.emit(order_id)
+        if self.events is not None:
+            self.events.report_sale_completed(order_id, total, method)
+        self.show_receipt(order_id)
 
-    def _route(self, ev: SyncEvent) -> None:
+    # -- app events (see follow) ---------------------------------------------------------
+    def _qris_for(self, order_id: str) -> QrisDialog | None:
+        """The open QRIS dialog, if it is ``order_id``'s."""
         dlg = self.qris_dialog
-        mine = dlg is not None and ev.order_id == dlg.order_id
-        if mine:
-            dlg.on_event(ev)
-            if self.display is not None:
-                self._to_display(ev)
-        if ev.kind is EventKind.LATE_PAYMENT:
-            self.say(tr("Pembayaran terlambat masuk untuk {id} ({amount}) — periksa Riwayat",
-                        id=ev.order_id, amount=format_rupiah(int(ev.data.get("paid_amount") or 0))), 30000)
-        elif ev.kind is EventKind.RETRYING and ev.data.get("error"):
-            self.say(tr("Sinkronisasi: {error}", error=ev.data["error"]))
-        if mine and ev.kind is EventKind.PAID:
-            self.say(tr("Penjualan {id} lunas lewat QRIS", id=ev.order_id), 15000)
-        elif mine and ev.kind is EventKind.EXPIRED:
-            self.say(tr("QRIS {id} kedaluwarsa — keranjang masih ada, bisa dibayar tunai", id=ev.order_id), 20000)
+        return dlg if dlg is not None and dlg.order_id == order_id else None
+
+    def _qr_shown(self, qr: QrShown) -> None:
+        if (dlg := self._qris_for(qr.order_id)) is not None:
+            dlg.show_qr(qr)
+
+    def _qr_delayed(self, late: QrDelayed) -> None:
+        if (dlg := self._qris_for(late.order_id)) is not None:
+            dlg.delayed(late)
+
+    def _qr_cleared(self, end: QrCleared) -> None:
+        if (dlg := self._qris_for(end.order_id)) is None:
+            return
+        dlg.cleared(end)
+        if dlg.final is EventKind.EXPIRED:
+            self.say(tr("QRIS {id} kedaluwarsa — keranjang masih ada, bisa dibayar tunai",
+                        id=end.order_id), 20000)
+
+    def _payment_paid(self, payment: PaymentPaid) -> None:
+        # A cash sale says its change when its write comes back (complete_cash).
+        if (dlg := self._qris_for(payment.order_id)) is not None:
+            dlg.paid(payment)
+            self.say(tr("Penjualan {id} lunas lewat QRIS", id=payment.order_id), 15000)
+
+    def _late_payment(self, late: LatePayment) -> None:
+        self.say(tr("Pembayaran terlambat masuk untuk {id} ({amount}) — periksa Riwayat",
+                    id=late.order_id, amount=format_rupiah(late.amount)), 30000)
+
+    def _sync_trouble(self, trouble: SyncTrouble) -> None:
+        self.say(tr("Sinkronisasi: {error}", error=trouble.error))
+
+    def _provider_health(self, health: ProviderState) -> None:
+        self._provider_state(health.provider, health.state)
 
     def _provider_state(self, provider: str, state: str) -> None:
         self.provider_states[provider] = state
@@ -645,11 +732,12 @@ class CashierWindow(QMainWindow):
         p, st = next(iter(bad.items()))
         text = {
             "degraded": tr("QRIS {provider} sedang lambat — mencoba lagi otomatis", provider=p),
-            "down": tr("QRIS {provider} tidak bisa dihubungi — terima tunai dulu; penjualan QRIS tersimpan dan "
-                       "dilanjutkan otomatis", provider=p),
-            "needs_login": tr("Login {provider} kedaluwarsa — buka Pengaturan lalu Login", provider=p),
-            "misconfigured": tr("Pengaturan QRIS {provider} belum benar — buka Pengaturan; terima tunai "
-                                "dulu", provider=p),
+            "down": tr("QRIS {provider} tidak bisa dihubungi — terima tunai dulu; penjualan QRIS "
+                       "tersimpan dan dilanjutkan otomatis", provider=p),
+            "needs_login": tr("Login {provider} kedaluwarsa — buka Pengaturan lalu Login",
+                              provider=p),
+            "misconfigured": tr("Pengaturan QRIS {provider} belum benar — buka Pengaturan; "
+                                "terima tunai dulu", provider=p),
         }.get(st, st)
         self.health_banner.setText(text)
         self.health_banner.setProperty("state", st)
@@ -657,37 +745,14 @@ class CashierWindow(QMainWindow):
         self.health_banner.style().polish(self.health_banner)
         self.health_banner.show()
 
-    def _to_display(self, ev: SyncEvent) -> None:
-        assert self.display is not None
-        payload = ev.data.get("qris") or ev.data.get("checkout_url")
-        if ev.kind is EventKind.AWAITING_PAYMENT and payload:
-            merchant = None
-            fee = None
-            if ev.data.get("qris"):
-                from pos_app import qris
-
-                try:
-                    parsed = qris.parse(ev.data["qris"])
-                    merchant = parsed.merchant.name
-                    fee = qris.fee_policy_text(parsed)
-                except qris.InvalidQris:
-                    log.error("provider returned an invalid QRIS for %s", ev.order_id)
-            self.display.show_qris(payload, int(ev.data["payable_amount"]), from_iso(ev.data["expires_at"]),
-                                   merchant_name=merchant, fee_note=fee)
-        elif ev.kind is EventKind.PAID:
-            self.display.show_paid(int(ev.data.get("paid_amount") or 0))
-        elif ev.kind in (EventKind.CANCELLED, EventKind.FAILED):
-            self.display.show_message(tr("Pembayaran dibatalkan"))
-        elif ev.kind is EventKind.EXPIRED:
-            self.display.show_message(tr("QRIS kedaluwarsa"))
-
     # -- receipts, history, settings ---------------------------------------------------------
     def show_receipt(self, order_id: str, *, modal: bool = False) -> None:
         tz = self.settings.timezone()
         from pos_app.receipt import StoreHeader, render_receipt
         from pos_app.storage.orders import latest_payment, load_order
 
-        store = StoreHeader(str(self.settings.get("store.name")), str(self.settings.get("store.address")))
+        store = StoreHeader(str(self.settings.get("store.name")),
+                            str(self.settings.get("store.address")))
 
         def build() -> str:
             order = load_order(self.db, order_id)
@@ -695,18 +760,15 @@ class CashierWindow(QMainWindow):
             return render_receipt(order, latest_payment(self.db, order_id), store, tz)
 
         def shown(text: str) -> None:
-            from PySide6.QtCore import Qt
+            from pos_app.ui.small_dialogs import ReceiptDialog
 
             self.last_receipt = text
             if self.receipt_dialog is not None:
                 self.receipt_dialog.close()
             # Not modal and not focused: the next customer's first scan must reach the search
             # box, and adding an item closes the preview.
-            from pos_app.ui.small_dialogs import ReceiptDialog
-
             dlg = ReceiptDialog(text, self)
-            dlg.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            _free_on_close(dlg, activate=False)
             dlg.finished.connect(lambda _r: self._receipt_closed(dlg))
             self.receipt_dialog = dlg
             dlg.show()
@@ -720,29 +782,22 @@ class CashierWindow(QMainWindow):
             self.receipt_dialog = None
 
     def show_history(self) -> None:
+        from pos_app.storage.history import orders_of_day
+
         tz = self.settings.timezone()
         today = local_date(self.clock(), tz).isoformat()
 
-        def rows() -> list[dict]:
-            out = []
-            for r in self.db.query(
-                "SELECT o.id, o.status, o.total, o.created_at,"
-                " (SELECT coalesce(p.provider, p.method) FROM payments p WHERE p.order_id = o.id"
-                "  ORDER BY p.created_at DESC LIMIT 1) AS method"
-                " FROM orders o WHERE o.business_date = ? ORDER BY o.created_at DESC", (today,)
-            ):
-                out.append({"id": r["id"], "status": r["status"], "total": r["total"],
-                            "method": r["method"] or "-",
-                            "time": from_iso(r["created_at"]).astimezone(tz).strftime("%H:%M")})
-            return out
+        def rows() -> list[dict[str, object]]:  # on the reader thread
+            return [{"id": r.id, "status": r.status.value, "total": r.total,
+                     "method": r.method or "-",
+                     "time": r.created_at.astimezone(tz).strftime("%H:%M")}
+                    for r in orders_of_day(self.db, today)]
 
-        def shown(data: list[dict]) -> None:
-            from PySide6.QtCore import Qt
-
+        def shown(data: list[dict[str, object]]) -> None:
             from pos_app.ui.small_dialogs import HistoryDialog
 
             dlg = HistoryDialog(data, self)
-            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one per F8: free it
+            _free_on_close(dlg)
             self.history_dialog = dlg
             dlg.lateDecision.connect(self._resolve_late)
             dlg.finished.connect(lambda _r: self._history_closed(dlg))
@@ -757,46 +812,60 @@ class CashierWindow(QMainWindow):
             self.show_receipt(dlg.chosen)
 
     def _resolve_late(self, order_id: str, accept: bool) -> None:
+        service, actor = self.service, self.cashier
+
         def done(ok: bool) -> None:
             if ok:
                 self.say(tr("Pembayaran terlambat {id} diterima", id=order_id) if accept
                          else tr("Pembayaran terlambat {id} dikembalikan", id=order_id), 15000)
 
-        self.tasks.write(lambda: self.service.engine.resolve_late(order_id, accept=accept, actor=self.cashier), done)
+        self.tasks.write(lambda: service.resolve_late(order_id, accept, actor), done)
 
     def open_settings(self) -> None:
-        from PySide6.QtCore import Qt
-        from PySide6.QtGui import QGuiApplication
-
-        from pos_app.ui.settings_dialog import SettingsDialog
+        from pos_app.ui.settings import SettingsDialog
 
         dlg = SettingsDialog(self.settings, self, screens_count=len(QGuiApplication.screens()),
                              provider_states=self.provider_states)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a fresh one each time: free it
+        _free_on_close(dlg)
         dlg.saved.connect(self._settings_saved)
         dlg.open()
 
     def _settings_saved(self, keys: list[str]) -> None:
+        """The owner saved settings: the window's texts, language and tax change at once; the
+        payment providers are rebuilt on the writer thread (``_reset_providers``)."""
         self.settings.reload()
         self.store_label.setText(str(self.settings.get("store.name")))
         if "ui.language" in keys:
             set_language(str(self.settings.get("ui.language")))
-            if self.display is not None:
-                self.display.retranslate()
         self.retranslate()
         if any(k.startswith("tax.") for k in keys):
             self.cart.tax_config = self._tax_config()
-        if any(k.startswith(("providers.", "payment.")) for k in keys):
-            self.service.forget_providers()
-            if self.demo and self.settings.get("payment.provider") != "simulator":
-                self.demo = False
-                self.service.provider_override = None
-                self.demo_banner.hide()
-        if self.display is not None:
-            self.display.store_name = str(self.settings.get("store.name"))
-            if "ui.customer_display_screen" in keys:
-                self.display.place(preferred_index=int(self.settings.get("ui.customer_display_screen")))
+        if any(k.startswith(("providers.", "payment.")) for k in keys) and self.service is not None:
+            self._reset_providers()
+        if self.events is not None:  # the customer display: store name, language, screen
+            self.events.report_settings(keys, self.settings)
         self._refresh_cart()
+
+    def _reset_providers(self) -> None:
+        """Build the payment providers afresh from the saved settings, on the writer thread:
+        closing the old adapters can wait for a gateway call an engine thread is making, and
+        forgetting them writes to the database. Sales are written by the same thread, one job
+        at a time, so a sale the cashier starts after saving is written (and its provider
+        looked up, see pay_qris) only once the reset is done, never half-way through it."""
+        service = self.service
+        leave_demo = self.demo and self.settings.get("payment.provider") != "simulator"
+
+        def reset() -> None:
+            if leave_demo:  # the owner chose a real provider: sell through it from now on
+                service.provider_override = None
+            service.forget_providers()
+
+        def done(_result: None) -> None:
+            if leave_demo:
+                self.demo = False
+                self.demo_banner.hide()
+
+        self.tasks.write(reset, done)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self.display is not None:

@@ -1,7 +1,8 @@
 """Pay "QRIS": the QR, the amount, a countdown and the live status of one payment.
 
-The dialog only reflects the payment service's events (``SyncEvent`` via ``SyncBridge``) and
-asks the window to act (cancel, simulate, confirm); it never talks to a provider itself.
+The dialog only reflects what happens to the payment -- the app events of the sale at the till
+(``pos_app/ui/events.py``), which the window hands to it -- and asks the window to act
+(cancel, simulate, confirm); it never talks to a provider itself.
 """
 
 from __future__ import annotations
@@ -10,27 +11,41 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from pos_app.clock import from_iso, utcnow
+from pos_app.clock import utcnow
 from pos_app.money import format_rupiah
+from pos_app.ui.events import PaymentPaid, QrCleared, QrDelayed, QrEnd, QrShown
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.qr_widget import QrView
-from sync.events import EventKind, SyncEvent
+from sync.events import EventKind
 
 register({
     "Bayar QRIS": "Pay by QRIS", "Membuat QRIS…": "Creating the QRIS…",
-    "Menunggu pembayaran — minta pelanggan memindai QR": "Waiting for payment — ask the customer to scan",
+    "Menunggu pembayaran — minta pelanggan memindai QR":
+        "Waiting for payment — ask the customer to scan",
     "LUNAS — pembayaran diterima": "PAID — payment received", "QRIS kedaluwarsa": "QRIS expired",
     "Pembayaran dibatalkan": "Payment cancelled", "Gagal: {error}": "Failed: {error}",
     "Gangguan jaringan, mencoba lagi…": "Network trouble, retrying…", "Membatalkan…": "Cancelling…",
     "Batalkan (Esc)": "Cancel (Esc)", "Simulasikan bayar": "Simulate payment",
     "Sudah dibayar": "Payment received", "Tutup": "Close", "Berlaku {time}": "Valid for {time}",
     "Kedaluwarsa": "Expired", "Konfirmasi pembayaran": "Confirm payment",
-    "Pastikan uang {amount} sudah masuk di aplikasi bank/e-wallet toko. Konfirmasi ini dicatat atas nama Anda.":
-        "Make sure {amount} has arrived in the shop's bank/e-wallet app. This confirmation is recorded in your name.",
-    "Pembayaran terlambat diterima — periksa di Riwayat": "A late payment arrived — check the order history",
-    "Minta pelanggan memindai QR untuk membuka halaman bayar": "Ask the customer to scan the QR to open the payment page",
+    "Pastikan uang {amount} sudah masuk di aplikasi bank/e-wallet toko. "
+    "Konfirmasi ini dicatat atas nama Anda.":
+        "Make sure {amount} has arrived in the shop's bank/e-wallet app. "
+        "This confirmation is recorded in your name.",
+    "Pembayaran terlambat diterima — periksa di Riwayat":
+        "A late payment arrived — check the order history",
+    "Minta pelanggan memindai QR untuk membuka halaman bayar":
+        "Ask the customer to scan the QR to open the payment page",
 })
 
 
@@ -90,37 +105,50 @@ class QrisDialog(QDialog):
         self._timer.timeout.connect(self._tick)
         self.resize(520, 640)
 
-    # -- events from the payment service ------------------------------------------------
-    def on_event(self, ev: SyncEvent) -> None:
-        if ev.order_id != self.order_id or self.final is not None:
+    # -- what happens to the payment (app events, routed here by the window) -------------
+    def _mine(self, order_id: str) -> bool:
+        return order_id == self.order_id and self.final is None
+
+    def show_qr(self, qr: QrShown) -> None:
+        """The QR is ready: show it, the payable amount and the countdown."""
+        if not self._mine(qr.order_id):
             return
-        if ev.kind is EventKind.AWAITING_PAYMENT:
-            # Midtrans gives a payment page, not a QRIS: its QR opens that page on the phone.
-            self.payload = ev.data.get("qris") or ev.data.get("checkout_url")
-            self.payable = int(ev.data.get("payable_amount") or self.amount)
-            self.expires_at = from_iso(ev.data["expires_at"]) if ev.data.get("expires_at") else None
-            self.qr.set_payload(self.payload)
-            self.amount_label.setText(format_rupiah(self.payable))
-            self.status.setText(tr("Menunggu pembayaran — minta pelanggan memindai QR") if ev.data.get("qris")
-                                else tr("Minta pelanggan memindai QR untuk membuka halaman bayar"))
-            self.simulate_button.setEnabled(True)
-            self.confirm_button.setEnabled(True)
-            self._timer.start()
-            self._tick()
-        elif ev.kind is EventKind.RETRYING:
+        self.payload = qr.payload
+        self.payable = qr.amount or self.amount
+        self.expires_at = qr.expires_at
+        self.qr.set_payload(self.payload)
+        self.amount_label.setText(format_rupiah(self.payable))
+        # Midtrans gives a payment page, not a QRIS: its QR opens that page on the phone.
+        self.status.setText(tr("Menunggu pembayaran — minta pelanggan memindai QR") if qr.is_qris
+                            else tr("Minta pelanggan memindai QR untuk membuka halaman bayar"))
+        self.simulate_button.setEnabled(True)
+        self.confirm_button.setEnabled(True)
+        self._timer.start()
+        self._tick()
+
+    def delayed(self, late: QrDelayed) -> None:
+        if self._mine(late.order_id):
             self.status.setText(tr("Gangguan jaringan, mencoba lagi…"))
-        elif ev.kind is EventKind.PAID:
-            self._finish(ev.kind, tr("LUNAS — pembayaran diterima"), "paid")
-            # With the dialog as context: the cashier usually closes it sooner, and PySide6 6.11
-            # never frees a single-shot's callable whose receiver died first (a leak per sale).
-            QTimer.singleShot(1200, self, lambda: self.accept())
-        elif ev.kind is EventKind.EXPIRED:
-            self._finish(ev.kind, tr("QRIS kedaluwarsa"), "expired")
-        elif ev.kind is EventKind.CANCELLED:
-            self._finish(ev.kind, tr("Pembayaran dibatalkan"), "cancelled")
+
+    def paid(self, payment: PaymentPaid) -> None:
+        if not self._mine(payment.order_id):
+            return
+        self._finish(EventKind.PAID, tr("LUNAS — pembayaran diterima"), "paid")
+        # With the dialog as context: the cashier usually closes it sooner, and PySide6 6.11
+        # never frees a single-shot's callable whose receiver died first (a leak per sale).
+        QTimer.singleShot(1200, self, lambda: self.accept())
+
+    def cleared(self, end: QrCleared) -> None:
+        """The QR can no longer be paid (expired, cancelled, failed)."""
+        if not self._mine(end.order_id):
+            return
+        if end.reason is QrEnd.EXPIRED:
+            self._finish(EventKind.EXPIRED, tr("QRIS kedaluwarsa"), "expired")
+        elif end.reason is QrEnd.CANCELLED:
+            self._finish(EventKind.CANCELLED, tr("Pembayaran dibatalkan"), "cancelled")
             QTimer.singleShot(600, self, lambda: self.reject())
-        elif ev.kind is EventKind.FAILED:
-            self._finish(ev.kind, tr("Gagal: {error}", error=ev.data.get("error", "?")), "failed")
+        else:
+            self._finish(EventKind.FAILED, tr("Gagal: {error}", error=end.error or "?"), "failed")
 
     def _finish(self, kind: EventKind, text: str, state: str) -> None:
         self.final = kind
@@ -157,7 +185,8 @@ class QrisDialog(QDialog):
     def _confirm(self) -> None:
         answer = QMessageBox.question(
             self, tr("Konfirmasi pembayaran"),
-            tr("Pastikan uang {amount} sudah masuk di aplikasi bank/e-wallet toko. Konfirmasi ini dicatat atas nama Anda.",
+            tr("Pastikan uang {amount} sudah masuk di aplikasi bank/e-wallet toko. "
+               "Konfirmasi ini dicatat atas nama Anda.",
                amount=format_rupiah(self.payable)),
         )
         if answer == QMessageBox.StandardButton.Yes:

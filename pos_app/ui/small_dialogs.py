@@ -28,8 +28,10 @@ from pos_app.money import format_rupiah
 from pos_app.ui.i18n import register, tr
 
 register({
-    "Diskon": "Discount", "Seluruh pesanan": "Whole order", "Baris terpilih: {name}": "Selected line: {name}",
-    "Contoh: 5000 atau 10%": "E.g. 5000 or 10%", "Terapkan": "Apply", "Hapus diskon": "Remove discount",
+    "Diskon": "Discount", "Seluruh pesanan": "Whole order",
+    "Baris terpilih: {name}": "Selected line: {name}",
+    "Contoh: 5000 atau 10%": "E.g. 5000 or 10%", "Terapkan": "Apply",
+    "Hapus diskon": "Remove discount",
     "Batal": "Cancel", "Struk": "Receipt", "Tutup (Enter)": "Close (Enter)",
     "Transaksi hari ini": "Today's orders", "Waktu": "Time", "No. pesanan": "Order no.",
     "Status": "Status", "Metode": "Method", "Total": "Total", "Tutup": "Close",
@@ -38,11 +40,13 @@ register({
     "bayar terlambat": "late payment", "dikembalikan": "refunded", "terbuka": "open",
     "Terima bayar terlambat": "Accept late payment", "Kembalikan uang": "Refund",
     "Uang masuk setelah QRIS kedaluwarsa: terima sebagai penjualan, atau kembalikan ke pelanggan.":
-        "Money arrived after the QRIS expired: accept it as a sale, or give it back to the customer.",
+        "Money arrived after the QRIS expired: accept it as a sale, "
+        "or give it back to the customer.",
 })
 
 STATUS_TEXT = {
-    "paid": "lunas", "awaiting_payment": "menunggu", "expired": "kedaluwarsa", "cancelled": "dibatalkan",
+    "paid": "lunas", "awaiting_payment": "menunggu", "expired": "kedaluwarsa",
+    "cancelled": "dibatalkan",
     "late_payment": "bayar terlambat", "refunded": "dikembalikan", "open": "terbuka",
 }
 
@@ -142,7 +146,8 @@ class HistoryDialog(QDialog):
         self.chosen: str | None = None
         layout = QVBoxLayout(self)
         self.table = QTableWidget(len(self.rows), 5, objectName="historyTable")
-        self.table.setHorizontalHeaderLabels([tr("Waktu"), tr("No. pesanan"), tr("Status"), tr("Metode"), tr("Total")])
+        self.table.setHorizontalHeaderLabels(
+            [tr("Waktu"), tr("No. pesanan"), tr("Status"), tr("Metode"), tr("Total")])
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -153,11 +158,13 @@ class HistoryDialog(QDialog):
             for c, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
                 if c == 4:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
         self.table.cellDoubleClicked.connect(lambda r, _c: self._choose(r))
         layout.addWidget(self.table)
-        self.late_hint = QLabel(tr("Uang masuk setelah QRIS kedaluwarsa: terima sebagai penjualan, atau kembalikan ke pelanggan."))
+        self.late_hint = QLabel(tr("Uang masuk setelah QRIS kedaluwarsa: terima sebagai "
+                                   "penjualan, atau kembalikan ke pelanggan."))
         self.late_hint.setWordWrap(True)
         self.late_hint.hide()
         layout.addWidget(self.late_hint)
