@@ -50,9 +50,6 @@ from pos_app.paths import (
     tighten_permissions,
     update_toml,
 )
-from sync.providers import MUTASI_SOURCES
-from sync.providers import PROVIDERS as PROVIDER_INFO
-from sync.providers.info import FieldKind, ProviderInfo
 from pos_app.secrets import (
     SECRET_BACKEND_ENV,
     SECRETS_TABLE,
@@ -62,6 +59,8 @@ from pos_app.secrets import (
     default_secret_store,
     register_secret,
 )
+from sync.providers import MUTASI_SOURCES, PROVIDERS as PROVIDER_INFO, required_keys
+from sync.providers.info import FieldKind, ProviderInfo
 
 __all__ = [
     "KEYS",
@@ -311,7 +310,7 @@ def _url(text: str) -> str:
     if not parts.hostname:
         raise _Invalid(f"{_shown(value)} has no host name")
     try:
-        parts.port
+        _ = parts.port  # reading it is the check: urlsplit parses the port lazily
     except ValueError:
         raise _Invalid(f"{_shown(value)} has an invalid port") from None
     if parts.query or parts.fragment:
@@ -694,14 +693,12 @@ class Settings:
         ``static`` needs ``payment.static_qris`` and, when ``payment.mutasi_source`` is set,
         that source's login keys too.
         """
-        info = PROVIDER_INFO[_check_provider(provider)]
-        required = list(info.required_keys)
-        if info.takes_mutasi_source:
-            source = self.get("payment.mutasi_source")
-            if source:
-                required += [k for k in PROVIDER_INFO[source].required_keys if k not in required]
+        provider = _check_provider(provider)
+        source = ""
+        if PROVIDER_INFO[provider].takes_mutasi_source:
+            source = str(self.get("payment.mutasi_source") or "")
         missing: list[str] = []
-        for name in required:
+        for name in required_keys(provider, source):
             k = KEYS[name]
             empty = (self._secret_text(k) is None) if k.secret else (self.get(name) in ("", None))
             if empty:

@@ -26,6 +26,7 @@ from typing import Any
 
 from pos_app import qris
 from pos_app.settings import KEYS, SettingsError
+from sync import providers
 from sync.providers import PROVIDERS
 from sync.providers.info import Confirmation, LoginKind
 
@@ -126,13 +127,7 @@ def mutasi_source(provider: str, form: FormValues) -> str:
 def required_keys(provider: str, source: str = "") -> tuple[str, ...]:
     """Every key ``provider`` can't work without, with ``source``'s (its mutasi source) after
     its own; () for a provider this version doesn't know."""
-    info = PROVIDERS.get(provider)
-    if info is None:
-        return ()
-    keys = list(info.required_keys)
-    if info.takes_mutasi_source and source in PROVIDERS:
-        keys += [k for k in PROVIDERS[source].required_keys if k not in keys]
-    return tuple(keys)
+    return providers.required_keys(provider, source)
 
 
 def missing_keys(provider: str, form: FormValues) -> list[str]:

@@ -57,6 +57,19 @@ def describe(name: str) -> ProviderInfo:
                               provider=name) from None
 
 
+def required_keys(name: str, mutasi_source: str = "") -> tuple[str, ...]:
+    """Every key ``name`` can't work without; for a provider that takes a mutasi source, the
+    keys of the statement reader ``mutasi_source`` names follow its own. () when unknown."""
+    info = PROVIDERS.get(name)
+    if info is None:
+        return ()
+    keys = list(info.required_keys)
+    source = PROVIDERS.get(mutasi_source) if info.takes_mutasi_source else None
+    if source is not None:
+        keys += [k for k in source.required_keys if k not in keys]
+    return tuple(keys)
+
+
 def _construct(cls: Any, config: Mapping[str, Any], **kwargs: Any) -> Any:
     """Adapters take their config mapping through ``from_config`` or directly; keyword
     arguments the adapter's ``__init__`` does not take (a clock for a login) are left out, so
