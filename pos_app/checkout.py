@@ -10,6 +10,7 @@ it from there — so a sale rung up while the internet is down is never lost, an
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,8 +32,6 @@ from pos_app.storage.orders import (
 
 
 def _new_id() -> str:
-    import uuid  # imported on the first sale, not on the till's start
-
     return str(uuid.uuid4())
 
 
@@ -53,11 +52,13 @@ class CheckoutService:
         self.till = till
         self.clock = clock
 
-    def _insert_order(self, conn, cart: Cart, status: OrderStatus, now: datetime, note: str) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    def _insert_order(self, conn, cart: Cart, status: OrderStatus,  # type: ignore[no-untyped-def]
+                      now: datetime, note: str) -> tuple[str, int]:
         if cart.is_empty:
             raise CheckoutError("the cart is empty")
         totals = cart.totals()
-        order_id, seq = allocate_order_id(conn, self.till.terminal_id, local_date(now, self.till.tz))
+        business_date = local_date(now, self.till.tz)
+        order_id, seq = allocate_order_id(conn, self.till.terminal_id, business_date)
         stamp = to_iso(now)
         conn.execute(
             "INSERT INTO orders (id, uuid, terminal_id, business_date, seq, status, subtotal,"
@@ -65,8 +66,9 @@ class CheckoutService:
             " created_at, updated_at, paid_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 order_id, _new_id(), self.till.terminal_id,
-                local_date(now, self.till.tz).isoformat(), seq, status.value, totals.subtotal,
-                totals.line_discounts, totals.order_discount, cart.tax_config.mode.value, cart.tax_config.rate_bp,
+                business_date.isoformat(), seq, status.value, totals.subtotal,
+                totals.line_discounts, totals.order_discount, cart.tax_config.mode.value,
+                cart.tax_config.rate_bp,
                 totals.tax, totals.total, note, self.till.cashier, stamp, stamp,
                 stamp if status is OrderStatus.PAID else None,
             ),
@@ -114,7 +116,8 @@ class CheckoutService:
         now = self.clock()
         payment_id = _new_id()
         with self.db.transaction() as conn:
-            order_id, total = self._insert_order(conn, cart, OrderStatus.AWAITING_PAYMENT, now, note)
+            order_id, total = self._insert_order(conn, cart, OrderStatus.AWAITING_PAYMENT, now,
+                                                 note)
             stamp = to_iso(now)
             conn.execute(
                 "INSERT INTO payments (id, order_id, method, provider, amount, status,"
@@ -124,8 +127,9 @@ class CheckoutService:
             )
             enqueue(conn, OutboxKind.CREATE_PAYMENT, now, order_id=order_id, payment_id=payment_id,
                     payload={"provider": provider, "amount": total, "ttl_s": ttl_s})
+            details = json.dumps({"provider": provider, "amount": total})
             self.db.audit(conn, self.till.cashier or "cashier", "qris_requested", order_id=order_id,
-                          payment_id=payment_id, details=json.dumps({"provider": provider, "amount": total}))
+                          payment_id=payment_id, details=details)
         order = load_order(self.db, order_id)
         payment = latest_payment(self.db, order_id)
         assert order is not None and payment is not None

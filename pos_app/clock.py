@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime  # UTC: the providers import it from here
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-UTC = timezone.utc
 DEFAULT_ZONE = "Asia/Jakarta"
 
 Clock = Callable[[], datetime]

@@ -18,8 +18,9 @@ import contextlib
 import logging
 import os
 import sys
+from io import TextIOWrapper
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pos_app.secrets import SecretRedactingFilter
 
@@ -41,7 +42,7 @@ class _QuietFileMixin:
     _failing = False
     _failed_now = False
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _FILE_MODE)
         if os.name == "posix":
             with contextlib.suppress(OSError):
@@ -56,7 +57,7 @@ class _QuietFileMixin:
             self._failing = False
             _say(f"pos-app: writing the log {self.baseFilename} works again")
 
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+    def handleError(self, record: logging.LogRecord) -> None:
         self._failed_now = True
         error = sys.exc_info()[1]
         # Drop the stream: whatever it buffered can't be written, and the next record

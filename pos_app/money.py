@@ -103,16 +103,14 @@ def format_rupiah(amount: int) -> str:
 
 # Unicode \s so a non-breaking space copied from a formatted amount still parses, but ASCII
 # digits only: str.isdigit() would let "²" or Arabic-Indic digits through.
-# Patterns as text: ``re`` compiles each on first use and caches it, which keeps importing this
-# module (on the till's start-up path) free of regex compilation.
-_RUPIAH_RE = r"""(?ix)
+_RUPIAH_RE = re.compile(r"""(?ix)
     (?P<sign>-)?\s*
     (?:(?:rp\.?|idr)\s*)?
     (?P<number>[0-9]+(?:[.,][0-9]+)*)
     (?P<tail>,-)?
-    """
-_GROUPED_RE = r"[0-9]{1,3}(?:\.[0-9]{3})+"
-_PLAIN_RE = r"[0-9]+"
+    """)
+_GROUPED_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
+_PLAIN_RE = re.compile(r"[0-9]+")
 
 
 def parse_rupiah(text: str, *, allow_negative: bool = False) -> int:
@@ -126,7 +124,7 @@ def parse_rupiah(text: str, *, allow_negative: bool = False) -> int:
     stripped = text.strip()
     if not stripped:
         raise ValueError("empty amount: enter a number of rupiah, e.g. 50.000")
-    match = re.fullmatch(_RUPIAH_RE, stripped)
+    match = _RUPIAH_RE.fullmatch(stripped)
     if match is None:
         raise ValueError(
             f"not a rupiah amount: {text!r} (expected e.g. 50000, 50.000 or Rp 50.000)"
@@ -147,9 +145,9 @@ def parse_rupiah(text: str, *, allow_negative: bool = False) -> int:
         if match["tail"]:
             raise ValueError(f"not a rupiah amount: {text!r} (both ',00' and ',-')")
 
-    if re.fullmatch(_PLAIN_RE, integer_part):
+    if _PLAIN_RE.fullmatch(integer_part):
         value = int(integer_part)
-    elif re.fullmatch(_GROUPED_RE, integer_part):
+    elif _GROUPED_RE.fullmatch(integer_part):
         value = int(integer_part.replace(".", ""))
     else:
         raise ValueError(
@@ -190,7 +188,7 @@ def percent_of(amount: int, basis_points: int) -> int:
     return div_round_half_up(amount * basis_points, BASIS_POINTS_PER_UNIT)
 
 
-_PERCENT_RE = r"(?P<int>[0-9]+)(?:[.,](?P<frac>[0-9]+))?\s*%?"
+_PERCENT_RE = re.compile(r"(?P<int>[0-9]+)(?:[.,](?P<frac>[0-9]+))?\s*%?")
 
 
 def parse_percent(value: str | int | Decimal) -> int:
@@ -203,7 +201,7 @@ def parse_percent(value: str | int | Decimal) -> int:
     """
     from decimal import Decimal, InvalidOperation  # here: the till's start-up doesn't need decimal
 
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(
             f"percentage must be a str, int or Decimal (never float), got {value!r}"
         )
@@ -214,7 +212,7 @@ def parse_percent(value: str | int | Decimal) -> int:
             raise ValueError(f"percentage must be a finite number, got {value!r}")
         amount = value
     elif isinstance(value, str):
-        match = re.fullmatch(_PERCENT_RE, value.strip())
+        match = _PERCENT_RE.fullmatch(value.strip())
         if match is None:
             raise ValueError(f"not a percentage: {value!r} (expected e.g. 10, 12.5 or 12,5%)")
         try:

@@ -30,10 +30,8 @@ import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import quote, quote_plus
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # keyring costs ~35 ms to import: only load it when a secret is needed
     from keyring.backend import KeyringBackend
@@ -256,17 +254,17 @@ def clear_registered_secrets() -> None:
 # X-Api-Key, token, auth_token, device_token, password, secret, otp. The value runs up to a
 # delimiter of the syntaxes we log: query strings (&), JSON and reprs (quotes , } ]),
 # headers (whitespace). The name must end at a word boundary, so "token_expired=1" is kept.
-# (Patterns as text: ``re`` compiles and caches each on first use, off the start-up path.)
-_SENSITIVE_PAIR = r"""(?ix)(?P<pre>(?<![\w-])[\w-]*(?:api[_-]?key|token|password|passwd|secret|otp)(?![\w-])
+_SENSITIVE_PAIR = re.compile(r"""(?ix)
+        (?P<pre>(?<![\w-])[\w-]*(?:api[_-]?key|token|password|passwd|secret|otp)(?![\w-])
          ["']?\s*[:=]\s*["']?)
-        (?P<value>[^\s"'&,;)}\]]+)"""
+        (?P<value>[^\s"'&,;)}\]]+)""")
 # "Authorization: Bearer x", "'authorization': 'Basic x'", "Authorization=x".
-_AUTH_HEADER = r"""(?ix)(?P<pre>(?<![\w-])(?:proxy-)?authorization["']?\s*[:=]\s*["']?
+_AUTH_HEADER = re.compile(r"""(?ix)(?P<pre>(?<![\w-])(?:proxy-)?authorization["']?\s*[:=]\s*["']?
          (?:(?:bearer|basic|digest|token)\s+)?)
-        (?P<value>[^\s"',;)}\]]+)"""
+        (?P<value>[^\s"',;)}\]]+)""")
 # A bare "Bearer <token>" anywhere else (curl lines, error messages). 8+ token characters
 # so that ordinary prose containing the word "bearer" is left alone.
-_BEARER = r"(?i)(?P<pre>\bbearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})"
+_BEARER = re.compile(r"(?i)(?P<pre>\bbearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})")
 
 
 def _mask_value(match: re.Match[str]) -> str:
@@ -284,9 +282,9 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     # Longest first, so a secret that contains another secret is masked as a whole.
     for value in sorted(variants, key=len, reverse=True):
         text = text.replace(value, MASK)
-    text = re.sub(_AUTH_HEADER, _mask_value, text)
-    text = re.sub(_BEARER, _mask_value, text)
-    return re.sub(_SENSITIVE_PAIR, _mask_value, text)
+    text = _AUTH_HEADER.sub(_mask_value, text)
+    text = _BEARER.sub(_mask_value, text)
+    return _SENSITIVE_PAIR.sub(_mask_value, text)
 
 
 class SecretRedactingFilter(logging.Filter):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from pos_app import qris
 from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.cli_helpers import json_lines, run
 
-TODAY = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()
+TODAY = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()
 
 
 def test_version(data_dir: Path) -> None:
@@ -34,7 +34,7 @@ def test_charge_simulator_json_events_and_report(data_dir: Path) -> None:
     assert awaiting["provider"] == "simulator" and awaiting["payable_amount"] == 15000
     assert awaiting["checkout_url"] is None
     assert qris.parse(awaiting["qris"]).amount == 15000
-    assert datetime.fromisoformat(awaiting["expires_at"].replace("Z", "+00:00")) > datetime.now(timezone.utc)
+    assert datetime.fromisoformat(awaiting["expires_at"].replace("Z", "+00:00")) > datetime.now(UTC)
     assert paid["paid_amount"] == 15000 and paid["provider_ref"]
     assert r.stderr == ""
 
@@ -42,14 +42,16 @@ def test_charge_simulator_json_events_and_report(data_dir: Path) -> None:
     assert rep.returncode == 0, rep.stderr
     report = json.loads(rep.stdout)
     assert report["date"] == TODAY
-    assert report["order_count"] == 1 and report["gross_sales"] == 15000 and report["net_sales"] == 15000
+    assert report["order_count"] == 1
+    assert report["gross_sales"] == 15000 and report["net_sales"] == 15000
     assert report["by_payment_method"]["qris"] == {"count": 1, "amount": 15000}
     assert report["by_payment_method"]["cash"] == {"count": 0, "amount": 0}
     assert report["by_payment_method"]["simulator"] == {"count": 1, "amount": 15000}
     assert sum(h["count"] for h in report["hourly"]) == 1
     for key in ("discounts", "tax", "top_products", "refunds", "shifts", "reconciliation"):
         assert key in report
-    assert set(report["reconciliation"]) >= {"matched", "unmatched_credits", "unconfirmed_sales", "late_payments"}
+    assert set(report["reconciliation"]) >= {
+        "matched", "unmatched_credits", "unconfirmed_sales", "late_payments"}
     text = run(data_dir, "report", "daily").stdout
     assert "Rp 15.000" in text
 
@@ -143,7 +145,8 @@ def test_qris_commands(data_dir: Path, tmp_path: Path) -> None:
     assert bad.returncode == 1 and "CRC" in bad.stderr and "Traceback" not in bad.stderr
     assert run(data_dir, "qris", "dynamic", DEMO_STATIC_QRIS, "--amount", "-5").returncode == 2
     out = tmp_path / "q.png"
-    assert run(data_dir, "qris", "png", DEMO_STATIC_QRIS, "--out", str(out), "--scale", "4").returncode == 0
+    r = run(data_dir, "qris", "png", DEMO_STATIC_QRIS, "--out", str(out), "--scale", "4")
+    assert r.returncode == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     r = run(data_dir, "qris", "png", "garbage", "--out", str(tmp_path / "x.png"))
     assert r.returncode == 1 and not (tmp_path / "x.png").exists()
@@ -156,6 +159,10 @@ def test_report_formats_and_bad_date(data_dir: Path) -> None:
     assert csv.returncode == 0 and csv.stdout.startswith("section,key,count,amount")
 
 
+def _order_count(data_dir: Path) -> int:
+    return json.loads(run(data_dir, "report", "daily", "--format", "json").stdout)["order_count"]
+
+
 def test_backup_and_restore(data_dir: Path) -> None:
     run(data_dir, "config", "set", "simulator.pay_after_s", "0")
     assert run(data_dir, "charge", "1000", "--provider", "simulator", "--json").returncode == 0
@@ -164,10 +171,10 @@ def test_backup_and_restore(data_dir: Path) -> None:
     backup = Path(b.stdout.strip())
     assert backup.exists()
     assert run(data_dir, "charge", "2000", "--provider", "simulator", "--json").returncode == 0
-    assert json.loads(run(data_dir, "report", "daily", "--format", "json").stdout)["order_count"] == 2
+    assert _order_count(data_dir) == 2
     r = run(data_dir, "restore", str(backup))
     assert r.returncode == 0, r.stderr
-    assert json.loads(run(data_dir, "report", "daily", "--format", "json").stdout)["order_count"] == 1
+    assert _order_count(data_dir) == 1
     garbage = data_dir / "junk.sqlite3"
     garbage.write_bytes(b"nope" * 1000)
     assert run(data_dir, "restore", str(garbage)).returncode == 2
@@ -178,31 +185,6 @@ def test_announce_dry_run(data_dir: Path) -> None:
     assert r.stdout.strip() == "Pembayaran QRIS diterima, sebesar satu juta seratus ribu rupiah"
     r = run(data_dir, "announce", "50000", "--lang", "en", "--dry-run")
     assert r.stdout.strip() == "QRIS payment received, fifty thousand rupiah"
-
-
-@pytest.mark.parametrize("argv", [
-    [], ["--demo"], ["--demo", "--demo"], ["--data-dir", "/tmp/x"], ["--data-dir=/tmp/x"],
-    ["--data-dir=", "--demo"], ["--data-dir", ""], ["--data-dir", "a", "--data-dir", "b"],
-    ["--data-dir=-odd", "--demo"], ["--demo", "--data-dir", "toko satu"],
-])
-def test_till_start_line_reads_like_argparse(argv: list[str]) -> None:
-    """The till's start line skips argparse (start-up time); it must read exactly as argparse would."""
-    from pos_app.cli.main import build_parser, till_args
-
-    fast = till_args(argv)
-    assert fast is not None
-    assert vars(fast) == vars(build_parser().parse_args(argv))
-    assert vars(fast) == vars(build_parser(commands=False).parse_args(argv))
-
-
-@pytest.mark.parametrize("argv", [
-    ["--dem"], ["--data-dir"], ["--data-dir", "--demo"], ["--data-dir", "-1"], ["--help"], ["-h"],
-    ["--version"], ["config", "list"], ["--demo", "backup"], ["--", "--demo"], ["--demo=1"],
-])
-def test_anything_else_goes_through_argparse(argv: list[str]) -> None:
-    from pos_app.cli.main import till_args
-
-    assert till_args(argv) is None
 
 
 def test_till_line_with_a_bad_data_dir_is_one_line_usage_error(tmp_path: Path) -> None:
@@ -218,7 +200,8 @@ def test_report_json_lists_every_order_of_the_day(data_dir: Path) -> None:
     assert run(data_dir, "config", "set", "simulator.pay_after_s", "0").returncode == 0
     assert run(data_dir, "charge", "15000", "--provider", "simulator").returncode == 0
     assert run(data_dir, "config", "set", "simulator.pay_after_s", "never").returncode == 0
-    assert run(data_dir, "charge", "7000", "--provider", "simulator", "--timeout", "1").returncode == 4
+    r = run(data_dir, "charge", "7000", "--provider", "simulator", "--timeout", "1")
+    assert r.returncode == 4
     report = json.loads(run(data_dir, "report", "daily", "--format", "json").stdout)
     assert report["order_count"] == 1  # totals count paid orders only ...
     orders = report["orders"]  # ... the list has all of them

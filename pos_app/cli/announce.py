@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from pos_app.announcement import payment_sentence
 from pos_app.cli.common import Exit, die, parse_amount
 
 
 def run(args: argparse.Namespace) -> int:
-    from pos_app.announcement import payment_sentence
-
     sentence = payment_sentence(parse_amount(args.amount), args.lang)
     if args.dry_run:
         print(sentence)

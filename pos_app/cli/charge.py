@@ -16,9 +16,17 @@ import threading
 import time
 from typing import Any
 
+from pos_app.cart import Cart, TaxConfig, TaxMode
 from pos_app.cli.common import Exit, die, err, open_ctx, parse_amount
+from pos_app.money import format_rupiah
+from pos_app.payments import PaymentService
+from sync.errors import UnknownProvider
+from sync.events import SyncEvent
+from sync.providers import PROVIDER_NAMES
+from sync.providers.base import ConfigMissing, Confirmation, ProviderConfigError, ProviderError
 
-TERMINAL = {"paid": Exit.OK, "expired": Exit.EXPIRED, "failed": Exit.FAILED, "cancelled": Exit.FAILED}
+TERMINAL = {"paid": Exit.OK, "expired": Exit.EXPIRED, "failed": Exit.FAILED,
+            "cancelled": Exit.FAILED}
 
 
 def _shape(event: dict[str, Any]) -> dict[str, Any]:
@@ -28,21 +36,21 @@ def _shape(event: dict[str, Any]) -> dict[str, Any]:
     if kind == "created":
         return {**base, "amount": event["amount"]}
     if kind == "awaiting_payment":
-        return {**base, **{k: event.get(k) for k in ("provider", "payable_amount", "qris", "checkout_url", "expires_at")}}
+        keys = ("provider", "payable_amount", "qris", "checkout_url", "expires_at")
+        return {**base, **{k: event.get(k) for k in keys}}
     if kind == "paid":
-        return {**base, "paid_amount": event.get("paid_amount"), "provider_ref": event.get("provider_ref")}
+        return {**base, "paid_amount": event.get("paid_amount"),
+                "provider_ref": event.get("provider_ref")}
     return {**base, **{k: v for k, v in event.items() if k not in base}}
 
 
 def _print_human(event: dict[str, Any]) -> None:
-    from pos_app.money import format_rupiah
-
     kind = event["event"]
     if kind == "created":
         print(f"Pesanan {event['order_id']} dibuat: {format_rupiah(event['amount'])}")
     elif kind == "awaiting_payment":
-        print(f"Menunggu pembayaran {format_rupiah(event['payable_amount'])} lewat {event['provider']}"
-              f" (berlaku sampai {event['expires_at']})")
+        print(f"Menunggu pembayaran {format_rupiah(event['payable_amount'])} lewat "
+              f"{event['provider']} (berlaku sampai {event['expires_at']})")
         if event.get("qris"):
             if sys.stdout.isatty():
                 import segno
@@ -52,13 +60,15 @@ def _print_human(event: dict[str, Any]) -> None:
         if event.get("checkout_url"):
             print(f"Halaman bayar: {event['checkout_url']}")
     elif kind == "paid":
-        print(f"LUNAS: {format_rupiah(event['paid_amount'])} diterima (ref {event.get('provider_ref') or '-'})")
+        ref = event.get("provider_ref") or "-"
+        print(f"LUNAS: {format_rupiah(event['paid_amount'])} diterima (ref {ref})")
     elif kind == "expired":
         print("Kedaluwarsa: QRIS tidak dibayar tepat waktu.")
     elif kind == "failed":
         print(f"Gagal: {event.get('error')}")
     elif kind == "pending":
-        print("Masih menunggu pembayaran; pesanan tetap tersimpan dan dilanjutkan oleh 'pos-app sync run'.")
+        print("Masih menunggu pembayaran; pesanan tetap tersimpan dan dilanjutkan oleh "
+              "'pos-app sync run'.")
     elif kind == "cancelled":
         print("Pembayaran dibatalkan.")
     sys.stdout.flush()
@@ -67,7 +77,8 @@ def _print_human(event: dict[str, Any]) -> None:
 def _progress_in_db(db, order_id: str, awaiting_shown: bool) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
     """What another engine on this data dir did with our order (the events went to it)."""
     row = db.query_one(
-        "SELECT p.* FROM payments p WHERE p.order_id = ? ORDER BY p.created_at DESC LIMIT 1", (order_id,)
+        "SELECT p.* FROM payments p WHERE p.order_id = ? ORDER BY p.created_at DESC LIMIT 1",
+        (order_id,),
     )
     if row is None:
         return None
@@ -86,13 +97,6 @@ def _progress_in_db(db, order_id: str, awaiting_shown: bool) -> dict[str, Any] |
 
 
 def run(args: argparse.Namespace) -> int:
-    from pos_app.cart import Cart, TaxConfig, TaxMode
-    from pos_app.payments import PaymentService
-    from sync.errors import UnknownProvider
-    from sync.providers import PROVIDER_NAMES
-    from sync.providers.base import Confirmation, ConfigMissing, ProviderConfigError, ProviderError
-    from sync.events import SyncEvent
-
     amount = parse_amount(args.amount)
     ctx = open_ctx(args)
     service: PaymentService | None = None
@@ -128,12 +132,15 @@ def run(args: argparse.Namespace) -> int:
         order_box["id"] = order_id
         service.start()
 
-        if provider.confirmation is Confirmation.MANUAL and sys.stdin is not None and sys.stdin.isatty():
+        manual = provider.confirmation is Confirmation.MANUAL
+        if manual and sys.stdin is not None and sys.stdin.isatty():
             def ask() -> None:
-                err("Ketik 'y' lalu Enter setelah pembayaran terlihat di aplikasi bank/dompet Anda.")
+                err("Ketik 'y' lalu Enter setelah pembayaran terlihat di aplikasi "
+                    "bank/dompet Anda.")
                 for line in sys.stdin:
                     if line.strip().lower() in ("y", "ya", "yes"):
-                        service.confirm_manually(order_id, actor=f"cli:{getpass.getuser()}", note="charge")
+                        service.confirm_manually(order_id, actor=f"cli:{getpass.getuser()}",
+                                                 note="charge")
                         return
 
             threading.Thread(target=ask, name="manual-confirm", daemon=True).start()

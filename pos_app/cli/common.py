@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import math
 import sys
 from enum import IntEnum
 from typing import NoReturn
@@ -78,9 +80,6 @@ def parse_amount(text: str) -> int:
 def seconds(text: str) -> float:
     """argparse type for ``--timeout``: a finite number of seconds greater than zero
     (``nan`` and ``inf`` parse as floats but mean nothing as a deadline)."""
-    import argparse
-    import math
-
     try:
         value = float(text)
     except ValueError:

@@ -7,9 +7,12 @@ stdin (a pipe), so that a secret never appears in ``ps`` or in the shell's histo
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
+from pos_app import qris
 from pos_app.cli.common import Exit, die, open_settings
+from pos_app.settings import KEYS, SettingsError
 
 
 def read_value(key: str) -> str:
@@ -17,8 +20,6 @@ def read_value(key: str) -> str:
     stdin (the trailing newline dropped; an empty value unsets a secret)."""
     stdin = sys.stdin
     if stdin is not None and stdin.isatty():
-        import getpass
-
         try:
             return getpass.getpass(f"{key}: ")
         except EOFError:
@@ -32,8 +33,6 @@ def read_value(key: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pos_app.settings import KEYS, SettingsError
-
     _data_dir, settings = open_settings(args)
     try:
         if args.config_command == "get":
@@ -43,8 +42,6 @@ def run(args: argparse.Namespace) -> int:
             settings.set(args.key, value)
             if args.key == "payment.static_qris" and value.strip():
                 # Let the owner see whose account the money goes to before the first sale.
-                from pos_app import qris
-
                 print("QRIS statis tersimpan. Pastikan ini milik toko Anda:")
                 print(qris.describe(settings.get("payment.static_qris")))
             else:

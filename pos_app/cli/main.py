@@ -1,8 +1,13 @@
-"""Argument parsing and dispatch for ``pos-app``; each command lives in its own module."""
+"""Argument parsing and dispatch for ``pos-app`` (SPEC.md section 3).
+
+One argparse parser reads every command line, the till's ``pos-app [--demo] [--data-dir DIR]``
+included. Each command lives in its own module, imported when that command runs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -21,15 +26,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(Exit.USAGE)
 
 
-def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pos-app", description="Kasir QRIS offline-first untuk toko dan warung.")
     p.add_argument("--version", action="version", version=f"pos-app {__version__}")
     p.add_argument("--data-dir", metavar="DIR", help="where the database, config and logs live "
                    "(env POS_APP_DATA_DIR; default: the user data dir)")
     p.add_argument("--demo", action="store_true", help="open the cashier in demo mode")
-    if not commands:
-        p.set_defaults(command=None)
-        return p
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     cfg = sub.add_parser("config", help="read or change settings")
@@ -100,96 +102,37 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     return p
 
 
+# The module behind each command, imported when that command runs: opening the till loads
+# none of them, and a command loads only its own.
+_COMMANDS: dict[str, str] = {
+    "config": "pos_app.cli.config_cmd",
+    "charge": "pos_app.cli.charge",
+    "qris": "pos_app.cli.qris_cmd",
+    "report": "pos_app.cli.report_cmd",
+    "sync": "pos_app.cli.sync_cmd",
+    "backup": "pos_app.cli.maintenance",
+    "restore": "pos_app.cli.maintenance",
+    "announce": "pos_app.cli.announce",
+    "provider": "pos_app.cli.provider_cmd",
+}
+
+
 def _dispatch(args: argparse.Namespace) -> int:
-    cmd = args.command
-    if cmd is None:
+    if args.command is None:
         from pos_app.cli.run_app import run_app
 
         return run_app(args)
-    if cmd == "config":
-        from pos_app.cli.config_cmd import run
-
-        return run(args)
-    if cmd == "charge":
-        from pos_app.cli.charge import run
-
-        return run(args)
-    if cmd == "qris":
-        from pos_app.cli.qris_cmd import run
-
-        return run(args)
-    if cmd == "report":
-        from pos_app.cli.report_cmd import run
-
-        return run(args)
-    if cmd == "sync":
-        from pos_app.cli.sync_cmd import run
-
-        return run(args)
-    if cmd in ("backup", "restore"):
-        from pos_app.cli.maintenance import run
-
-        return run(args)
-    if cmd == "announce":
-        from pos_app.cli.announce import run
-
-        return run(args)
-    if cmd == "provider":
-        from pos_app.cli.provider_cmd import run
-
-        return run(args)
-    if cmd == "soundbox":
-        raise CliError(f"'{cmd}' is not available in this version of pos-app yet")
-    raise CliError(f"unknown command {cmd}")  # pragma: no cover - argparse catches it
-
-
-def _names_a_command(argv: Sequence[str]) -> bool:
-    skip = False
-    for token in argv:
-        if skip:
-            skip = False
-        elif token == "--data-dir":
-            skip = True
-        elif not token.startswith("-") or token in ("-h", "--help"):
-            return True
-    return False
-
-
-def till_args(argv: Sequence[str]) -> argparse.Namespace | None:
-    """``pos-app [--demo] [--data-dir DIR]``, the line that opens the till, read without argparse;
-    None for anything else (help, version, abbreviations, errors), which argparse then handles.
-
-    It is on the start-up path, where argparse's first parser costs ~1-3 ms (gettext looks
-    for message catalogues). ``tests/test_cli.py`` checks both readings give the same result.
-    """
-    demo = False
-    data_dir: str | None = None
-    tokens = iter(argv)
-    for token in tokens:
-        if token == "--demo":
-            demo = True
-        elif token == "--data-dir":
-            value = next(tokens, None)
-            if value is None or value.startswith("-"):
-                return None
-            data_dir = value
-        elif token.startswith("--data-dir="):
-            data_dir = token.partition("=")[2]
-        else:
-            return None
-    return argparse.Namespace(data_dir=data_dir, demo=demo, command=None)
+    if args.command not in _COMMANDS:  # parsed, but not built yet (soundbox)
+        raise CliError(f"'{args.command}' is not available in this version of pos-app yet")
+    return int(importlib.import_module(_COMMANDS[args.command]).run(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
     if os.name == "posix":
         # Everything pos-app writes (database, WAL, logs, backups, exports) is the shop's
         # business alone, whatever umask the shell or the desktop session set.
         os.umask(0o077)
-    args = till_args(argv)
-    if args is None:
-        # Opening the till (no command) skips building the ~20 sub-parsers: it is on the start path.
-        args = build_parser(commands=_names_a_command(argv)).parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
     except CliError as exc:

@@ -7,20 +7,19 @@ import sqlite3
 from pathlib import Path
 
 from pos_app.cli.common import Exit, die, open_ctx
-from pos_app.paths import db_path
-from pos_app.storage.database import copy_file_database
+from pos_app.clock import utcnow
+from pos_app.context import Access, open_context
+from pos_app.paths import DataDirError, backup_dir, db_path, resolve_data_dir
+from pos_app.settings import SettingsError
+from pos_app.storage.database import StorageError, copy_file_database, replace_database_file
+from pos_app.storage.migrations import LATEST_VERSION
 
 
 def _stamp() -> str:
-    from pos_app.clock import utcnow
-
     return utcnow().strftime("%Y%m%d-%H%M%S")
 
 
 def run(args: argparse.Namespace) -> int:
-    from pos_app.paths import backup_dir
-    from pos_app.storage.migrations import LATEST_VERSION
-
     if args.command == "backup":
         ctx = open_ctx(args)
         try:
@@ -50,11 +49,6 @@ def run(args: argparse.Namespace) -> int:
         die(f"{src_path} comes from a newer pos-app (schema {version} > {LATEST_VERSION})")
     # The database being replaced may be damaged or empty (the usual reasons to restore):
     # then it is kept as a file copy and replaced as a file, without being opened.
-    from pos_app.context import Access, open_context
-    from pos_app.paths import DataDirError, resolve_data_dir
-    from pos_app.settings import SettingsError
-    from pos_app.storage.database import StorageError, replace_database_file
-
     try:
         data_dir = resolve_data_dir(args.data_dir)
         ctx = open_context(str(data_dir), access=Access.WRITE)
@@ -71,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
               f"as {safety}")
     else:
         try:
-            safety = ctx.db.backup_to(backup_dir(ctx.data_dir) / f"pos-before-restore-{_stamp()}.sqlite3")
+            safety = ctx.db.backup_to(
+                backup_dir(ctx.data_dir) / f"pos-before-restore-{_stamp()}.sqlite3")
             with ctx.db.lock:
                 src.backup(ctx.db.conn)
             src.close()

@@ -8,6 +8,10 @@ import getpass
 import sys
 
 from pos_app.cli.common import Exit, die, err, open_ctx
+from pos_app.settings import SettingsError
+from sync.providers import login_flow
+from sync.providers.base import LoginFailed, ProviderError
+from sync.providers.soundbox_platform.adapter import activate
 
 
 def _ask(prompt: str, *, secret: bool = False, default: str = "") -> str:
@@ -24,10 +28,6 @@ def _ask(prompt: str, *, secret: bool = False, default: str = "") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pos_app.settings import SettingsError
-    from sync.providers import login_flow
-    from sync.providers.base import LoginFailed, ProviderError
-
     name = args.name
     ctx = open_ctx(args)
     try:
@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
             die(f"provider {name} has no interactive login; set its keys with 'pos-app config set'")
         config = settings.provider_config(name)
         if name == "orkut" and not config.get("api_key"):
-            die("set providers.orkut.api_key first (pos-app config set providers.orkut.api_key KEY)")
+            die("set providers.orkut.api_key first "
+                "(pos-app config set providers.orkut.api_key KEY)")
         flow = login_flow(name, config)
         username = _ask("Username", default=str(config.get("username") or ""))
         if not username:
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         password = _ask("Password", secret=True)
         try:
             where = flow.request_otp(username, password)
-            print(f"Kode OTP dikirim ke {where}." if where else "Kode OTP sudah dikirim.", flush=True)
+            print(f"Kode OTP dikirim ke {where}." if where else "Kode OTP sudah dikirim.",
+                  flush=True)
             otp = _ask("OTP")
             token = flow.verify_otp(username, otp)
         except LoginFailed as exc:
@@ -65,14 +67,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _activate(settings) -> int:  # type: ignore[no-untyped-def]
-    from pos_app.settings import SettingsError
-    from sync.providers.base import LoginFailed, ProviderError
-    from sync.providers.soundbox_platform.adapter import activate
-
     base_url = str(settings.get("providers.soundbox_platform.base_url") or "")
     if not base_url:
         die("set providers.soundbox_platform.base_url first")
-    device_id = _ask("Device ID", default=str(settings.get("providers.soundbox_platform.device_id") or ""))
+    known_id = settings.get("providers.soundbox_platform.device_id")
+    device_id = _ask("Device ID", default=str(known_id or ""))
     code = _ask("Activation code", secret=True)
     try:
         result = activate(base_url, device_id, code)

@@ -8,15 +8,13 @@ from datetime import date
 from pathlib import Path
 
 from pos_app.cli.common import Exit, die, open_ctx
-
+from pos_app.clock import local_date, utcnow, zone
+from pos_app.reports import daily_report, report_csv, report_text
 
 _FIRST, _LAST = "0001-01-02", "9999-12-30"
 
 
 def run(args: argparse.Namespace) -> int:
-    from pos_app.clock import local_date, utcnow, zone
-    from pos_app.reports import daily_report, report_csv, report_text
-
     if args.format == "pdf":
         die("PDF export is not available in this version yet; use --format csv or json")
     ctx = open_ctx(args, access="read")

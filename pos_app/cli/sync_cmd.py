@@ -8,11 +8,10 @@ import signal
 import threading
 
 from pos_app.cli.common import Exit, err, open_ctx
+from pos_app.payments import PaymentService
 
 
 def run(args: argparse.Namespace) -> int:
-    from pos_app.payments import PaymentService
-
     ctx = open_ctx(args, access="read" if args.sync_command == "status" else "write")
     service = PaymentService(ctx.db, ctx.settings)
     try:
@@ -49,19 +48,22 @@ def _status(service, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
     ]
     errors: dict[str, str] = {}
     for r in db.query(
-        "SELECT coalesce(json_extract(payload, '$.provider'), kind) AS provider, last_error FROM outbox"
-        " WHERE last_error IS NOT NULL ORDER BY updated_at"
+        "SELECT coalesce(json_extract(payload, '$.provider'), kind) AS provider, last_error"
+        " FROM outbox WHERE last_error IS NOT NULL ORDER BY updated_at"
     ):
         errors[r["provider"]] = r["last_error"]
-    for r in db.query("SELECT provider, error FROM payments WHERE error IS NOT NULL ORDER BY updated_at"):
+    for r in db.query(
+        "SELECT provider, error FROM payments WHERE error IS NOT NULL ORDER BY updated_at"
+    ):
         errors[r["provider"] or "?"] = r["error"]
     providers = {
-        r["provider"]: {"state": r["state"], "failures": r["failures"], "last_error": r["last_error"],
-                        "updated_at": r["updated_at"]}
+        r["provider"]: {"state": r["state"], "failures": r["failures"],
+                        "last_error": r["last_error"], "updated_at": r["updated_at"]}
         for r in db.query("SELECT * FROM provider_state ORDER BY provider")
     }
     review = [
-        {"source": r["source"], "credit_id": r["credit_id"], "amount": r["amount"], "note": r["note"]}
+        {"source": r["source"], "credit_id": r["credit_id"], "amount": r["amount"],
+         "note": r["note"]}
         for r in db.query("SELECT * FROM credits WHERE status = 'review' ORDER BY credited_at")
     ]
     status = {"outbox_depth": outbox, "pending_payments": pending, "payments": payments,
@@ -75,11 +77,14 @@ def _status(service, *, as_json: bool) -> int:  # type: ignore[no-untyped-def]
             if p["payable_amount"] is None:
                 print(f"  {p['order_id']}  {p['provider']}  belum terkirim ke penyedia")
             else:
-                print(f"  {p['order_id']}  {p['provider']}  {p['payable_amount']}  s/d {p['expires_at']}")
+                print(f"  {p['order_id']}  {p['provider']}  {p['payable_amount']}"
+                      f"  s/d {p['expires_at']}")
         for name, info in providers.items():
-            print(f"Penyedia {name:<18}: {info['state']}" + (f" ({info['last_error']})" if info["last_error"] else ""))
+            why = f" ({info['last_error']})" if info["last_error"] else ""
+            print(f"Penyedia {name:<18}: {info['state']}{why}")
         for name, message in errors.items():
             print(f"Galat terakhir {name}: {message}")
         for r in review:
-            print(f"Perlu diperiksa: kredit {r['source']} {r['credit_id']} Rp {r['amount']}: {r['note']}")
+            print(f"Perlu diperiksa: kredit {r['source']} {r['credit_id']} Rp {r['amount']}: "
+                  f"{r['note']}")
     return Exit.OK

@@ -5,17 +5,24 @@ them), catalogue reads on another, and each result is handed back to the GUI thr
 queued Qt signal, where the caller's ``on_success``/``on_failure`` runs. The GUI thread never
 waits for SQLite or the network.
 
-Each worker is a thread with a ``queue.SimpleQueue``: what ``ThreadPoolExecutor(1)`` does here,
-without importing ``concurrent.futures`` (~1.5 ms) on the till's start-up path; nobody needs a
-``Future`` because results arrive as callbacks.
+Each lane is a ``ThreadPoolExecutor(max_workers=1)``: one thread, jobs in submission order.
+Nobody waits on the ``Future`` it returns, because results arrive as callbacks. ``shutdown()``
+drops the queued reads, lets the queued writes (a sale being committed) finish, and refuses
+work from then on with :class:`TaskManagerClosed`.
+
+A worker holds only a weak reference to its TaskManager, and the signal is sent by one relay
+object that lives as long as the process. If a worker held the last reference to a QObject,
+Python would delete it on that thread while the GUI thread may be delivering its events: a
+crash, e.g. when a dialog drops its TaskManager with a connection test still running.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
+import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -25,107 +32,111 @@ log = logging.getLogger(__name__)
 Success = Callable[[Any], None]
 Failure = Callable[[BaseException], None]
 
-# What ``_finished`` carries: (result, error, on_success, on_failure). A plain tuple: this
-# module is on the start-up path, where each dataclass costs ~0.5 ms to create.
-_Done = tuple[Any, "BaseException | None", "Success | None", "Failure | None"]
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """One finished job, on its way from a worker thread to the GUI thread."""
+
+    manager: weakref.ReferenceType[TaskManager]
+    result: Any
+    error: BaseException | None
+    on_success: Success | None
+    on_failure: Failure | None
+
+
+class _Relay(QObject):
+    """Carries every TaskManager's finished jobs to the GUI thread; never deleted."""
+
+    finished = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Emitted on a worker thread, received on the thread that made the relay (the GUI
+        # thread): Qt's automatic connection queues it, so callbacks run on the GUI thread.
+        self.finished.connect(self._deliver)
+
+    def _deliver(self, done: _Done) -> None:
+        manager = done.manager()
+        if manager is not None:  # else its window is gone, and nobody waits for the answer
+            manager._deliver(done)
+
+
+_relay: _Relay | None = None
+
+
+def _the_relay() -> _Relay:
+    """The process's relay, made on first use by the first TaskManager (on the GUI thread)."""
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+    return _relay
 
 
 class TaskManagerClosed(RuntimeError):
     """Work handed to the TaskManager after ``shutdown()``."""
 
 
-class _Worker:
-    """One thread running jobs one at a time, in the order they were submitted."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._closed = False
-        self._lock = threading.Lock()
-
-    def submit(self, job: Callable[[], None]) -> None:
-        with self._lock:
-            if self._closed:
-                raise TaskManagerClosed(f"{self.name}: shut down, work refused")
-            if self._thread is None:
-                # Daemon: a write still queued when the process dies is rolled back by SQLite
-                # (one transaction per sale); shutdown() is what waits for them normally.
-                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-                self._thread.start()
-            self._jobs.put(job)
-
-    def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            try:
-                job()
-            except Exception:  # e.g. the window is gone at exit; the next job must still run
-                log.exception("%s: a job could not report back", self.name)
-
-    def shutdown(self, *, wait: bool, drop_queued: bool) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            if drop_queued:
-                try:
-                    while True:
-                        self._jobs.get_nowait()
-                except queue.Empty:
-                    pass
-            self._jobs.put(None)
-            thread = self._thread
-        if wait and thread is not None and thread is not threading.current_thread():
-            thread.join()
-
-
 class TaskManager(QObject):
-    _finished = Signal(object)
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._writer = _Worker("db-writer")
-        self._reader = _Worker("db-reader")
-        # Emitted on a worker thread, received here on the GUI thread: Qt's automatic connection
-        # queues it, so callbacks always run on the GUI thread.
-        self._finished.connect(self._deliver)
+        self._relay = _the_relay()
+        # The executors start their thread with the first job. They are not daemon threads:
+        # at interpreter exit Python lets them finish what is queued, which shutdown() already
+        # does for writes (a write cut short by a killed process is rolled back by SQLite).
+        self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
+        self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-reader")
+        self._closed = False
         self.pending = 0
+
+    @property
+    def closed(self) -> bool:
+        """True once ``shutdown()`` has dropped the queued reads and refuses new work."""
+        return self._closed
 
     def write(self, fn: Callable[[], Any], on_success: Success | None = None,
               on_failure: Failure | None = None) -> None:
         """Run ``fn`` on the database writer thread; callbacks run on the GUI thread."""
-        self._submit(self._writer, fn, on_success, on_failure)
+        self._submit(self._writes, "db-writer", fn, on_success, on_failure)
 
     def read(self, fn: Callable[[], Any], on_success: Success | None = None,
              on_failure: Failure | None = None) -> None:
         """Run ``fn`` on the reader thread (catalogue searches, reports); callbacks as ``write``."""
-        self._submit(self._reader, fn, on_success, on_failure)
+        self._submit(self._reads, "db-reader", fn, on_success, on_failure)
 
-    def _submit(self, worker: _Worker, fn: Callable[[], Any], on_success: Success | None,
-                on_failure: Failure | None) -> None:
+    def _submit(self, lane: ThreadPoolExecutor, name: str, fn: Callable[[], Any],
+                on_success: Success | None, on_failure: Failure | None) -> None:
+        relay, manager = self._relay, weakref.ref(self)
+
         def job() -> None:
             try:
-                result = fn()
+                done = _Done(manager, fn(), None, on_success, on_failure)
             except BaseException as exc:  # handed to the GUI thread, which tells the cashier
-                self._finished.emit((None, exc, on_success, on_failure))
-            else:
-                self._finished.emit((result, None, on_success, on_failure))
+                done = _Done(manager, None, exc, on_success, on_failure)
+            try:
+                relay.finished.emit(done)
+            except Exception:  # nobody reads the Future: say it here
+                log.exception("%s: a job could not report back", name)
 
-        worker.submit(job)
+        if self._closed:
+            raise TaskManagerClosed(f"{name}: shut down, work refused")
+        try:
+            lane.submit(job)
+        except RuntimeError:  # the executor is shut down (a race with shutdown(), or exit)
+            raise TaskManagerClosed(f"{name}: shut down, work refused") from None
         self.pending += 1
 
     def _deliver(self, done: _Done) -> None:
         self.pending -= 1
-        result, error, on_success, on_failure = done
-        if error is not None:
-            if on_failure is not None:
-                on_failure(error)
+        if done.error is not None:
+            if done.on_failure is not None:
+                done.on_failure(done.error)
             else:
-                log.error("background task failed", exc_info=error)
-        elif on_success is not None:
-            on_success(result)
+                log.error("background task failed", exc_info=done.error)
+        elif done.on_success is not None:
+            done.on_success(done.result)
 
     def shutdown(self) -> None:
-        # Let queued writes (a sale being committed) finish; reads can be dropped.
-        self._reader.shutdown(wait=False, drop_queued=True)
-        self._writer.shutdown(wait=True, drop_queued=False)
+        # Reads can be dropped; queued writes (a sale being committed) must finish.
+        self._reads.shutdown(wait=False, cancel_futures=True)
+        self._closed = True
+        self._writes.shutdown(wait=True)
