@@ -60,7 +60,10 @@ def open_settings(data_dir_option: str | None = None, *, log: bool = True,
 
 def _is_new(data_dir: Path) -> bool:
     """A data dir no one has used yet: no settings saved, no backup made."""
-    return not config_path(data_dir).exists() and newest_backup(backup_dir(data_dir, create=False)) is None
+    return (
+        not config_path(data_dir).exists()
+        and newest_backup(backup_dir(data_dir, create=False)) is None
+    )
 
 
 def open_context(data_dir_option: str | None = None, *, log: bool = True, rotate_now: bool = True,

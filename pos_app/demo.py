@@ -43,6 +43,8 @@ _CATALOGUE: tuple[tuple[str, str, str, str, int], ...] = (
 
 def demo_products() -> list[Product]:
     return [
-        Product(sku=sku, barcode=barcode or None, name=name, category=category, price=price, stock=None)
+        Product(
+            sku=sku, barcode=barcode or None, name=name, category=category, price=price, stock=None
+        )
         for sku, barcode, name, category, price in _CATALOGUE
     ]

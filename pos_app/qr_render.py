@@ -30,7 +30,6 @@ import zlib
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-
 if TYPE_CHECKING:
     import segno
     from PySide6.QtGui import QImage
@@ -44,7 +43,7 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ZLIB_LEVEL = 6
 
 
-def _make_qr(payload: str) -> "segno.QRCode":
+def _make_qr(payload: str) -> segno.QRCode:
     if not isinstance(payload, str) or not payload:
         raise ValueError("payload must be a non-empty str")
     import segno  # ~45 ms to import (its writers pull in urllib): not on the till's start path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from pos_app.clock import zone
 from pos_app.order_state import InsufficientCash, OrderStatus, PaymentStatus
 from pos_app.storage import MigrationError, StorageError, catalog, open_database
 from pos_app.storage.migrations import MIGRATIONS, Migration
-from pos_app.storage.orders import load_order, latest_payment, pending_outbox
+from pos_app.storage.orders import latest_payment, load_order, pending_outbox
 
 WIB = zone("Asia/Jakarta")
 P1 = Product(sku="A", barcode="111", name="Kopi Susu", category="Minuman", price=5000, stock=10)
@@ -64,8 +65,11 @@ def test_failed_migration_leaves_file_untouched(tmp_path: Path) -> None:
     catalog.upsert_products(old, [P1])
     old.close()
     v = MIGRATIONS[-1].version
-    broken = Migration(v + 1, "broken", "CREATE TABLE t1 (x INTEGER); INSERT INTO nowhere VALUES (1);")
-    with pytest.raises(MigrationError, match=rf"migration {v + 1} \(broken\) failed.*unchanged at schema version {v}"):
+    broken = Migration(
+        v + 1, "broken", "CREATE TABLE t1 (x INTEGER); INSERT INTO nowhere VALUES (1);"
+    )
+    expected = rf"migration {v + 1} \(broken\) failed.*unchanged at schema version {v}"
+    with pytest.raises(MigrationError, match=expected):
         open_database(path, migrations=(*MIGRATIONS, broken))
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == v
@@ -98,7 +102,8 @@ def test_cash_sale_writes_everything_in_one_transaction(db) -> None:
     assert pay.tendered == 50000 and pay.change_given == 50000 - order.total
     assert [e.kind.value for e in pending_outbox(db)] == ["sale_completed"]
     assert db.scalar("SELECT stock FROM products WHERE sku = 'A'") == 8
-    assert db.scalar("SELECT stock FROM products WHERE sku = 'B'") is None, "untracked stays untracked"
+    untracked = db.scalar("SELECT stock FROM products WHERE sku = 'B'")
+    assert untracked is None, "untracked stays untracked"
     second = svc.complete_cash_sale(cart3(), 100000)
     assert second.id.endswith("-0002")
 
@@ -127,9 +132,9 @@ def test_checkout_refuses_bad_sales(db) -> None:
 
 
 def test_business_date_is_store_local(db, clock) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    clock.now = datetime(2026, 11, 27, 17, 30, tzinfo=timezone.utc)  # 00:30 WIB on the 28th
+    clock.now = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)  # 00:30 WIB on the 28th
     svc = CheckoutService(db, Till("K2", WIB), clock)
     order = svc.complete_cash_sale(cart3(), 100000)
     assert order.business_date == "2026-11-28"
@@ -149,7 +154,10 @@ def test_search_ranks_exact_and_prefix(db) -> None:
     catalog.upsert_products(db, [
         P1, P2, P3,
         Product(sku="D", barcode="444", name="Es Kopi", category="Minuman", price=7000),
-        Product(sku="E", barcode="555", name="Kopi 100%_murni", category="Minuman", price=9000, active=False),
+        Product(
+            sku="E", barcode="555", name="Kopi 100%_murni", category="Minuman", price=9000,
+            active=False,
+        ),
     ])
     names = [p.name for p in catalog.search(db, "kopi")]
     assert names == ["Kopi Susu", "Es Kopi"], "prefix first, inactive hidden"

@@ -168,12 +168,15 @@ def _outbox(row: sqlite3.Row) -> OutboxEntry:
 
 
 # -- writes (inside a caller's transaction) ------------------------------------------------
-def allocate_order_id(conn: sqlite3.Connection, terminal_id: str, business_date: date) -> tuple[str, int]:
+def allocate_order_id(
+    conn: sqlite3.Connection, terminal_id: str, business_date: date
+) -> tuple[str, int]:
     """Next human order number for this till and day: ``K1-20261127-0001``."""
     day = business_date.isoformat()
     row = conn.execute(
         "INSERT INTO order_sequences (terminal_id, business_date, last_seq) VALUES (?, ?, 1)"
-        " ON CONFLICT (terminal_id, business_date) DO UPDATE SET last_seq = last_seq + 1"
+        " ON CONFLICT (terminal_id, business_date)"
+        " DO UPDATE SET last_seq = last_seq + 1"
         " RETURNING last_seq",
         (terminal_id, day),
     ).fetchone()
@@ -192,7 +195,8 @@ def enqueue(
 ) -> int:
     stamp = to_iso(now)
     cur = conn.execute(
-        "INSERT INTO outbox (kind, order_id, payment_id, payload, next_attempt_at, created_at, updated_at)"
+        "INSERT INTO outbox"
+        " (kind, order_id, payment_id, payload, next_attempt_at, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         (kind.value, order_id, payment_id, json.dumps(payload or {}), stamp, stamp, stamp),
     )
@@ -200,17 +204,24 @@ def enqueue(
 
 
 def set_order_status(
-    conn: sqlite3.Connection, order_id: str, status: OrderStatus, now: datetime, *, paid: bool = False
+    conn: sqlite3.Connection,
+    order_id: str,
+    status: OrderStatus,
+    now: datetime,
+    *,
+    paid: bool = False,
 ) -> None:
     stamp = to_iso(now)
     if paid:
         conn.execute(
-            "UPDATE orders SET status = ?, updated_at = ?, paid_at = coalesce(paid_at, ?) WHERE id = ?",
+            "UPDATE orders SET status = ?, updated_at = ?, paid_at = coalesce(paid_at, ?)"
+            " WHERE id = ?",
             (status.value, stamp, stamp, order_id),
         )
     else:
         conn.execute(
-            "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?", (status.value, stamp, order_id)
+            "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?",
+            (status.value, stamp, order_id),
         )
 
 
@@ -230,9 +241,12 @@ def update_payment(conn: sqlite3.Connection, payment_id: str, now: datetime, **f
     conn.execute(f"UPDATE payments SET {', '.join(cols)} WHERE id = ?", (*values, payment_id))
 
 
-def finish_outbox(conn: sqlite3.Connection, entry_id: int, now: datetime, *, failed_error: str | None = None) -> None:
+def finish_outbox(
+    conn: sqlite3.Connection, entry_id: int, now: datetime, *, failed_error: str | None = None
+) -> None:
     conn.execute(
-        "UPDATE outbox SET status = ?, last_error = coalesce(?, last_error), updated_at = ? WHERE id = ?",
+        "UPDATE outbox SET status = ?, last_error = coalesce(?, last_error), updated_at = ?"
+        " WHERE id = ?",
         ("failed" if failed_error else "done", failed_error, to_iso(now), entry_id),
     )
 
@@ -241,7 +255,8 @@ def reschedule_outbox(
     conn: sqlite3.Connection, entry_id: int, now: datetime, next_at: datetime, error: str
 ) -> None:
     conn.execute(
-        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?"
+        "UPDATE outbox"
+        " SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?"
         " WHERE id = ?",
         (to_iso(next_at), error, to_iso(now), entry_id),
     )
@@ -256,7 +271,8 @@ def load_order(db: Database, order_id: str) -> OrderRecord | None:
         lines = tuple(
             OrderLineRecord(
                 line_no=r["line_no"], sku=r["sku"], name=r["name"], category=r["category"],
-                unit_price=r["unit_price"], quantity=r["quantity"], discount=r["discount"], net=r["net"],
+                unit_price=r["unit_price"], quantity=r["quantity"], discount=r["discount"],
+                net=r["net"],
             )
             for r in db.conn.execute(
                 "SELECT * FROM order_lines WHERE order_id = ? ORDER BY line_no", (order_id,)
@@ -297,7 +313,8 @@ def due_outbox(db: Database, now: datetime, limit: int = 50) -> list[OutboxEntry
 
 
 def pending_outbox(db: Database) -> list[OutboxEntry]:
-    return [_outbox(r) for r in db.query("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id")]
+    rows = db.query("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id")
+    return [_outbox(r) for r in rows]
 
 
 def payments_with_status(db: Database, *statuses: PaymentStatus) -> list[PaymentRecord]:

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QTableWidget
 
 register({
-    "Produk": "Item", "Jml": "Qty", "Jumlah": "Amount", "Subtotal": "Subtotal", "Diskon": "Discount",
-    "PPN": "VAT", "PPN (termasuk)": "VAT (included)", "TOTAL": "TOTAL", "Kurangi": "Decrease",
-    "Tambah": "Increase", "Hapus": "Remove", "Keranjang kosong — scan barcode atau pilih produk":
-    "Cart is empty — scan a barcode or pick a product", "{n} barang": "Items: {n}",
+    "Produk": "Item", "Jml": "Qty", "Jumlah": "Amount", "Subtotal": "Subtotal",
+    "Diskon": "Discount", "PPN": "VAT", "PPN (termasuk)": "VAT (included)", "TOTAL": "TOTAL",
+    "Kurangi": "Decrease", "Tambah": "Increase", "Hapus": "Remove",
+    "Keranjang kosong — scan barcode atau pilih produk":
+        "Cart is empty — scan a barcode or pick a product",
+    "{n} barang": "Items: {n}",
 })
 
 

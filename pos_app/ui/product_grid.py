@@ -56,7 +56,8 @@ class ProductTile(QPushButton):
         self.product = product
         self.name.setText(product.name)
         self.price.setText(format_rupiah(product.price))
-        self.setToolTip(f"{product.name}\n{product.sku}" + (f" · {product.barcode}" if product.barcode else ""))
+        barcode = f" · {product.barcode}" if product.barcode else ""
+        self.setToolTip(f"{product.name}\n{product.sku}{barcode}")
 
 
 class CategoryBar(QWidget):
@@ -68,7 +69,9 @@ class CategoryBar(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
-        self._group.buttonClicked.connect(lambda b: self.categoryChanged.emit(b.property("category")))
+        self._group.buttonClicked.connect(
+            lambda b: self.categoryChanged.emit(b.property("category"))
+        )
 
     def set_categories(self, categories: Sequence[str]) -> None:
         for b in self._group.buttons():
@@ -76,7 +79,8 @@ class CategoryBar(QWidget):
             b.deleteLater()
         for cat in [None, *categories]:
             # "&" would become a keyboard mnemonic ("Pulsa & Token" -> "Pulsa _Token").
-            b = QPushButton(tr("Semua") if cat is None else cat.replace("&", "&&"), objectName="categoryButton")
+            label = tr("Semua") if cat is None else cat.replace("&", "&&")
+            b = QPushButton(label, objectName="categoryButton")
             b.setCheckable(True)
             no_focus(b)
             b.setProperty("category", cat)

@@ -134,9 +134,9 @@ class QrView(QWidget):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setPen(QPen(_FRAME, 1))
             side = self.symbol_side()
-            square = QRectF(
-                (self.width() - side) / 2 + 0.5, (self.height() - side) / 2 + 0.5, side - 1, side - 1
-            )
+            left = (self.width() - side) / 2 + 0.5
+            top = (self.height() - side) / 2 + 0.5
+            square = QRectF(left, top, side - 1, side - 1)
             painter.drawRoundedRect(square, 6, 6)
         painter.end()
 
