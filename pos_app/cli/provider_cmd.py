@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from pos_app.cli.common import Exit, die, err, open_ctx
-from pos_app.settings import SettingsError
-from sync.providers import login_flow
-from sync.providers.base import LoginFailed, ProviderError
-from sync.providers.soundbox_platform.adapter import activate
+from pos_app.settings import Settings, SettingsError
+from sync.errors import LoginFailed, ProviderError, UnknownProvider
+from sync.providers import describe, login_flow
+from sync.providers.info import LoginKind, ProviderInfo, load
 
 
 def _ask(prompt: str, *, secret: bool = False, default: str = "") -> str:
@@ -31,60 +33,76 @@ def run(args: argparse.Namespace) -> int:
     name = args.name
     ctx = open_ctx(args)
     try:
-        settings = ctx.settings
-        if name == "soundbox_platform":
-            return _activate(settings)
-        if name not in ("orderkuota", "orkut"):
-            die(f"provider {name} has no interactive login; set its keys with 'pos-app config set'")
-        config = settings.provider_config(name)
-        if name == "orkut" and not config.get("api_key"):
-            die("set providers.orkut.api_key first "
-                "(pos-app config set providers.orkut.api_key KEY)")
-        flow = login_flow(name, config)
-        username = _ask("Username", default=str(config.get("username") or ""))
-        if not username:
-            die("a username is needed")
-        password = _ask("Password", secret=True)
         try:
-            where = flow.request_otp(username, password)
-            print(f"Kode OTP dikirim ke {where}." if where else "Kode OTP sudah dikirim.",
-                  flush=True)
-            otp = _ask("OTP")
-            token = flow.verify_otp(username, otp)
-        except LoginFailed as exc:
-            die(str(exc), Exit.FAILED)
-        except ProviderError as exc:
-            die(f"{name}: login failed: {exc}", Exit.FAILED)
-        try:
-            settings.set(f"providers.{name}.username", username)
-            settings.set(f"providers.{name}.token", token)
-        except SettingsError as exc:
+            info = describe(name)
+        except UnknownProvider as exc:
             die(str(exc))
-        print(f"Login {name} berhasil; token disimpan.")
-        return Exit.OK
+        if info.login is LoginKind.NONE:
+            die(f"provider {name} has no interactive login; set its keys with 'pos-app config set'")
+        config = ctx.settings.provider_config(name)
+        for leaf in info.login_needs:
+            if not config.get(leaf):
+                key = info.key(leaf)
+                die(f"set {key} first (pos-app config set {key} VALUE)")
+        if info.login is LoginKind.ACTIVATION:
+            return _activate(ctx.settings, info, config)
+        return _login(ctx.settings, info, config)
     finally:
         ctx.close()
 
 
-def _activate(settings) -> int:  # type: ignore[no-untyped-def]
-    base_url = str(settings.get("providers.soundbox_platform.base_url") or "")
-    if not base_url:
-        die("set providers.soundbox_platform.base_url first")
-    known_id = settings.get("providers.soundbox_platform.device_id")
-    device_id = _ask("Device ID", default=str(known_id or ""))
-    code = _ask("Activation code", secret=True)
+def _login(settings: Settings, info: ProviderInfo, config: Mapping[str, Any]) -> int:
+    """Username and password, then the OTP; stores the user name and the token."""
+    flow = login_flow(info.name, config)
+    username = _ask("Username", default=str(config.get("username") or ""))
+    if not username:
+        die("a username is needed")
+    password = _ask("Password", secret=True)
     try:
-        result = activate(base_url, device_id, code)
+        where = flow.request_otp(username, password)
+        print(f"Kode OTP dikirim ke {where}." if where else "Kode OTP sudah dikirim.",
+              flush=True)
+        otp = _ask("OTP")
+        token = flow.verify_otp(username, otp)
     except LoginFailed as exc:
         die(str(exc), Exit.FAILED)
     except ProviderError as exc:
-        die(f"soundbox_platform: activation failed: {exc}", Exit.FAILED)
+        die(f"{info.name}: login failed: {exc}", Exit.FAILED)
+    _store(settings, [(info.key("username"), username), (_token_key(info), token)])
+    print(f"Login {info.name} berhasil; token disimpan.")
+    return Exit.OK
+
+
+def _activate(settings: Settings, info: ProviderInfo, config: Mapping[str, Any]) -> int:
+    """A device id and an activation code (seed 004); stores the device id, its token and the
+    terminal id the platform bound it to."""
+    assert info.login_flow is not None
+    activate = load(info.login_flow)
+    device_id = _ask("Device ID", default=str(config.get("device_id") or ""))
+    code = _ask("Activation code", secret=True)
     try:
-        settings.set("providers.soundbox_platform.device_id", device_id)
-        settings.set("providers.soundbox_platform.device_token", result.device_token)
-        if result.terminal_id:
-            settings.set("providers.soundbox_platform.terminal_id", result.terminal_id)
-    except SettingsError as exc:
-        die(str(exc))
+        result = activate(str(config.get("base_url") or ""), device_id, code)
+    except LoginFailed as exc:
+        die(str(exc), Exit.FAILED)
+    except ProviderError as exc:
+        die(f"{info.name}: activation failed: {exc}", Exit.FAILED)
+    values = [(info.key("device_id"), device_id), (_token_key(info), result.device_token)]
+    if result.terminal_id:
+        values.append((info.key("terminal_id"), result.terminal_id))
+    _store(settings, values)
     print("Perangkat diaktifkan; token disimpan.")
     return Exit.OK
+
+
+def _token_key(info: ProviderInfo) -> str:
+    key = info.token_key
+    assert key is not None  # a provider with a login declares the secret it writes
+    return key
+
+
+def _store(settings: Settings, values: list[tuple[str, str]]) -> None:
+    try:
+        for key, value in values:
+            settings.set(key, value)
+    except SettingsError as exc:
+        die(str(exc))
