@@ -152,7 +152,9 @@ def read_toml(path: Path) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ConfigFileError(f"{path}: line {line}: not UTF-8 text; fix or remove the file") from None
+        raise ConfigFileError(
+            f"{path}: line {line}: not UTF-8 text; fix or remove the file"
+        ) from None
     import tomllib  # ~7 ms to import: only when there is a file to read
 
     try:

@@ -376,7 +376,7 @@ def crc16(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
     # binascii.crc_hqx is exactly CCITT-FALSE when seeded with 0xFFFF, and runs in C.
-    return "%04X" % binascii.crc_hqx(data, 0xFFFF)
+    return f"{binascii.crc_hqx(data, 0xFFFF):04X}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -703,7 +703,7 @@ def _validate(payload: str) -> tuple[_Scan, dict[str, list[_Item]]]:
         _check_chars(payload, items)
 
     actual = items[-1][1]
-    expected = "%04X" % binascii.crc_hqx(payload[:-4].encode("utf-8"), 0xFFFF)
+    expected = "{:04X}".format(binascii.crc_hqx(payload[:-4].encode("utf-8"), 0xFFFF))
     if actual != expected:
         offset = items[-1][2]
         if _HEX4.fullmatch(actual) is None:
@@ -908,7 +908,7 @@ def to_dynamic(
     parts.append(payload[pos:crc_at])
     parts.append("6304")
     body = "".join(parts)
-    return body + "%04X" % binascii.crc_hqx(body.encode("utf-8"), 0xFFFF)
+    return body + "{:04X}".format(binascii.crc_hqx(body.encode("utf-8"), 0xFFFF))
 
 
 def _new62(updates: list[tuple[str, str]]) -> str:

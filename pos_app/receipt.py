@@ -36,7 +36,8 @@ def render_receipt(order: OrderRecord, payment: PaymentRecord | None, store: Sto
     out.append("-" * width)
     for line in order.lines:
         out.append(line.name[:width])
-        out.append(_row(f"  {line.quantity} x {rp(line.unit_price)}", rp(line.quantity * line.unit_price), width))
+        unit = f"  {line.quantity} x {rp(line.unit_price)}"
+        out.append(_row(unit, rp(line.quantity * line.unit_price), width))
         if line.discount:
             out.append(_row("  Diskon", "-" + rp(line.discount), width))
     out.append("-" * width)
@@ -53,7 +54,11 @@ def render_receipt(order: OrderRecord, payment: PaymentRecord | None, store: Sto
             out.append(_row("Tunai", rp(payment.tendered or 0), width))
             out.append(_row("Kembali", rp(payment.change_given or 0), width))
         else:
-            paid = payment.paid_amount if payment.paid_amount is not None else payment.payable_amount or 0
+            paid = (
+                payment.paid_amount
+                if payment.paid_amount is not None
+                else payment.payable_amount or 0
+            )
             out.append(_row(f"QRIS ({payment.provider})", rp(paid), width))
             if payment.provider_ref:
                 out.append(_row("Ref", payment.provider_ref[-20:], width))

@@ -31,7 +31,10 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
         " FROM orders WHERE business_date = ? AND status = 'paid' ORDER BY created_at",
         (d,),
     )
-    by_method: dict[str, dict[str, int]] = {"cash": {"count": 0, "amount": 0}, "qris": {"count": 0, "amount": 0}}
+    by_method: dict[str, dict[str, int]] = {
+        "cash": {"count": 0, "amount": 0},
+        "qris": {"count": 0, "amount": 0},
+    }
     for row in db.query(
         "SELECT p.method, p.provider, count(*) AS n, sum(o.total) AS amount"
         " FROM orders o JOIN payments p ON p.order_id = o.id AND p.status IN ('paid', 'late')"
@@ -60,10 +63,13 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
         )
     ]
     refunded = db.query(
-        "SELECT id, total FROM orders WHERE business_date = ? AND status = 'refunded' ORDER BY created_at", (d,)
+        "SELECT id, total FROM orders"
+        " WHERE business_date = ? AND status = 'refunded' ORDER BY created_at",
+        (d,),
     )
     unconfirmed = db.query(
-        "SELECT o.id, o.status, o.total, p.provider FROM orders o JOIN payments p ON p.order_id = o.id"
+        "SELECT o.id, o.status, o.total, p.provider"
+        " FROM orders o JOIN payments p ON p.order_id = o.id"
         " WHERE o.business_date = ? AND o.status IN ('awaiting_payment', 'expired')"
         " AND p.method = 'qris' AND p.status IN ('pending', 'expired') ORDER BY o.created_at",
         (d,),
@@ -84,7 +90,8 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
     start = datetime.combine(day, time(0), tz)
     credits = db.query(
         "SELECT source, credit_id, amount, credited_at, status, note FROM credits"
-        " WHERE status IN ('unmatched', 'review') AND credited_at >= ? AND credited_at < ? ORDER BY credited_at",
+        " WHERE status IN ('unmatched', 'review') AND credited_at >= ? AND credited_at < ?"
+        " ORDER BY credited_at",
         (to_iso(start), to_iso(start + timedelta(days=1))),
     )
     # Every order of the day, whatever its status (SPEC section 3), with its latest payment and
@@ -125,11 +132,13 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
                         "amount": int(matched["amount"]) if matched else 0},
             "unmatched_credits": [
                 {"source": r["source"], "credit_id": r["credit_id"], "amount": int(r["amount"]),
-                 "credited_at": r["credited_at"], "needs_review": r["status"] == "review", "note": r["note"]}
+                 "credited_at": r["credited_at"], "needs_review": r["status"] == "review",
+                 "note": r["note"]}
                 for r in credits
             ],
             "unconfirmed_sales": [
-                {"order_id": r["id"], "status": r["status"], "amount": int(r["total"]), "provider": r["provider"]}
+                {"order_id": r["id"], "status": r["status"], "amount": int(r["total"]),
+                 "provider": r["provider"]}
                 for r in unconfirmed
             ],
             "late_payments": [
@@ -169,7 +178,10 @@ def report_text(report: dict[str, Any]) -> str:
         out.extend(f"  {h['hour']:02d}:00  {h['count']:>4} x  {rp(h['amount'])}" for h in busy)
     if report["top_products"]:
         out.append("Produk terlaris:")
-        out.extend(f"  {p['quantity']:>4} x {p['name']}  ({rp(p['amount'])})" for p in report["top_products"])
+        out.extend(
+            f"  {p['quantity']:>4} x {p['name']}  ({rp(p['amount'])})"
+            for p in report["top_products"]
+        )
     rec = report["reconciliation"]
     out.append("Rekonsiliasi QRIS:")
     out.append(f"  Cocok            : {rec['matched']['count']} ({rp(rec['matched']['amount'])})")

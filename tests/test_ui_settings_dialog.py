@@ -134,7 +134,10 @@ def test_provider_offers_every_provider_this_version_runs(qtbot, data_dir: Path)
     dlg = open_dialog(qtbot, data_dir)
     box = combo(dlg, "payment.provider")
     offered = {box.itemData(i): box.itemText(i) for i in range(box.count())}
-    assert offered == {
+    assert offered == {name: info.label.id for name, info in PROVIDERS.items()}
+    spec = ("simulator", "static", "orderkuota", "orkut", "midtrans", "pakasir",
+            "soundbox_platform")
+    assert {name: offered[name] for name in spec} == {
         "simulator": "Simulator (demo)",
         "static": "QRIS statis toko",
         "orderkuota": "Order Kuota",

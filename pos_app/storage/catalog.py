@@ -82,7 +82,9 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search(db: Database, query: str, *, category: str | None = None, limit: int = 60) -> list[Product]:
+def search(
+    db: Database, query: str, *, category: str | None = None, limit: int = 60
+) -> list[Product]:
     """Active products matching ``query`` (case-insensitive), best matches first."""
     q = " ".join(query.split())
     params: list[object] = []
@@ -99,7 +101,9 @@ def search(db: Database, query: str, *, category: str | None = None, limit: int 
         return [_product(r) for r in rows]
     like = f"%{_escape_like(q)}%"
     prefix = f"{_escape_like(q)}%"
-    where.append("(name LIKE ? ESCAPE '\\' OR sku LIKE ? ESCAPE '\\' OR barcode LIKE ? ESCAPE '\\')")
+    where.append(
+        "(name LIKE ? ESCAPE '\\' OR sku LIKE ? ESCAPE '\\' OR barcode LIKE ? ESCAPE '\\')"
+    )
     sql = (
         f"SELECT {_COLUMNS}, CASE"
         " WHEN barcode = ? OR sku = ? THEN 0"

@@ -143,7 +143,9 @@ class Database:
         with self.lock:
             return self.conn.execute(sql, params).fetchall()
 
-    def query_one(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Row | None:
+    def query_one(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> sqlite3.Row | None:
         with self.lock:
             return self.conn.execute(sql, params).fetchone()
 
@@ -273,7 +275,10 @@ def apply_migrations(
         log.info("backed up %s to %s before migrating", path, dest)
     applied: list[int] = []
     for migration in pending:
-        script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
+        script = (
+            f"BEGIN IMMEDIATE;\n{migration.sql}\n;"
+            f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+        )
         try:
             conn.executescript(script)
         except sqlite3.Error as exc:
@@ -364,7 +369,9 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _open_error(path: Path | str, exc: sqlite3.DatabaseError, backup_dir: Path | None) -> StorageError:
+def _open_error(
+    path: Path | str, exc: sqlite3.DatabaseError, backup_dir: Path | None
+) -> StorageError:
     text = str(exc)
     if "malformed" in text or "corrupt" in text:
         return DatabaseDamaged(_damaged_message(path, text, backup_dir))
