@@ -94,4 +94,8 @@ if [ ! -x .tools/bin/uv ]; then
 fi
 export UV_PYTHON="$PY" UV_PROJECT_ENVIRONMENT="$here/.venv"
 # Not editable (see [tool.uv] in pyproject.toml): the tests put the work tree first on sys.path.
+# setuptools builds the wheel from build/lib, which it never empties: a module moved or deleted
+# since the last set-up (sync/providers/pakasir.py -> sync/providers/pakasir/) would be installed
+# again from there.
+rm -rf build/lib build/bdist.*
 .tools/bin/uv sync --quiet --frozen --all-extras --no-editable
