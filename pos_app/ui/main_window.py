@@ -120,7 +120,8 @@ register({
     "Pembayaran terlambat {id} dikembalikan": "Late payment {id} refunded",
 })
 
-_TRAILING_CODE = r"(\d{6,})$"  # compiled (and cached by ``re``) on the first scan
+# A barcode scanned into a box that still held a search word: the digits at its end.
+_TRAILING_CODE = re.compile(r"(\d{6,})$")
 
 
 # Two names the window only needs once it is on screen (keys, dialogs, message boxes) are
@@ -414,7 +415,7 @@ class CashierWindow(QMainWindow):
         if not text:
             return
         codes = [text]
-        m = re.search(_TRAILING_CODE, text)
+        m = _TRAILING_CODE.search(text)
         if m and m.group(1) != text:
             codes.append(m.group(1))  # scanned into a box that still held a search word
 
