@@ -63,7 +63,6 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +73,6 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from _qt_timing import (  # noqa: E402
-    bring_up_till,
     ms,
     percentile,
     run_header,
@@ -82,20 +80,13 @@ from _qt_timing import (  # noqa: E402
     thread_cpu_ms,
     wait_until,
 )
+from _till import Till, build_till  # noqa: E402
 from PySide6.QtCore import QEvent, QObject, Qt, QtMsgType, qInstallMessageHandler  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from pos_app.cart import Product  # noqa: E402
 from pos_app.demo import demo_products  # noqa: E402
-from pos_app.payments import PaymentService  # noqa: E402
-from pos_app.settings import Settings  # noqa: E402
-from pos_app.storage import catalog, open_database  # noqa: E402
-from pos_app.storage.database import Database  # noqa: E402
-from pos_app.ui.app import apply_look  # noqa: E402
-from pos_app.ui.customer_display import CustomerDisplay  # noqa: E402
-from pos_app.ui.main_window import CashierWindow  # noqa: E402
-from pos_app.ui.tasks import TaskManager  # noqa: E402
 from sync.events import EventKind  # noqa: E402
 
 RSS_TARGET_MB = 10.0
@@ -103,41 +94,17 @@ IDLE_CPU_TARGET_PCT = 1.0
 WAIT_S = 15.0
 
 
-@dataclass
-class Till:
-    app: QApplication
-    settings: Settings
-    db: Database
-    service: PaymentService
-    tasks: TaskManager
-    display: CustomerDisplay
-    window: CashierWindow
-    products: list[Product]
-
-
 def build(data_dir: Path) -> Till:
     os.environ["POS_APP_DATA_DIR"] = str(data_dir)
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setApplicationName("pos-app")
-    apply_look(app)
-    settings = Settings.load(data_dir)
-    settings.set("simulator.pay_after_s", "never")  # paid by "Simulasikan bayar" only
-    db = open_database(data_dir / "pos.sqlite3")
     products = demo_products()
-    catalog.upsert_products(db, products)
-    service = PaymentService(db, settings, provider_override="simulator")
-    tasks = TaskManager()
-    display = CustomerDisplay(store_name=str(settings.get("store.name")))
-    window = CashierWindow(settings, service, tasks, display, demo=True)
-    service.start()
-    if not bring_up_till(window, display, settings, tasks, WAIT_S):
-        raise RuntimeError("the window's first search never arrived")
-    window.activateWindow()
-    QTest.qWaitForWindowActive(window, 2000)
+    # Paid by "Simulasikan bayar" only.
+    till = build_till(data_dir, products, wait_s=WAIT_S,
+                      settings={"simulator.pay_after_s": "never"})
+    till.window.activateWindow()
+    QTest.qWaitForWindowActive(till.window, 2000)
     spin(200)
-    return Till(app, settings, db, service, tasks, display, window,
-                [p for p in products if p.barcode and p.active])
+    till.products = [p for p in products if p.barcode and p.active]
+    return till
 
 
 # The offscreen platform warns on every dialog shown ("does not support propagateSizeHints()");
@@ -499,11 +466,7 @@ def main() -> None:
                 },
             })
         finally:
-            till.service.stop()
-            till.tasks.shutdown()
-            till.display.close()
-            till.window.close()
-            till.db.close()
+            till.close()
     print(json.dumps(result))
 
 

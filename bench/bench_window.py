@@ -60,7 +60,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +71,6 @@ sys.path.insert(0, str(HERE))
 
 from _qt_timing import (  # noqa: E402
     StallRecorder,
-    bring_up_till,
     cpu_share,
     guard_pyside_refcounts,
     ms,
@@ -83,20 +81,13 @@ from _qt_timing import (  # noqa: E402
     true_refcount,
     wait_until,
 )
+from _till import Till, build_till  # noqa: E402
 from bench_storage import make_products  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from pos_app.cart import Product  # noqa: E402
-from pos_app.payments import PaymentService  # noqa: E402
-from pos_app.settings import Settings  # noqa: E402
-from pos_app.storage import catalog, open_database  # noqa: E402
-from pos_app.storage.database import Database  # noqa: E402
-from pos_app.ui.app import apply_look  # noqa: E402
-from pos_app.ui.customer_display import CustomerDisplay  # noqa: E402
 from pos_app.ui.main_window import CashierWindow  # noqa: E402
-from pos_app.ui.tasks import TaskManager  # noqa: E402
 
 SEARCH_TARGET_MS = 30
 STALL_TARGET_MS = 50
@@ -105,18 +96,6 @@ QUERIES = ["kopi", "goreng ayam", "8990000123", "pedas manis", "sabun", "8990000
 WARMUP_QUERY = "teh"
 PROFILE_QUERY = "susu coklat"
 WAIT_S = 10.0
-
-
-@dataclass
-class Till:
-    app: QApplication
-    settings: Settings
-    db: Database
-    service: PaymentService
-    tasks: TaskManager
-    display: CustomerDisplay
-    window: CashierWindow
-    products: list[Product]
 
 
 _SCREEN = {"y": 0, "logicalDpi": 96, "logicalBpp": 32, "dpr": 1}
@@ -136,22 +115,7 @@ def use_two_screens(tmp: Path) -> None:
 
 
 def build(tmp: Path, n_products: int) -> Till:
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    apply_look(app)  # before the widgets exist, as pos_app.ui.app.run does
-    settings = Settings.load(tmp)
-    db = open_database(tmp / "pos.sqlite3")
-    products = make_products(n_products, random.Random(42))
-    catalog.upsert_products(db, products)
-    service = PaymentService(db, settings, provider_override="simulator")
-    tasks = TaskManager()
-    display = CustomerDisplay(store_name=str(settings.get("store.name")))
-    window = CashierWindow(settings, service, tasks, display, demo=True)
-    service.start()
-    if not bring_up_till(window, display, settings, tasks, WAIT_S):
-        raise RuntimeError("the window's first search and categories never arrived")
-    spin(200)
-    return Till(app, settings, db, service, tasks, display, window, products)
+    return build_till(tmp, make_products(n_products, random.Random(42)), wait_s=WAIT_S)
 
 
 # -- search-as-you-type ----------------------------------------------------------------------
@@ -428,11 +392,7 @@ def main() -> None:
                         lambda: run_sale(till, rec, random.Random(99), "button"))
             result["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
         finally:
-            till.service.stop()
-            till.tasks.shutdown()
-            till.display.close()
-            till.window.close()
-            till.db.close()
+            till.close()
     print(json.dumps(result))
 
 
