@@ -68,7 +68,7 @@ def _login(settings: Settings, info: ProviderInfo, config: Mapping[str, Any]) ->
         die(str(exc), Exit.FAILED)
     except ProviderError as exc:
         die(f"{info.name}: login failed: {exc}", Exit.FAILED)
-    _store(settings, [(info.key("username"), username), (_token_key(info), token)])
+    _store(settings, info.login_settings(username, token))
     print(f"Login {info.name} berhasil; token disimpan.")
     return Exit.OK
 
@@ -86,18 +86,10 @@ def _activate(settings: Settings, info: ProviderInfo, config: Mapping[str, Any])
         die(str(exc), Exit.FAILED)
     except ProviderError as exc:
         die(f"{info.name}: activation failed: {exc}", Exit.FAILED)
-    values = [(info.key("device_id"), device_id), (_token_key(info), result.device_token)]
-    if result.terminal_id:
-        values.append((info.key("terminal_id"), result.terminal_id))
-    _store(settings, values)
+    _store(settings, info.activation_settings(device_id, result.device_token,
+                                              result.terminal_id))
     print("Perangkat diaktifkan; token disimpan.")
     return Exit.OK
-
-
-def _token_key(info: ProviderInfo) -> str:
-    key = info.token_key
-    assert key is not None  # a provider with a login declares the secret it writes
-    return key
 
 
 def _store(settings: Settings, values: list[tuple[str, str]]) -> None:

@@ -348,11 +348,6 @@ class LoginDialog(QDialog):
 
     # ------------------------------------------------------------------ building
 
-    def _token_key(self) -> str:
-        key = self._info.token_key
-        assert key is not None  # a provider with a login has one (checked in __init__)
-        return key
-
     def _stored_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {}
         for f in self._info.fields:
@@ -497,8 +492,7 @@ class LoginDialog(QDialog):
             return str(flow.verify_otp(username, otp))
 
         def done(token: str) -> None:
-            self._store([(self._info.key("username"), username),
-                         (self._token_key(), token)], [token])
+            self._store(self._info.login_settings(username, token), [token])
 
         self._run(job, done, lambda exc: self._refused(
             exc, tr("Kode OTP salah"), self.otp_edit, [otp]))
@@ -534,11 +528,9 @@ class LoginDialog(QDialog):
 
         def done(result: Any) -> None:
             token = str(getattr(result, "device_token", "") or "")
-            values = [(info.key("device_id"), device_id), (self._token_key(), token)]
             terminal = getattr(result, "terminal_id", None)
-            if terminal and info.key("terminal_id") in info.keys:
-                values.append((info.key("terminal_id"), str(terminal)))
-            self._store(values, [token])
+            self._store(info.activation_settings(device_id, token,
+                                                 str(terminal) if terminal else None), [token])
 
         def refused(exc: BaseException) -> None:
             message = tr("Kode aktivasi ditolak")

@@ -123,6 +123,25 @@ class ProviderInfo:
         return next(self.key(f.leaf) for f in self.fields
                     if f.kind is FieldKind.SECRET and f.leaf in ("token", "device_token"))
 
+    def login_settings(self, username: str, token: str) -> list[tuple[str, str]]:
+        """What an OTP login stores, as (key, value): the user name, then the token."""
+        return [(self.key("username"), username), (self._written_token_key(), token)]
+
+    def activation_settings(self, device_id: str, device_token: str,
+                            terminal_id: str | None) -> list[tuple[str, str]]:
+        """What a device activation stores, as (key, value): the device id, its token, and the
+        terminal the platform bound it to when it names one (and the provider keeps it)."""
+        values = [(self.key("device_id"), device_id), (self._written_token_key(), device_token)]
+        if terminal_id and self.key("terminal_id") in self.keys:
+            values.append((self.key("terminal_id"), terminal_id))
+        return values
+
+    def _written_token_key(self) -> str:
+        key = self.token_key
+        if key is None:
+            raise ValueError(f"provider {self.name} has no login that writes a token")
+        return key
+
     @property
     def uses_unique_code(self) -> bool:
         """Payments are matched on a statement, so equal amounts need a unique code."""
