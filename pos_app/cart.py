@@ -166,6 +166,8 @@ class Product:
     barcode: str | None = None
     stock: int | None = None  # informational only: never blocks a sale (see module docstring)
     active: bool = True
+    low_stock: bool = False  # tracked stock at or below the owner's threshold (the grid marks it)
+    unit: str = "pcs"  # "pcs", "kg", "liter", "bungkus" ...: shown, never computed with
 
     def __post_init__(self) -> None:
         if not isinstance(self.sku, str) or not self.sku.strip():

@@ -96,6 +96,37 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--lang", choices=["id", "en"], default="id")
     an.add_argument("--dry-run", action="store_true")
 
+    pd = sub.add_parser("product", help="the shop's products: list, add, import, export")
+    pd_sub = pd.add_subparsers(dest="product_command", required=True, parser_class=_Parser)
+    pl = pd_sub.add_parser("list", help="every product (archived ones too)")
+    pl.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    pa = pd_sub.add_parser("add", help="add one product")
+    pa.add_argument("--name", required=True)
+    pa.add_argument("--price", required=True, help="rupiah: 15000, 15.000 or 'Rp 15.000'")
+    pa.add_argument("--barcode", action="append", metavar="B",
+                    help="a barcode (repeat the option for more than one)")
+    pa.add_argument("--category")
+    pa.add_argument("--sku", help="default: the next free P-00001")
+    pa.add_argument("--stock", type=int, metavar="N", help="default: not tracked")
+    pa.add_argument("--low-stock", type=int, metavar="N", help="marked at N or less in stock")
+    pa.add_argument("--cost", metavar="P", help="what it costs the shop (modal)")
+    pa.add_argument("--unit", help="pcs (default), kg, liter, bungkus ...")
+    pa.add_argument("--keep-demo", action="store_true",
+                    help="keep the demo products as the shop's own instead of removing them")
+    pa.add_argument("--json", action="store_true")
+    pi = pd_sub.add_parser("import", help="products from a CSV or XLSX price list, or a "
+                           "Loyverse item export, in one transaction")
+    pi.add_argument("file")
+    pi.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    pi.add_argument("--skip-refused", action="store_true",
+                    help="import the good rows even when some rows are refused")
+    pi.add_argument("--keep-demo", action="store_true",
+                    help="keep the demo products as the shop's own instead of removing them")
+    pi.add_argument("--json", action="store_true")
+    pe = pd_sub.add_parser("export", help="every product to FILE (.csv or .xlsx)")
+    pe.add_argument("file")
+    pe.add_argument("--include-demo", action="store_true")
+
     sub.add_parser("backup", help="copy the database to the backups folder")
     rs = sub.add_parser("restore", help="replace the database with a backup")
     rs.add_argument("file")
@@ -114,6 +145,7 @@ _COMMANDS: dict[str, str] = {
     "restore": "pos_app.cli.maintenance",
     "announce": "pos_app.cli.announce",
     "provider": "pos_app.cli.provider_cmd",
+    "product": "pos_app.cli.product_cmd",
 }
 
 

@@ -207,6 +207,66 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE provider_state_new RENAME TO provider_state;
         """,
     ),
+    Migration(
+        4,
+        "the shop's own catalogue: categories in order, several barcodes, cost, unit, demo items",
+        """
+        -- Modal (cost), the low-stock threshold, the unit sold by, and whether the row is one of
+        -- the demo catalogue's items (which a shop leaves behind when it enters its own).
+        ALTER TABLE products ADD COLUMN cost INTEGER CHECK (cost IS NULL OR cost >= 0);
+        ALTER TABLE products ADD COLUMN low_stock INTEGER CHECK (low_stock IS NULL OR low_stock >= 0);
+        ALTER TABLE products ADD COLUMN unit TEXT NOT NULL DEFAULT 'pcs';
+        ALTER TABLE products ADD COLUMN demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1));
+
+        -- The owner's categories, in the owner's order (the grid's tabs follow it). Names are
+        -- unique ignoring case, so "minuman" typed in a form finds "Minuman".
+        CREATE TABLE categories (
+            name      TEXT PRIMARY KEY COLLATE NOCASE,
+            position  INTEGER NOT NULL
+        );
+        INSERT INTO categories (name, position)
+            SELECT name, row_number() OVER (ORDER BY name) - 1
+            FROM (SELECT min(category) AS name FROM products WHERE category != ''
+                  GROUP BY category COLLATE NOCASE);
+        UPDATE products SET category = (SELECT c.name FROM categories c WHERE c.name = category)
+            WHERE category != '';
+
+        -- Every barcode of every product; a barcode belongs to one product (the primary key).
+        -- products.barcode stays as the first one (position 0), for the lookups and older code
+        -- that read it.
+        CREATE TABLE product_barcodes (
+            barcode   TEXT PRIMARY KEY,
+            sku       TEXT NOT NULL REFERENCES products (sku) ON UPDATE CASCADE ON DELETE CASCADE,
+            position  INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE INDEX product_barcodes_by_sku ON product_barcodes (sku, position);
+        -- Search-as-you-type scans products.barcode (the first one) with the row; the others
+        -- are few, and this keeps the scan over them small.
+        CREATE INDEX product_barcodes_extra ON product_barcodes (barcode, sku) WHERE position > 0;
+        INSERT INTO product_barcodes (barcode, sku, position)
+            SELECT barcode, sku, 0 FROM products WHERE barcode IS NOT NULL AND barcode != '';
+
+        -- Until now the only products a till could have were the demo catalogue's (seeded in
+        -- demo mode): mark them, matched by SKU and name, so the shop can leave them behind.
+        UPDATE products SET demo = 1 WHERE (sku, name) IN (VALUES
+            ('MNM-001', 'Teh Botol Sosro 450ml'), ('MNM-002', 'Aqua 600ml'),
+            ('MNM-003', 'Kopi Kapal Api Sachet'), ('MNM-004', 'Good Day Cappuccino'),
+            ('MNM-005', 'Pocari Sweat 500ml'), ('MNM-006', 'Es Teh Manis'),
+            ('MNM-007', 'Susu Ultra Coklat 250ml'), ('MKN-001', 'Indomie Goreng'),
+            ('MKN-002', 'Indomie Kuah Soto'), ('MKN-003', 'Nasi Goreng Spesial'),
+            ('MKN-004', 'Mie Ayam Bakso'), ('MKN-005', 'Nasi Uduk Telur'),
+            ('MKN-006', 'Gorengan (isi 3)'), ('MKN-007', 'Roti Tawar Sari Roti'),
+            ('SNK-001', 'Chitato Sapi Panggang 68g'), ('SNK-002', 'Taro Net 36g'),
+            ('SNK-003', 'Oreo 133g'), ('SNK-004', 'Beng-Beng'),
+            ('SNK-005', 'Kacang Garuda 100g'), ('SNK-006', 'Silverqueen 62g'),
+            ('SMB-001', 'Beras Pandan Wangi 5kg'), ('SMB-002', 'Minyak Goreng Bimoli 1L'),
+            ('SMB-003', 'Gula Pasir Gulaku 1kg'), ('SMB-004', 'Telur Ayam 1kg'),
+            ('SMB-005', 'Kecap Bango 220ml'), ('RT-001', 'Sabun Lifebuoy 85g'),
+            ('RT-002', 'Rinso Cair 750ml'), ('RT-003', 'Pepsodent 190g'),
+            ('RT-004', 'Tisu Paseo 250s'), ('RT-005', 'Baterai ABC AA (2)'),
+            ('PLS-001', 'Pulsa 10.000'), ('PLS-002', 'Token Listrik 20.000'));
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
