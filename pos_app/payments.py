@@ -11,12 +11,20 @@ hand-edited ``config.toml`` that does not parse (``SettingsError``) or that an a
 (``ValueError``). The engine turns them into a failed sale with that reason and the provider's
 health; it asks again only after a backoff. Each new attempt after a failure re-reads
 ``config.toml`` first, so a fix made with ``pos-app config set`` in another process is seen.
+:meth:`PaymentService.check_provider` asks the same question when the till starts, so that a
+provider that can't work shows on screen before the first QRIS sale.
+
+When a gateway can't make a sale's QR (the till's internet or the gateway is down), the sale can
+:meth:`~PaymentService.fall_back` to the shop's own static QRIS (``payment.static_qris``), made
+dynamic on this till: no network needed, confirmed by the mutasi source when one is set, else by
+the cashier (audited). :meth:`~PaymentService.fallback_for` says whether a sale can.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from pos_app.cart import Cart
@@ -28,6 +36,7 @@ from pos_app.storage.database import Database
 from pos_app.storage.orders import OrderRecord
 from sync.engine import STOP_WAIT_S, Listener, Route, SyncEngine
 from sync.events import EventKind, SyncEvent
+from sync.health import ProviderHealth
 from sync.providers import PROVIDERS, build_credit_source, build_provider
 from sync.providers.base import (
     ConfigMissing,
@@ -38,6 +47,19 @@ from sync.providers.base import (
     UnknownProvider,
 )
 from sync.unique_code import CodeMode
+
+#: what a sale falls back to when its gateway can't make the QR: the shop's static QRIS
+FALLBACK_PROVIDER = "static"
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A sale through ``gateway`` can still take QRIS if the gateway can't make its QR: the
+    shop's static QRIS (``provider``), made dynamic on this till."""
+
+    gateway: str
+    provider: str
+    manual: bool  # the cashier confirms the money (audited); else the mutasi source does
 
 
 class PaymentService:
@@ -131,6 +153,55 @@ class PaymentService:
 
     def provider(self, name: str) -> Provider:
         return self.route(name).provider
+
+    def provider_health(self, name: str) -> ProviderHealth:
+        """``name``'s health as this till's engine knows it (memory only: safe on the GUI
+        thread), with the problem behind a state that is not ok."""
+        return self.engine.health.get(name)
+
+    def check_provider(self, name: str | None = None) -> ProviderError | None:
+        """Whether the chosen provider (or ``name``) can be built from the settings; a problem
+        goes into its health at once (and so, as an event, to the window's banner) instead of
+        waiting for the first QRIS sale. Reads the settings and the secret store: not on the
+        GUI thread. Returns the problem, or None."""
+        return self.engine.check_provider(name or self.default_provider())
+
+    def fallback_for(self, name: str) -> Fallback | None:
+        """Whether a sale through ``name`` can fall back to the shop's static QRIS: ``name``
+        needs the network to make a QR (not ``static``, nor the simulator) and the static QRIS
+        is set up (with its mutasi source's settings, when one is chosen). Builds both routes:
+        not on the GUI thread."""
+        if name == FALLBACK_PROVIDER or name not in PROVIDERS:
+            return None
+        try:
+            if self.route(name).provider.local_create:
+                return None
+        except ProviderError:
+            return None  # the sale can't start anyway
+        # Asked before building: a shop without a static QRIS would otherwise count as a broken
+        # route, re-reading config.toml at every QRIS sale. Once built (until the settings
+        # change) the route answers by itself, without reading the secret store again.
+        with self._providers_lock:
+            built = FALLBACK_PROVIDER in self._routes
+        if not built and self.settings.missing_for_provider(FALLBACK_PROVIDER):
+            return None
+        try:
+            static = self.route(FALLBACK_PROVIDER).provider
+        except ProviderError:
+            return None
+        return Fallback(name, FALLBACK_PROVIDER,
+                        manual=static.confirmation is Confirmation.MANUAL)
+
+    def fall_back(self, order_id: str, actor: str) -> bool:
+        """Take ``order_id``'s QRIS with the shop's static QRIS instead of its gateway, which
+        could not make the QR (see :meth:`SyncEngine.fall_back`); the new QR is made before this
+        returns and reported as the order's ``awaiting_payment``. False when the order can't
+        switch any more (its gateway's QR came meanwhile, or it ended). Raises
+        ``ProviderConfigError`` when the static QRIS is not (or no longer) set up."""
+        self.route(FALLBACK_PROVIDER)
+        ttl_s = int(self.settings.get("payment.invoice_ttl_s"))
+        return self.engine.fall_back(order_id, FALLBACK_PROVIDER, actor=actor,
+                                     ttl_s=ttl_s) is not None
 
     def forget_providers(self) -> None:
         """Build providers afresh from settings (after the owner changed them)."""

@@ -16,11 +16,14 @@ Everything a provider is asked goes through here, on worker threads, never on th
   notification applied and acknowledged;
 * expired and cancelled payments -> checked slowly for ``late_watch_s`` more, so money that
   arrives from a screenshot of an old QR becomes a *late payment* for the cashier;
-* ``cancel_payment`` entries -> ``Provider.cancel``.
+* ``cancel_payment`` entries -> ``Provider.cancel``;
+* ``fall_back``: a gateway that can't make a sale's QR (unreachable, down) is replaced, for that
+  sale, by the shop's own static QRIS made dynamic on this till (no network needed).
 
-Per-provider health (ok / degraded / down / needs login) is kept in ``sync.health``; a provider
-that refused its credentials is not called again until somebody logs in (no 401 loops).
-Listeners get ``SyncEvent``s on the engine's threads.
+Per-provider health (ok / degraded / down / needs login / misconfigured) is kept in
+``sync.health``, with the :class:`~sync.errors.Problem` behind it; a provider that refused its
+credentials (a login's token, or an API key) is not called again until somebody logs in or
+changes its settings (no 401 loops). Listeners get ``SyncEvent``s on the engine's threads.
 
 Every failure path backs off (``sync.backoff``: capped exponential with jitter), whatever was
 raised: a provider error, settings that became invalid, a bug in an adapter, a locked database.
@@ -53,6 +56,7 @@ import random
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -76,6 +80,7 @@ from pos_app.storage.orders import (
     update_payment,
 )
 from sync.backoff import BASE_S as BACKOFF_BASE_S, CAP_S as BACKOFF_CAP_S, Backoff, backoff_delay
+from sync.errors import ConfigMissing, KeyRefused, problem_of
 from sync.events import EventKind, SyncEvent
 from sync.health import Health, HealthBook, ProviderHealth
 from sync.ledger import Ledger, move_order
@@ -160,6 +165,12 @@ def _warm_qr(payload: str | None) -> None:
 def _internal(name: str, exc: BaseException, what: str) -> InternalError:
     """A bug's exception as a provider error: its type only (its text may hold anything)."""
     return InternalError(f"{name}: internal error {what} ({type(exc).__name__})")
+
+
+def _needs_login(exc: ProviderError) -> bool:
+    """Credentials refused that a login (or an activation) renews; a refused API key is not
+    one: the owner corrects it in Settings."""
+    return isinstance(exc, AuthExpired) and not isinstance(exc, KeyRefused)
 
 
 class SyncEngine:
@@ -282,16 +293,33 @@ class SyncEngine:
                 "provider": change.provider,
                 "state": change.state.value,
                 "error": change.last_error,
+                "problem": change.problem.value if change.problem else None,
+                "missing": list(change.missing),
             }))
 
     def _note_error(self, provider: str, exc: ProviderError) -> None:
         self.last_errors[provider] = str(exc)
-        if isinstance(exc, AuthExpired):
+        if isinstance(exc, KeyRefused):
+            self._health_event(self.health.key_refused(provider, str(exc)))
+        elif isinstance(exc, AuthExpired):
             self._health_event(self.health.auth_failed(provider, str(exc)))
         elif isinstance(exc, ProviderConfigError):
-            self._health_event(self.health.config_error(provider, str(exc)))
+            missing = tuple(exc.keys) if isinstance(exc, ConfigMissing) else ()
+            self._health_event(self.health.config_error(provider, str(exc),
+                                                        problem=problem_of(exc), missing=missing))
         elif exc.retryable or isinstance(exc, InternalError):
-            self._health_event(self.health.transient(provider, str(exc)))
+            self._health_event(self.health.transient(provider, str(exc), problem_of(exc)))
+
+    def check_provider(self, name: str) -> ProviderError | None:
+        """Build ``name``'s route now -- the till checks its chosen provider as it starts -- so
+        that missing or invalid settings show in its health (and, as an event, on screen) at
+        once rather than at the first QRIS sale; the first later success clears them. Returns
+        the problem, or None."""
+        try:
+            self._route(name, fresh=True)
+        except ProviderError as exc:
+            return exc
+        return None
 
     def _note_ok(self, provider: str) -> None:
         self.last_errors.pop(provider, None)
@@ -416,9 +444,10 @@ class SyncEngine:
             return
         provider = route.provider
         if self.health.blocked(name):
-            reason = self.health.get(name).last_error or f"{name}: log in again"
+            health = self.health.get(name)
+            reason = health.last_error or f"{name}: credentials refused"
             self._emit_all(self.ledger.failed(payment, reason, outbox_id=entry.id,
-                                              needs_login=True))
+                                              needs_login=health.state is Health.NEEDS_LOGIN))
             return
         # Respect the back-end's create rate (Pakasir: 100/min per project) when draining a queue.
         per_minute = getattr(provider, "max_creates_per_minute", None)
@@ -502,6 +531,13 @@ class SyncEngine:
     def _create_failed(self, entry: OutboxEntry, payment: PaymentRecord, exc: ProviderError,
                        deadline: datetime) -> None:
         now = self.clock()
+        current = load_payment(self.db, payment.id)
+        if current is None or current.status is not PaymentStatus.PENDING:
+            # Cancelled, or replaced by the shop's static QRIS (fall_back), while this attempt
+            # was out: nothing to retry, and nothing to tell the dialog (it shows the new QR).
+            with self.db.transaction() as conn:
+                finish_outbox(conn, entry.id, now)
+            return
         if exc.retryable and now < deadline:
             delay = backoff_delay(entry.attempts, self._rng, exc.retry_after_s)
             next_at = min(now + timedelta(seconds=delay), deadline)
@@ -514,7 +550,7 @@ class SyncEngine:
             return
         reason = str(exc) if not exc.retryable else f"gave up after the QR lifetime: {exc}"
         self._emit_all(self.ledger.failed(payment, reason, outbox_id=entry.id,
-                                          needs_login=isinstance(exc, AuthExpired)))
+                                          needs_login=_needs_login(exc)))
 
     def _cancel_remote(self, entry: OutboxEntry) -> None:
         assert entry.payment_id is not None
@@ -585,9 +621,10 @@ class SyncEngine:
         except ProviderError as exc:
             if exc.retry_after_s and route.account:
                 self.spacer.push_back(f"account:{route.account}", exc.retry_after_s)
-            needs_login = isinstance(exc, AuthExpired)
-            delay = AUTH_RETRY_S if needs_login else self.backoff.failed(key, exc.retry_after_s)
-            self._retry_check(payment, delay, str(exc), needs_login=needs_login)
+            # Credentials refused (a login's token or an API key): no 401 loop.
+            refused = isinstance(exc, AuthExpired)
+            delay = AUTH_RETRY_S if refused else self.backoff.failed(key, exc.retry_after_s)
+            self._retry_check(payment, delay, str(exc), needs_login=_needs_login(exc))
             return
         self.backoff.succeeded(key)
         if provider.confirmation is not Confirmation.MANUAL and not provider.local_create:
@@ -778,6 +815,67 @@ class SyncEngine:
         self._emit_all(self.ledger.paid(payment, result, actor=actor,
                                         action="payment_confirmed_manually", note=note))
         return True
+
+    def fall_back(self, order_id: str, to: str, *, actor: str, ttl_s: int) -> str | None:
+        """The gateway can't make this order's QR (unreachable, down): make it with ``to`` -- the
+        shop's own static QRIS, made dynamic on this till -- instead. Returns the new payment's
+        id; ``None`` when the order's QRIS can't be switched any more (it ended, or the
+        gateway's QR came meanwhile: the customer may be paying that one).
+
+        One transaction: the gateway's attempt is cancelled quietly (no event: the dialog stays
+        open for the new QR) with its create dropped from the outbox, the order retries
+        (``awaiting_payment`` again), a new pending payment of ``to`` with its create entry, and
+        an audit ``qris_fallback`` naming the gateway and its last error. The new QR is then made
+        here and now (``to`` needs no network), with a unique code when its payments are matched
+        on a statement, exactly as a sale through ``to`` would be.
+
+        Never both routes paid for one sale: the gateway's payment gets no QR after this (an
+        attempt still in flight that succeeds is cancelled at the gateway at once: see
+        ``Ledger.created``), and money for it anyway is a late payment, never a second sale.
+        """
+        now = self.clock()
+        new_id = str(uuid.uuid4())
+        with self.db.transaction() as conn:
+            row = self._latest_qris(conn, order_id)
+            if (row is None or row["status"] != PaymentStatus.PENDING.value
+                    or row["payable_amount"] is not None or row["provider"] == to):
+                return None
+            gateway = str(row["provider"])
+            last = conn.execute(
+                "SELECT last_error FROM outbox WHERE payment_id = ? AND kind = ?"
+                " ORDER BY id DESC LIMIT 1",
+                (row["id"], OutboxKind.CREATE_PAYMENT.value)).fetchone()
+            gateway_error = row["error"] or (last[0] if last else None)
+            update_payment(conn, row["id"], now, status=PaymentStatus.CANCELLED,
+                           error=f"replaced by {to}: {gateway} could not make the QR",
+                           next_check_at=None)
+            conn.execute(
+                "UPDATE outbox SET status = 'done', last_error = ?, updated_at = ?"
+                " WHERE payment_id = ? AND kind = ? AND status = 'pending'",
+                (f"replaced by {to}", to_iso(now), row["id"], OutboxKind.CREATE_PAYMENT.value))
+            move_order(conn, order_id, OrderEvent.RETRY, now)
+            stamp = to_iso(now)
+            conn.execute(
+                "INSERT INTO payments (id, order_id, method, provider, amount, status,"
+                " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                (new_id, order_id, row["method"], to, row["amount"],
+                 PaymentStatus.PENDING.value, stamp, stamp))
+            entry_id = enqueue(conn, OutboxKind.CREATE_PAYMENT, now, order_id=order_id,
+                               payment_id=new_id,
+                               payload={"provider": to, "amount": row["amount"], "ttl_s": ttl_s,
+                                        "fallback_from": gateway})
+            self.db.audit(conn, actor, "qris_fallback", order_id=order_id, payment_id=new_id,
+                          details=json.dumps({"gateway": gateway, "gateway_payment_id": row["id"],
+                                              "gateway_error": gateway_error, "to": to}))
+        log.warning("order %s: %s could not make the QR; the shop's %s QRIS takes over",
+                    order_id, gateway, to)
+        entry = next((e for e in pending_outbox(self.db) if e.id == entry_id), None)
+        if entry is not None:
+            # On the caller's thread: no network, and the engine's workers may all be waiting
+            # on the gateway that is down. The loop can't take it meanwhile (claimed).
+            self._run_inline(("outbox", entry_id), partial(self.handle_outbox, entry))
+        self.wake()
+        return new_id
 
     def resolve_late(self, order_id: str, *, accept: bool, actor: str, note: str = "") -> bool:
         """The cashier's decision on a late payment: keep the money (paid) or give it back."""

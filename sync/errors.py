@@ -5,7 +5,9 @@
     SyncError
     └── ProviderError                      a provider call or set-up failed
         ├── TransientError                 timeout, 5xx, 429: retried with backoff
-        ├── AuthExpired                    credentials refused: no calls until a new login
+        │   └── Unreachable                no connection at all: no internet, DNS, refused
+        ├── AuthExpired                    credentials refused: no calls until a person acts
+        │   └── KeyRefused                 a typed-in API key, not a login's token
         ├── Rejected, BadResponse, NotSupported, LoginFailed
         ├── InternalError                  an adapter raised something else: a bug, never a spin
         └── ProviderConfigError            settings missing or invalid, or no such provider:
@@ -15,9 +17,15 @@
 They all live here, in a module that imports nothing, so that code which only needs to
 catch or raise them (the provider registry, the CLI) doesn't load the provider interface;
 ``sync.providers.base`` re-exports the provider errors next to the interface that raises them.
+
+:func:`problem_of` sorts any of them into a :class:`Problem`: what the person at the till
+has to do about it (wait for the network, fix a key, log in again ...). The health book keeps
+it with a provider's state and ``pos_app.provider_messages`` turns it into their sentence.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 
 class SyncError(Exception):
@@ -44,8 +52,22 @@ class TransientError(ProviderError):
     retryable = True
 
 
+class Unreachable(TransientError):
+    """The back-end could not be reached at all (connection refused, no route, DNS, connect
+    timeout): the till's internet is down or the gateway is. Nothing was sent, so nothing can
+    have been created there by this attempt."""
+
+
 class AuthExpired(ProviderError):
-    """Wrong or expired credentials: stop calling until somebody logs in again."""
+    """The back-end refused the credentials: stop calling until a person acts. As such: a
+    login's token expired or was revoked (Order Kuota, Orkut: seeds 000, 001) or a device's
+    activation was withdrawn (seed 004) -- log in / activate again."""
+
+
+class KeyRefused(AuthExpired):
+    """A static API key (or app code / project) the owner typed in was refused (Midtrans
+    middleware, Pakasir: seeds 002, 003). Nothing expires there: logging in again can't help,
+    the owner has to correct the key in Settings."""
 
 
 class Rejected(ProviderError):
@@ -92,3 +114,46 @@ class NotSupported(ProviderError):
 
 class LoginFailed(ProviderError):
     """Wrong username/password or OTP: a message the person at the keyboard can act on."""
+
+
+class Problem(StrEnum):
+    """What a failure means for the till: what has to happen before QRIS works again."""
+
+    NETWORK = "network"  # no connection to the back-end: the internet, or the gateway, is down
+    GATEWAY = "gateway"  # it answered, with trouble: 5xx, 429, an answer that makes no sense
+    LOGIN_EXPIRED = "login_expired"  # log in (or activate the device) again
+    KEY_REFUSED = "key_refused"  # an API key typed into Settings is wrong
+    SETTINGS_MISSING = "settings_missing"  # required settings are empty (``ConfigMissing``)
+    SETTINGS_INVALID = "settings_invalid"  # a setting is wrong, or there is no such provider
+    REFUSED = "refused"  # the back-end said no to this payment
+    CODES_IN_USE = "codes_in_use"  # every unique code of this amount is taken (NoCodeAvailable)
+    INTERNAL = "internal"  # a bug (ours or the adapter's)
+
+
+#: words of the transport errors' messages (``sync.http``: "cannot connect (ConnectError)",
+#: "timed out (ReadTimeout)") for adapters that raise a plain TransientError for them
+_NETWORK_WORDS = ("cannot connect", "timed out", "timeout", "connection", "unreachable",
+                  "no route", "name resolution")
+
+
+def problem_of(exc: BaseException) -> Problem:
+    """The :class:`Problem` an error stands for (the most specific class decides)."""
+    if isinstance(exc, Unreachable):
+        return Problem.NETWORK
+    if isinstance(exc, KeyRefused):
+        return Problem.KEY_REFUSED
+    if isinstance(exc, (AuthExpired, LoginFailed)):
+        return Problem.LOGIN_EXPIRED
+    if isinstance(exc, ConfigMissing):
+        return Problem.SETTINGS_MISSING
+    if isinstance(exc, ProviderConfigError):
+        return Problem.SETTINGS_INVALID
+    if isinstance(exc, TransientError):
+        text = str(exc).lower()
+        return (Problem.NETWORK if any(w in text for w in _NETWORK_WORDS)
+                else Problem.GATEWAY)
+    if isinstance(exc, BadResponse):
+        return Problem.GATEWAY
+    if isinstance(exc, (Rejected, NotSupported)):
+        return Problem.REFUSED
+    return Problem.INTERNAL

@@ -9,7 +9,9 @@ Shaped for all seven providers of SPEC.md section 5, not around one of them:
   incoming credits on a mutasi statement, notifications pushed through a feed (the soundbox
   platform's heartbeat commands), or an explicit, audited confirmation by the cashier.
 * ``cancel`` tells the back-end the cashier gave up (a no-op where the back-end has no cancel).
-* Each adapter owns its auth; the engine only sees ``AuthExpired`` when a login is needed.
+* Each adapter owns its auth; the engine only sees ``AuthExpired`` when credentials are
+  refused: ``KeyRefused`` (a subclass) when they are API keys typed into Settings, rather than
+  a login's token that expired.
 
 Adapters never touch the database or Qt: the sync engine calls them on worker threads and turns
 their answers into state changes. Everything a back-end answers is validated by the adapter;
@@ -31,6 +33,7 @@ from sync.errors import (  # the provider errors, re-exported next to the interf
     BadResponse as BadResponse,
     ConfigMissing as ConfigMissing,
     InternalError as InternalError,
+    KeyRefused as KeyRefused,
     LoginFailed as LoginFailed,
     NotSupported as NotSupported,
     ProviderConfigError as ProviderConfigError,
@@ -38,6 +41,7 @@ from sync.errors import (  # the provider errors, re-exported next to the interf
     Rejected as Rejected,
     TransientError as TransientError,
     UnknownProvider as UnknownProvider,
+    Unreachable as Unreachable,
 )
 from sync.providers.info import Confirmation as Confirmation
 

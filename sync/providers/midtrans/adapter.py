@@ -102,6 +102,7 @@ from sync.providers.base import (
     Confirmation,
     CreateRequest,
     Invoice,
+    KeyRefused,
     PaymentRef,
     Provider,
     Rejected,
@@ -365,9 +366,11 @@ class MidtransProvider(Provider):
         try:
             return self._http.request(method, path, json_body=json_body, allow=allow)
         except AuthExpired as exc:
-            # 401/403: the only cure is the owner fixing the keys; the engine stops polling.
+            # 401/403: the middleware's app code and key are typed in, nothing expires (seed
+            # 002: "API Key/App Code salah"); the only cure is the owner fixing them, so the
+            # engine stops polling and the window says to check Settings, not to log in.
             status = 403 if "HTTP 403" in str(exc) else 401
-            raise AuthExpired(AUTH_MESSAGE.format(status=status)) from None
+            raise KeyRefused(AUTH_MESSAGE.format(status=status)) from None
 
     def _status(self, order_id: str) -> HttpResult:
         return self._call("GET", f"/status/{quote(order_id, safe='')}", allow=(404,))

@@ -49,8 +49,9 @@ Decisions where the seed and SPEC are silent:
   existing transaction); that is what makes the engine's "retry with the same order id" safe.
   A create answer with a different ``amount``/``order_id``/``project`` is a ``BadResponse``.
 * Credentials: Pakasir answers a wrong project or API key with HTTP 400 ``{"error": "Invalid
-  project or api key"}`` (or 401/403); both become ``AuthExpired`` so the engine stops polling
-  and tells the cashier to fix ``providers.pakasir.project`` / ``.api_key``.
+  project or api key"}`` (or 401/403); both become ``KeyRefused`` (an ``AuthExpired``: the
+  engine stops polling) -- the key is typed in, there is no login to renew -- and the cashier
+  is told to fix the project / API key in Settings.
 * ``transactiondetail`` saying "not found" for a transaction that ``transactioncreate``
   accepted is a ``BadResponse`` (a visible error on the order), not "pending".
 * ``Invoice.expires_at`` is the earlier of Pakasir's ``expired_at`` and the request's own
@@ -85,6 +86,7 @@ from sync.providers.base import (
     Confirmation,
     CreateRequest,
     Invoice,
+    KeyRefused,
     PaymentRef,
     Provider,
     Rejected,
@@ -222,8 +224,8 @@ class PakasirProvider(Provider):
         return BadResponse(f"pakasir {where}: {message}")
 
     @staticmethod
-    def _auth_error(where: str, detail: str) -> AuthExpired:
-        return AuthExpired(
+    def _auth_error(where: str, detail: str) -> KeyRefused:
+        return KeyRefused(
             f"pakasir {where}: project or API key refused ({detail or 'no reason given'}); "
             "check providers.pakasir.project and providers.pakasir.api_key"
         )
@@ -234,7 +236,10 @@ class PakasirProvider(Provider):
         return Rejected(f"pakasir {where} for order {order_id}: refused (HTTP {status}){suffix}")
 
     def _request(self, method: str, path: str, **kwargs: Any) -> HttpResult:
-        return self._http.request(method, path, allow=_OWN_4XX, **kwargs)
+        try:
+            return self._http.request(method, path, allow=_OWN_4XX, **kwargs)
+        except AuthExpired as exc:  # 401/403 from HttpClient: the same refused key
+            raise KeyRefused(str(exc)) from None
 
     def _check_echo(self, where: str, obj: dict[str, Any], order_id: str) -> None:
         """The answer is about OUR order in OUR project, paid (to be paid) by QRIS."""
