@@ -82,11 +82,7 @@ class CheckoutService:
                 for n, line in enumerate(cart.lines, start=1)
             ],
         )
-        # Stock follows sales but never blocks one (warung counts drift); NULL stock = untracked.
-        conn.executemany(
-            "UPDATE products SET stock = stock - ? WHERE sku = ? AND stock IS NOT NULL",
-            [(line.quantity, line.product.sku) for line in cart.lines],
-        )
+        # Tracked stock follows the order once it is paid: triggers of migration 5.
         return order_id, totals.total
 
     def complete_cash_sale(self, cart: Cart, tendered: int, *, note: str = "") -> OrderRecord:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QPlainTextEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QPlainTextEdit, QSpinBox
 
 from pos_app.paths import config_path
 from pos_app.settings import KEYS, Settings, SettingsError
@@ -333,6 +333,18 @@ def test_pay_after_accepts_never(qtbot, data_dir: Path) -> None:
     click_save(qtbot, dlg)
     assert not dlg.isVisible()
     assert reloaded(data_dir).get("simulator.pay_after_s") is None
+
+
+def test_pay_after_says_never_in_indonesian(qtbot, data_dir: Path) -> None:
+    dlg = open_dialog(qtbot, data_dir)
+    type_into(qtbot, line(dlg, "simulator.pay_after_s"), "tidak pernah")
+    click_save(qtbot, dlg)
+    assert not dlg.isVisible()
+    assert reloaded(data_dir).get("simulator.pay_after_s") is None
+    again = open_dialog(qtbot, data_dir)
+    assert line(again, "simulator.pay_after_s").text() == "tidak pernah"
+    hints = " ".join(label.text() for label in again.findChildren(QLabel))
+    assert "atau never" not in hints and "tidak pernah" in hints
 
 
 def test_bad_value_in_hand_edited_file_is_shown_and_left_alone(qtbot, data_dir: Path) -> None:

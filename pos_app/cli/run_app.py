@@ -25,7 +25,6 @@ def _headless_demo(args: argparse.Namespace) -> int:
     import queue
 
     from pos_app.cart import Cart
-    from pos_app.demo import demo_products
     from pos_app.money import format_rupiah
     from pos_app.payments import PaymentService
     from pos_app.storage import catalog
@@ -33,7 +32,7 @@ def _headless_demo(args: argparse.Namespace) -> int:
     ctx = open_ctx(args)
     try:
         if catalog.product_count(ctx.db) == 0:
-            catalog.upsert_products(ctx.db, demo_products())
+            catalog.seed_demo(ctx.db)
         demo = args.demo or ctx.settings.is_demo()
         provider = "simulator" if demo else str(ctx.settings.get("payment.provider"))
         print(f"pos-app {'DEMO' if demo else ''} — data di {ctx.data_dir}")

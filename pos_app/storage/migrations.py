@@ -267,6 +267,43 @@ MIGRATIONS: tuple[Migration, ...] = (
             ('PLS-001', 'Pulsa 10.000'), ('PLS-002', 'Token Listrik 20.000'));
         """,
     ),
+    Migration(
+        5,
+        "tracked stock follows paid sales",
+        """
+        -- Tracked stock (NULL = not tracked) goes down when an order becomes paid -- not when
+        -- it is rung up: a QRIS that expires, or is cancelled and then paid in cash as a new
+        -- order, must not count twice. Triggers, so that every path to "paid" (a cash sale
+        -- written as paid with its lines after it, a QRIS confirmed, a late payment accepted)
+        -- does it in the same transaction, exactly once. Never blocks a sale: warung counts
+        -- drift, and a negative stock is what a wrong count looks like.
+        CREATE TRIGGER stock_when_paid AFTER UPDATE OF status ON orders
+        WHEN NEW.status = 'paid' AND OLD.status <> 'paid'
+        BEGIN
+            UPDATE products SET stock = stock - (
+                SELECT sum(l.quantity) FROM order_lines l
+                WHERE l.order_id = NEW.id AND l.sku = products.sku)
+            WHERE stock IS NOT NULL
+              AND sku IN (SELECT sku FROM order_lines WHERE order_id = NEW.id);
+        END;
+        CREATE TRIGGER stock_when_paid_line AFTER INSERT ON order_lines
+        WHEN (SELECT status FROM orders WHERE id = NEW.order_id) = 'paid'
+        BEGIN
+            UPDATE products SET stock = stock - NEW.quantity
+            WHERE sku = NEW.sku AND stock IS NOT NULL;
+        END;
+        -- A paid order refunded as a whole puts its goods back.
+        CREATE TRIGGER stock_when_refunded AFTER UPDATE OF status ON orders
+        WHEN NEW.status = 'refunded' AND OLD.status = 'paid'
+        BEGIN
+            UPDATE products SET stock = stock + (
+                SELECT sum(l.quantity) FROM order_lines l
+                WHERE l.order_id = NEW.id AND l.sku = products.sku)
+            WHERE stock IS NOT NULL
+              AND sku IN (SELECT sku FROM order_lines WHERE order_id = NEW.id);
+        END;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

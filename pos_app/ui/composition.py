@@ -9,7 +9,9 @@
 3. ``App.start()``, in the first event-loop turn after ``show()``: the payment service (the
    sync engine), the customer display, and :func:`connect`, which joins both to the window
    through one :class:`~pos_app.ui.events.AppEvents`; then the database's integrity check on
-   the writer thread, which starts the engine when the file is sound;
+   the writer thread, which starts the engine when the file is sound and checks the chosen
+   payment provider's settings: a provider that can't work shows in the window's banner at
+   once (its health changes, an event like any other), not at the first QRIS sale;
 4. ``App.close()`` once the window has closed: the engine, the writer thread, the database.
 
 How events flow (the events themselves are listed in ``pos_app/ui/events.py``)::
@@ -87,9 +89,7 @@ class App:
         self.app = app
         self.demo = demo
         if catalog.product_count(ctx.db) == 0 and demo:
-            from pos_app.demo import demo_products
-
-            catalog.upsert_products(ctx.db, demo_products())
+            catalog.seed_demo(ctx.db)  # marked as demo items: a shop leaves them behind
         self.tasks = TaskManager()
         self.window = CashierWindow(ctx.settings, None, self.tasks, None, demo=demo, db=ctx.db)
         self.service: PaymentService | None = None
@@ -101,10 +101,9 @@ class App:
         window = self.window
         # Maximised: with a window manager its title bar and panels take part of a 1366x768
         # screen, and a window of the full 768 pixels would lose its status bar below the
-        # edge. Without one (a kiosk) the request is ignored and the window keeps the
-        # screen's size.
-        area = self.app.primaryScreen().availableGeometry()
-        window.resize(min(window.width(), area.width()), min(window.height(), area.height()))
+        # edge. Without one (a kiosk) the request is ignored: the window is given the whole
+        # screen itself (a 1280x1024 kiosk would otherwise keep a black band below it).
+        window.setGeometry(self.app.primaryScreen().availableGeometry())
         window.showMaximized()
         window.search_input.setFocus()
 
@@ -137,6 +136,8 @@ class App:
         if damaged is None:
             assert self.service is not None
             self.service.start()
+            # Reads the settings and the secret store, and records what it finds: the writer.
+            self.tasks.write(self.service.check_provider, None, self._check_failed)
             return
         from PySide6.QtWidgets import QMessageBox
 
@@ -145,6 +146,11 @@ class App:
                           parent=self.window)
         box.setInformativeText(damaged)
         box.open()
+
+    @staticmethod
+    def _check_failed(exc: BaseException) -> None:
+        # check_provider returns the provider's problems; only a bug of its own gets here.
+        log.error("checking the payment provider at start-up failed", exc_info=exc)
 
     def close(self) -> None:
         """After the window closed: the engine (a gateway call still running is abandoned,

@@ -69,6 +69,7 @@ from pos_app.ui.events import (
     QrCleared,
     QrEnd,
     QrShown,
+    SaleCompleted,
     SettingsChanged,
 )
 from pos_app.ui.i18n import register, tr
@@ -88,7 +89,7 @@ register({
     "Kedaluwarsa": "Expired",
     "Kode QR sudah tidak berlaku": "This QR code is no longer valid",
     "Minta kode baru ke kasir": "Ask the cashier for a new code",
-    "Terima kasih": "Thank you",
+    "Terima kasih": "Thank you", "Kembalian {amount}": "Change {amount}",
     "Pembayaran {amount} diterima": "Payment of {amount} received",
     "Pembayaran dibatalkan": "Payment cancelled",
     "QRIS kedaluwarsa": "QRIS expired",
@@ -469,10 +470,13 @@ class CustomerDisplay(QWidget):
         self._check.setObjectName("paidCheck")
         self.paid_title_label = _label("paidTitleLabel", tone="accent", wrap=True)
         self.paid_detail_label = _label("paidDetailLabel", wrap=True)
+        self.paid_change_label = _label("paidChangeLabel", tone="accent", wrap=True)
+        self.paid_change_label.hide()
         self._paid_layout.addStretch(3)
         self._paid_layout.addWidget(self._check, 0, Qt.AlignmentFlag.AlignHCenter)
         self._paid_layout.addWidget(self.paid_title_label)
         self._paid_layout.addWidget(self.paid_detail_label)
+        self._paid_layout.addWidget(self.paid_change_label)
         self._paid_layout.addStretch(4)
 
     def _build_message_page(self) -> None:
@@ -582,7 +586,20 @@ class CustomerDisplay(QWidget):
         self.paid_title_label.setText(tr("Terima kasih"))
         self.paid_detail_label.setText(tr("Pembayaran {amount} diterima",
                                           amount=format_rupiah(amount)))
+        self.paid_change_label.hide()
         self._start_idle_timer()
+
+    def show_change(self, change: int) -> None:
+        """A cash sale's change, big, under "Terima kasih" -- kept until the next item (the
+        customer checks the coins against it), not only until the welcome screen's delay."""
+        if self._state is not DisplayState.PAID:
+            self._enter(DisplayState.PAID)
+            self.paid_title_label.setText(tr("Terima kasih"))
+            self.paid_detail_label.setText("")
+        self.paid_change_label.setText(tr("Kembalian {amount}", amount=format_rupiah(change)))
+        self.paid_change_label.show()
+        self._idle_timer.stop()
+        self._relayout()
 
     def show_message(self, text: str) -> None:
         """A short notice (e.g. "Pembayaran dibatalkan"), then the welcome screen after the
@@ -600,6 +617,7 @@ class CustomerDisplay(QWidget):
         events.payment_paid.connect(self._payment_paid)
         events.qr_cleared.connect(self._qr_cleared)
         events.settings_changed.connect(self._settings_changed)
+        events.sale_completed.connect(self._sale_completed)
 
     def _cart_changed(self, cart: CartShown) -> None:
         self.show_cart(cart.lines, cart.total, discount=cart.discount, tax=cart.tax)
@@ -611,6 +629,10 @@ class CustomerDisplay(QWidget):
 
     def _payment_paid(self, payment: PaymentPaid) -> None:
         self.show_paid(payment.amount)
+
+    def _sale_completed(self, sale: SaleCompleted) -> None:
+        if sale.change > 0:
+            self.show_change(sale.change)
 
     def _qr_cleared(self, end: QrCleared) -> None:
         self.show_message(tr("QRIS kedaluwarsa") if end.reason is QrEnd.EXPIRED
@@ -874,6 +896,7 @@ class CustomerDisplay(QWidget):
         self._check.setFixedSize(round(unit * 0.2), round(unit * 0.2))
         self.paid_title_label.setFont(_font(round(unit * 0.13), bold=True))
         self.paid_detail_label.setFont(_font(round(unit * 0.06)))
+        self.paid_change_label.setFont(_font(round(unit * 0.09), bold=True))
 
         # Message
         self._message_layout.setContentsMargins(margin, margin, margin, margin)

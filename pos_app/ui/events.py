@@ -160,6 +160,7 @@ class SaleCompleted:
     order_id: str
     total: int
     method: PaymentMethod
+    change: int = 0  # cash given back (0 for QRIS)
 
 
 @dataclass(frozen=True)
@@ -270,9 +271,10 @@ class AppEvents(QObject):
     def report_cart(self, cart: Cart) -> None:
         self.cart_changed.emit(CartShown.of(cart))
 
-    def report_sale_completed(self, order_id: str, total: int, method: str) -> None:
+    def report_sale_completed(self, order_id: str, total: int, method: str,
+                              change: int = 0) -> None:
         """``method``: "cash" or "qris" (a :class:`PaymentMethod` value)."""
-        self.sale_completed.emit(SaleCompleted(order_id, total, PaymentMethod(method)))
+        self.sale_completed.emit(SaleCompleted(order_id, total, PaymentMethod(method), change))
 
     def report_settings(self, keys: Iterable[str], settings: Settings) -> None:
         self.settings_changed.emit(SettingsChanged(frozenset(keys), settings))

@@ -32,11 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from pos_app.cart import (
-    AmbiguousProduct,
     Cart,
     InactiveProduct,
     Product,
-    ProductNotFound,
     TaxConfig,
     TaxMode,
 )
@@ -47,7 +45,7 @@ from pos_app.storage import catalog
 from pos_app.ui.cart_panel import CartPanel
 from pos_app.ui.i18n import register, set_language, tr
 from pos_app.ui.product_grid import CategoryBar, ProductGrid
-from pos_app.ui.props import no_focus
+from pos_app.ui.props import no_focus, set_props
 from pos_app.ui.tasks import TaskManager
 
 if TYPE_CHECKING:
@@ -71,7 +69,12 @@ if TYPE_CHECKING:
         SyncTrouble,
     )
     from pos_app.ui.qris_dialog import QrisDialog
-    from pos_app.ui.small_dialogs import DiscountDialog, HistoryDialog, ReceiptDialog
+    from pos_app.ui.small_dialogs import (
+        CustomAmountDialog,
+        DiscountDialog,
+        HistoryDialog,
+        ReceiptDialog,
+    )
     from sync.providers.base import Provider
 from sync.events import EventKind
 
@@ -86,8 +89,8 @@ register({
         "DEMO MODE — QRIS payments are simulated, no real money. "
         "Open Settings to set up your shop's QRIS.",
     "Produk tidak ditemukan: {query}": "Product not found: {query}",
-    "Beberapa produk cocok dengan \"{query}\" — pilih dari daftar":
-        "Several products match \"{query}\" — pick one",
+    "Beberapa produk cocok dengan \"{query}\" — pilih dari daftar (panah atas/bawah, lalu Enter)":
+        "Several products match \"{query}\" — pick one (arrow keys, then Enter)",
     "Produk tidak aktif: {name}": "Product is inactive: {name}",
     "Total melebihi batas satu transaksi ({limit})":
         "The total is over the limit of one sale ({limit})",
@@ -95,8 +98,6 @@ register({
     "Kosongkan keranjang?": "Clear the cart?",
     "Semua barang di keranjang akan dihapus.": "All items will be removed.",
     "Gagal menyimpan penjualan: {error}": "Could not save the sale: {error}",
-    "QRIS belum bisa dipakai: {error}": "QRIS can't be used yet: {error}",
-    "Lengkapi pengaturan: {keys}": "Complete the settings: {keys}",
     "Penjualan {id} lunas — kembali {change}": "Sale {id} paid — change {change}",
     "Penjualan {id} lunas lewat QRIS": "Sale {id} paid by QRIS",
     "QRIS {id} kedaluwarsa — keranjang masih ada, bisa dibayar tunai":
@@ -105,23 +106,18 @@ register({
         "Late payment for {id} ({amount}) — check History",
     "Kesalahan": "Error",
     "Menyiapkan pembayaran, coba lagi sebentar…": "Getting payments ready, try again in a moment…",
-    "Sinkronisasi: {error}": "Sync: {error}",
-    "QRIS {provider} sedang lambat — mencoba lagi otomatis":
-        "QRIS {provider} is slow — retrying automatically",
-    "Pengaturan QRIS {provider} belum benar — buka Pengaturan; terima tunai dulu":
-        "QRIS {provider} settings are not right — open Settings; take cash for now",
-    "QRIS {provider} tidak bisa dihubungi — terima tunai dulu; "
-    "penjualan QRIS tersimpan dan dilanjutkan otomatis":
-        "QRIS {provider} can't be reached — take cash for now; "
-        "QRIS sales are kept and resume automatically",
-    "Login {provider} kedaluwarsa — buka Pengaturan lalu Login":
-        "{provider} login expired — open Settings and log in",
+    "Tunai": "Cash", "Produk (F3)": "Products (F3)",
+    "Diskon tidak bisa dipakai untuk keranjang ini": "The discount can't be used on this cart",
+    "Harga bebas (F6)": "Free price (F6)",
+    "Kembalian {amount}": "Change {amount}", "Ya, kosongkan": "Yes, clear it", "Tidak": "No",
     "Pembayaran terlambat {id} diterima": "Late payment {id} accepted",
     "Pembayaran terlambat {id} dikembalikan": "Late payment {id} refunded",
 })
 
 # A barcode scanned into a box that still held a search word: the digits at its end.
 _TRAILING_CODE = re.compile(r"(\d{6,})$")
+# "3*" before a scan or a name: that many of it; "3*" alone: the selected line becomes 3.
+_QUANTITY = re.compile(r"^\s*(\d{1,4})\s*[*xX×]\s*(.*)$")
 
 
 # Two names the window only needs once it is on screen (keys, dialogs, message boxes) are
@@ -140,6 +136,25 @@ def _message_box() -> type[QMessageBox]:
     return QMessageBox
 
 
+def method_label(method: str | None) -> str:
+    """How a sale was paid, as the cashier says it: "Tunai", "QRIS (Midtrans)" -- never the
+    internal id ("cash", "simulator")."""
+    if not method:
+        return "-"
+    if method == "cash":
+        return tr("Tunai")
+    from pos_app.ui.i18n import language
+    from sync.errors import UnknownProvider
+    from sync.providers import describe
+
+    try:
+        label = describe(method).label
+    except UnknownProvider:
+        return f"QRIS ({method})"
+    text = (label.en if language() == "en" else label.id).split(" (")[0]
+    return text if "QRIS" in text else f"QRIS ({text})"
+
+
 def _free_on_close(dlg: QDialog, *, activate: bool = True) -> None:
     """A fresh dialog each time (a till opens hundreds a day): Qt frees it when it closes.
     ``activate=False``: shown without taking the keyboard from the search box."""
@@ -147,13 +162,18 @@ def _free_on_close(dlg: QDialog, *, activate: bool = True) -> None:
     dlg.setAttribute(attribute.WA_DeleteOnClose)
     if not activate:
         dlg.setAttribute(attribute.WA_ShowWithoutActivating)
+    window = dlg.parentWidget()
+    if isinstance(window, CashierWindow):
+        dlg.finished.connect(lambda _result: window.dialog_closed())
 
 
 class SearchInput(QLineEdit):
     """The search/scan box. While it is empty, + / - / Delete act on the selected cart line
-    (``lineKey`` carries "+", "-" or "del"); with text in it they type as usual."""
+    (``lineKey`` carries "+", "-" or "del"); with text in it they type as usual. Up and Down
+    move the highlight among the search hits (``hitMove`` carries -1 or +1)."""
 
     lineKey = Signal(str)
+    hitMove = Signal(int)
 
     def reset(self, text: str = "") -> None:
         """Show ``text`` and forget the undo history (no ``textEdited``). ``clear()`` and typing
@@ -162,8 +182,13 @@ class SearchInput(QLineEdit):
         self.setText(text)
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        key = _qt().Key
+        step = {key.Key_Up: -1, key.Key_Down: 1}.get(event.key())
+        if step is not None:
+            self.hitMove.emit(step)
+            event.accept()
+            return
         if not self.text():
-            key = _qt().Key
             action = {key.Key_Plus: "+", key.Key_Minus: "-", key.Key_Delete: "del"}.get(event.key())
             if action is not None:
                 self.lineKey.emit(action)
@@ -205,12 +230,15 @@ class CashierWindow(QMainWindow):
         self.discount_dialog: DiscountDialog | None = None
         self.receipt_dialog: ReceiptDialog | None = None
         self.history_dialog: HistoryDialog | None = None
+        self.custom_dialog: CustomAmountDialog | None = None
+        self.clear_question: QMessageBox | None = None
         self.last_receipt: str | None = None
         self.setObjectName("cashierWindow")
         self._build()
         self._set_texts()
         self._shortcuts()
         self._refresh_cart()
+        self._show_demo_banner()
         self._load_categories()
         self.search("")
         if service is not None or display is not None:
@@ -256,17 +284,18 @@ class CashierWindow(QMainWindow):
         self.store_label = QLabel(str(self.settings.get("store.name")), objectName="storeName")
         header.addWidget(self.store_label)
         header.addStretch(1)
+        self.products_button = QPushButton()
+        self.products_button.clicked.connect(self.open_products)
         self.history_button = QPushButton()
         self.history_button.clicked.connect(self.show_history)
         self.settings_button = QPushButton()
         self.settings_button.clicked.connect(self.open_settings)
-        no_focus(self.history_button, self.settings_button)
-        for b in (self.history_button, self.settings_button):
+        no_focus(self.products_button, self.history_button, self.settings_button)
+        for b in (self.products_button, self.history_button, self.settings_button):
             header.addWidget(b)
         outer.addLayout(header)
         self.demo_banner = QLabel(objectName="demoBanner")
         self.demo_banner.setWordWrap(True)
-        self.demo_banner.setVisible(self.demo)
         outer.addWidget(self.demo_banner)
         self.health_banner = QLabel(objectName="healthBanner")
         self.health_banner.setWordWrap(True)
@@ -283,11 +312,16 @@ class CashierWindow(QMainWindow):
         self.search_input.textEdited.connect(self.search)
         self.search_input.returnPressed.connect(self._search_enter)
         self.search_input.lineKey.connect(self._line_key)
+        self.search_input.hitMove.connect(self._move_hit)
         lv.addWidget(self.search_input)
         self.categories = CategoryBar()
+        no_focus(self.categories)
         self.categories.categoryChanged.connect(lambda _c: self.search(self.search_input.text()))
         lv.addWidget(self.categories)
         self.grid = ProductGrid()
+        # A tap on a tile, the grid or a tab leaves the keyboard in the search box: the scan
+        # that follows must reach the cart (keyPressEvent catches whatever still goes astray).
+        no_focus(self.grid)
         self.grid.productClicked.connect(self.add_product)
         lv.addWidget(self.grid, 1)
         split.addWidget(left)
@@ -295,10 +329,16 @@ class CashierWindow(QMainWindow):
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(6, 0, 0, 0)
+        self.change_banner = QLabel(objectName="changeBanner")
+        set_props(self.change_banner, alignment="AlignCenter")
+        self.change_banner.hide()
+        rv.addWidget(self.change_banner)
         self.cart_panel = CartPanel()
         panel = self.cart_panel
-        panel.incrementRequested.connect(lambda sku: self._change(lambda: self.cart.increment(sku)))
-        panel.decrementRequested.connect(lambda sku: self._change(lambda: self.cart.decrement(sku)))
+        panel.incrementRequested.connect(
+            lambda sku: self._change(lambda: self.cart.increment(sku), sku))
+        panel.decrementRequested.connect(
+            lambda sku: self._change(lambda: self.cart.decrement(sku), sku))
         panel.removeRequested.connect(lambda sku: self._change(lambda: self.cart.remove(sku)))
         rv.addWidget(self.cart_panel, 1)
         row = QHBoxLayout()
@@ -306,8 +346,10 @@ class CashierWindow(QMainWindow):
         self.discount_button.clicked.connect(self.edit_discount)
         self.clear_button = QPushButton()
         self.clear_button.clicked.connect(self.ask_clear)
-        no_focus(self.discount_button, self.clear_button)
-        for b in (self.discount_button, self.clear_button):
+        self.free_price_button = QPushButton(objectName="freePriceButton")
+        self.free_price_button.clicked.connect(self.sell_free_price)
+        no_focus(self.discount_button, self.clear_button, self.free_price_button)
+        for b in (self.free_price_button, self.discount_button, self.clear_button):
             row.addWidget(b)
         rv.addLayout(row)
         pay = QHBoxLayout()
@@ -341,6 +383,7 @@ class CashierWindow(QMainWindow):
     def _set_texts(self) -> None:
         """The window's own texts (its panels set theirs when they are made)."""
         self.setWindowTitle(f"{tr('Kasir')} — {self.settings.get('store.name')}")
+        self.products_button.setText(tr("Produk (F3)"))
         self.history_button.setText(tr("Riwayat (F8)"))
         self.settings_button.setText(tr("Pengaturan"))
         self.demo_banner.setText(tr("MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang "
@@ -348,13 +391,15 @@ class CashierWindow(QMainWindow):
         self.search_input.setPlaceholderText(tr("Cari produk atau scan barcode (F2)"))
         self.discount_button.setText(tr("Diskon (F9)"))
         self.clear_button.setText(tr("Kosongkan (Esc)"))
+        self.free_price_button.setText(tr("Harga bebas (F6)"))
         self.cash_button.setText(tr("Tunai (F4)"))
         self.qris_button.setText(tr("QRIS (F5)"))
 
     def _shortcuts(self) -> None:
         keys: list[tuple[str | QKeySequence.StandardKey, Callable[[], object]]] = [
-            ("F2", self.focus_search), ("F4", self.pay_cash), ("F5", self.pay_qris),
-            ("F8", self.show_history), ("F9", self.edit_discount), ("Esc", self._escape),
+            ("F2", self.focus_search), ("F3", self.open_products), ("F4", self.pay_cash),
+            ("F5", self.pay_qris), ("F6", self.sell_free_price), ("F8", self.show_history),
+            ("F9", self.edit_discount), ("Esc", self._escape),
             ("Ctrl+,", self.open_settings),
         ]
         for key, slot in keys:
@@ -367,9 +412,9 @@ class CashierWindow(QMainWindow):
         if sku is None:
             return
         if key == "+":
-            self._change(lambda: self.cart.increment(sku))
+            self._change(lambda: self.cart.increment(sku), sku)
         elif key == "-":
-            self._change(lambda: self.cart.decrement(sku))
+            self._change(lambda: self.cart.decrement(sku), sku)
         else:
             self._change(lambda: self.cart.remove(sku))
 
@@ -387,9 +432,43 @@ class CashierWindow(QMainWindow):
     def say(self, text: str, ms: int = 6000) -> None:
         self.statusBar().showMessage(text, ms)
 
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        """A key that no widget of the window took: the keyboard was on a tile, a tab, the
+        grid or nowhere (a window manager's focus after a click, a dialog just closed). A
+        keyboard-wedge scanner types its digits and Enter wherever the focus is, so every
+        printable key and Enter goes on to the search box -- the window's only text field --
+        and the scan reaches the cart instead of being lost."""
+        key = _qt().Key
+        text = event.text()
+        typed = (text and text.isprintable()) or event.key() in (key.Key_Return, key.Key_Enter)
+        # The box itself passes some keys on (Enter, after returnPressed): not back to it.
+        if typed and self.focusWidget() is not self.search_input:
+            self.search_input.setFocus()
+            QGuiApplication.sendEvent(self.search_input, event)
+            return
+        super().keyPressEvent(event)
+
+    def _show_demo_banner(self) -> None:
+        """Any sale that is not real money says so: demo mode, or the simulator chosen as the
+        provider outside it (``config set payment.provider simulator``)."""
+        simulated = self.demo or self.settings.get("payment.provider") == "simulator"
+        self.demo_banner.setVisible(simulated)
+
     # -- catalogue ---------------------------------------------------------------------------
     def _load_categories(self) -> None:
-        self.tasks.read(lambda: catalog.categories(self.db), self.categories.set_categories)
+        include_demo = self.demo
+        self.tasks.read(lambda: catalog.categories(self.db, include_demo=include_demo),
+                        self.categories.set_categories)
+
+    def dialog_closed(self) -> None:
+        """A dialog of the till closed: the keyboard comes back to the search box. Without a
+        window manager nothing else gives it back, and the F-keys and the scanner would go
+        nowhere until the cashier clicks (see also composition.keep_keyboard_on)."""
+        from PySide6.QtWidgets import QApplication
+
+        if QApplication.activeModalWidget() is None:
+            self.activateWindow()
+            self.focus_search()
 
     def focus_search(self) -> None:
         self.search_input.reset(self.search_input.text())  # the last sale's edits: no undo
@@ -397,11 +476,17 @@ class CashierWindow(QMainWindow):
         self.search_input.selectAll()
 
     def search(self, text: str) -> int:
+        # What was typed changed: a hit chosen with the arrows among the old results is no
+        # longer what Enter means (a scan typed before the new results arrive).
+        self.grid.clear_highlight()
         self._search_seq += 1
         seq = self._search_seq
         category = self.categories.current()
-        self.tasks.read(lambda: catalog.search(self.db, text, category=category),
-                        lambda products: self._show_results(seq, products))
+        # Demo items are sold in demo mode only: their prices are not the shop's.
+        include_demo = self.demo
+        self.tasks.read(
+            lambda: catalog.search(self.db, text, category=category, include_demo=include_demo),
+            lambda products: self._show_results(seq, products))
         return seq
 
     def _show_results(self, seq: int, products: list[Product]) -> None:
@@ -412,46 +497,81 @@ class CashierWindow(QMainWindow):
 
     def _search_enter(self) -> None:
         text = self.search_input.text().strip()
+        quantity = 1
+        if (m := _QUANTITY.match(text)) is not None:
+            quantity, text = max(1, int(m.group(1))), m.group(2).strip()
+            if not text:
+                self._set_selected_quantity(quantity)
+                return
         if not text:
+            hit = self.grid.highlighted()
+            if hit is not None:
+                self._add_and_reset(hit, quantity)
+            elif self.receipt_dialog is not None and self.receipt_dialog.isVisible():
+                self.receipt_dialog.close()  # its button says "Tutup (Enter)"
+            return
+        hit = self.grid.highlighted()
+        if hit is not None:  # chosen with the arrow keys among the hits of what was typed
+            self._add_and_reset(hit, quantity)
             return
         codes = [text]
         m = _TRAILING_CODE.search(text)
         if m and m.group(1) != text:
             codes.append(m.group(1))  # scanned into a box that still held a search word
+        include_demo = self.demo
+        # Emptied now, not when the answer comes: a second scan may start typing before that.
+        typed = self.search_input.text()
+        self.search_input.reset()
 
         def find() -> Product | list[Product] | None:
             for code in codes:
-                found = catalog.get_by_barcode(self.db, code)
+                found = catalog.get_by_barcode(self.db, code, include_demo=include_demo)
                 if found is not None:
                     return found
-            return catalog.search(self.db, text, limit=5)
+            return catalog.search(self.db, text, limit=5, include_demo=include_demo)
 
         def done(result: Product | list[Product] | None) -> None:
-            if isinstance(result, Product):
-                self.add_product(result)
-                self.search_input.reset()
-                self.search("")
+            matches = [result] if isinstance(result, Product) else result or []
+            if len(matches) == 1:
+                self.add_product(matches[0], quantity)
+                if not self.search_input.text():
+                    self.search("")
                 return
-            try:
-                self.cart.add_by_search(text, lambda _q: result or [])
-            except ProductNotFound:
-                self.say(tr("Produk tidak ditemukan: {query}", query=text))
+            if not self.search_input.text():  # what was typed comes back, to correct it
+                self.search_input.reset(typed)
                 self.search_input.selectAll()
+            if not matches:
+                self.say(tr("Produk tidak ditemukan: {query}", query=text))
                 return
-            except AmbiguousProduct:
-                self.say(tr("Beberapa produk cocok dengan \"{query}\" — pilih dari daftar",
-                            query=text))
-                return
-            self.search_input.reset()
-            self.search("")
-            self._refresh_cart()
+            self.say(tr("Beberapa produk cocok dengan \"{query}\" — pilih dari daftar "
+                        "(panah atas/bawah, lalu Enter)", query=text))
+            self.grid.set_products(matches)
+            self._move_hit(1)
 
         self.tasks.read(find, done)
 
+    def _add_and_reset(self, product: Product, quantity: int = 1) -> None:
+        """Add ``product`` (``quantity`` of it) and empty the box for the next scan."""
+        self.add_product(product, quantity)
+        self.search_input.reset()
+        self.search("")
+
+    def _move_hit(self, step: int) -> None:
+        """Up/Down in the search box: move the highlight among the hits shown."""
+        self.grid.move_highlight(step)
+
+    def _set_selected_quantity(self, quantity: int) -> None:
+        sku = self.cart_panel.selected_sku()
+        if sku is None:
+            self.say(tr("Keranjang masih kosong"))
+            return
+        self.search_input.reset()
+        self._change(lambda: self.cart.set_quantity(sku, quantity), sku)
+
     # -- cart --------------------------------------------------------------------------------
-    def add_product(self, product: Product) -> None:
+    def add_product(self, product: Product, quantity: int = 1) -> None:
         try:
-            line = self.cart.add(product)
+            line = self.cart.add(product, quantity)
         except InactiveProduct:
             self.say(tr("Produk tidak aktif: {name}", name=product.name))
             return
@@ -459,13 +579,54 @@ class CashierWindow(QMainWindow):
             self.say(tr("Total melebihi batas satu transaksi ({limit})",
                         limit=format_rupiah(MAX_SALE_AMOUNT)))
             return
-        if self.receipt_dialog is not None and self.receipt_dialog.isVisible():
-            self.receipt_dialog.close()
+        self._next_customer()
         self._refresh_cart()
         self.cart_panel.select_sku(line.sku)
+        self.search_input.setFocus()  # a tap on a tile: the next scan goes to the search box
         self.say(tr("{name} ditambahkan", name=product.name), 2500)
 
-    def _change(self, action: Callable[[], object]) -> None:
+    def _next_customer(self) -> None:
+        """The first item of the next sale: the last one's receipt and change make way."""
+        if self.receipt_dialog is not None and self.receipt_dialog.isVisible():
+            self.receipt_dialog.close()
+        self.change_banner.hide()
+
+    def sell_free_price(self) -> None:
+        """"Harga bebas" (F6): an item that is not in the list yet, at the price the cashier
+        types, with an optional name; saved in the order as such (a ``CUSTOM-`` line)."""
+        if self.custom_dialog is not None:
+            return
+        from pos_app.ui.small_dialogs import CustomAmountDialog
+
+        dlg = CustomAmountDialog(self.cart.totals().total, self)
+        _free_on_close(dlg)
+        self.custom_dialog = dlg
+        dlg.finished.connect(lambda _r: self._forget_custom_dialog(dlg))
+        dlg.accepted.connect(lambda: self._add_custom(dlg.name_text, dlg.value))
+        dlg.open()
+
+    def _forget_custom_dialog(self, dlg: CustomAmountDialog) -> None:
+        if self.custom_dialog is dlg:
+            self.custom_dialog = None
+        self.focus_search()
+
+    def _add_custom(self, name: str, amount: int | None) -> None:
+        if amount is None:
+            return
+        try:
+            line = self.cart.add_custom(name, amount)
+        except AmountTooLarge:
+            self.say(tr("Total melebihi batas satu transaksi ({limit})",
+                        limit=format_rupiah(MAX_SALE_AMOUNT)))
+            return
+        self._next_customer()
+        self._refresh_cart()
+        self.cart_panel.select_sku(line.sku)
+        self.say(tr("{name} ditambahkan", name=line.product.name), 2500)
+
+    def _change(self, action: Callable[[], object], sku: str | None = None) -> None:
+        """Change the cart; ``sku``: the line changed, which becomes the selected one (the
+        next "+" must change the line the cashier just touched, not an older one)."""
         try:
             action()
         except AmountTooLarge:
@@ -474,6 +635,8 @@ class CashierWindow(QMainWindow):
         except (LookupError, ValueError) as exc:
             log.warning("cart change refused: %s", exc)
         self._refresh_cart()
+        if sku is not None:
+            self.cart_panel.select_sku(sku)
 
     def _refresh_cart(self, *, update_display: bool = True) -> None:
         self.cart_panel.refresh(self.cart)
@@ -491,10 +654,11 @@ class CashierWindow(QMainWindow):
         if self.cart.is_empty:
             return
         sku = self.cart_panel.selected_sku()
-        name = self.cart.line(sku).product.name if sku else None
+        line = self.cart.line(sku) if sku else None
         from pos_app.ui.small_dialogs import DiscountDialog
 
-        dlg = DiscountDialog(name, self)
+        dlg = DiscountDialog(line.product.name if line else None, self,
+                             line_gross=line.gross if line else None)
         _free_on_close(dlg)
         self.discount_dialog = dlg
         dlg.finished.connect(lambda _r: self._forget_discount_dialog(dlg))
@@ -505,8 +669,9 @@ class CashierWindow(QMainWindow):
                     self.cart.set_line_discount(sku, None if dlg.cleared else dlg.discount)
                 else:
                     self.cart.set_order_discount(None if dlg.cleared else dlg.discount)
-            except ValueError as exc:
-                self._warn(str(exc))
+            except ValueError as exc:  # the dialog checked it: only a cart changed meanwhile
+                log.warning("discount refused: %s", exc)
+                self._warn(tr("Diskon tidak bisa dipakai untuk keranjang ini"))
             self._refresh_cart()
 
         dlg.accepted.connect(apply)
@@ -524,13 +689,27 @@ class CashierWindow(QMainWindow):
             self.ask_clear()
 
     def ask_clear(self) -> None:
-        if self.cart.is_empty:
+        if self.cart.is_empty or self.clear_question is not None:
             return
-        box = _message_box()
-        answer = box.question(self, tr("Kosongkan keranjang?"),
-                              tr("Semua barang di keranjang akan dihapus."))
-        if answer == box.StandardButton.Yes:
-            self.clear_cart()
+        cls = _message_box()
+        box = cls(cls.Icon.Question, tr("Kosongkan keranjang?"),
+                  tr("Semua barang di keranjang akan dihapus."), parent=self)
+        yes = box.addButton(tr("Ya, kosongkan"), cls.ButtonRole.YesRole)
+        no = box.addButton(tr("Tidak"), cls.ButtonRole.NoRole)
+        box.setDefaultButton(no)  # Enter after a stray Esc keeps the cart
+        box.setEscapeButton(no)
+        _free_on_close(box)
+        self.clear_question = box
+
+        def answered(_result: int) -> None:
+            self.clear_question = None
+            if box.clickedButton() is yes:
+                self.clear_cart()
+            else:
+                self.focus_search()
+
+        box.finished.connect(answered)
+        box.open()
 
     def clear_cart(self, *, update_display: bool = True) -> None:
         # After a payment the customer display keeps its "Terima kasih" until it times out.
@@ -595,9 +774,11 @@ class CashierWindow(QMainWindow):
             self.say(tr("Penjualan {id} lunas — kembali {change}", id=order.id,
                         change=format_rupiah(change)), 15000)
             # The customer display already says "Terima kasih": the engine's "paid" for this
-            # sale came before this answer (payment_paid).
-            self.clear_cart(update_display=False)
-            self._sale_completed(order.id, order.total, "cash")
+            # sale came before this answer (payment_paid). Only what was sold leaves the cart:
+            # an item scanned while the sale was being written is the next customer's.
+            self._remove_sold(cart)
+            self._show_change(change)
+            self._sale_completed(order.id, order.total, "cash", change)
 
         def failed(exc: BaseException) -> None:
             self._writing_sale = False
@@ -612,50 +793,76 @@ class CashierWindow(QMainWindow):
     def pay_qris(self) -> None:
         if not self._can_pay():
             return
+        from pos_app.payments import Fallback  # loaded with the service already
+
         cart = copy.deepcopy(self.cart)
         service = self.service
         self.qris_button.setEnabled(False)
         self._writing_sale = True
 
-        def start() -> tuple[OrderRecord, Provider]:  # on the writer thread
+        def start() -> tuple[OrderRecord, Provider, Fallback | None]:  # on the writer thread
             # The provider is looked up in the same job as the sale is written: a provider
             # reset after saved settings (also a writer job) comes wholly before or after both.
+            # So is whether the shop's static QRIS can take over if the gateway can't.
             order = service.start_qris(cart)
-            return order, service.provider(service.default_provider())
+            name = service.default_provider()
+            return order, service.provider(name), service.fallback_for(name)
 
-        def started(result: tuple[OrderRecord, Provider]) -> None:
+        def started(result: tuple[OrderRecord, Provider, Fallback | None]) -> None:
             self._writing_sale = False
             self._open_qris_dialog(*result)
 
         def failed(exc: BaseException) -> None:
             from pos_app import qris
             from pos_app.checkout import CheckoutError
-            from sync.errors import ConfigMissing, ProviderError
+            from pos_app.provider_messages import Moment, in_language, sale_message
+            from sync.errors import ProviderError
 
             self._writing_sale = False
             self.qris_button.setEnabled(True)
-            if isinstance(exc, ConfigMissing):
-                self._warn(tr("Lengkapi pengaturan: {keys}", keys=", ".join(exc.keys)))
-            elif isinstance(exc, (ProviderError, qris.InvalidQris, CheckoutError)):
-                self._warn(tr("QRIS belum bisa dipakai: {error}", error=str(exc)))
+            if isinstance(exc, CheckoutError):
+                self._warn(tr("Keranjang masih kosong"))
+            elif isinstance(exc, (ProviderError, qris.InvalidQris)):
+                from pos_app.ui.i18n import language
+
+                # The cashier's sentence (what is wrong, what to do); the log keeps the English.
+                log.warning("QRIS sale not started: %s", exc)
+                name = getattr(exc, "provider", None) or service.default_provider()
+                self._warn(in_language(sale_message(exc, name, Moment.START), language()))
             else:
                 self._sale_not_saved(exc, "starting a QRIS sale")
 
         self.tasks.write(start, started, failed)
 
-    def _open_qris_dialog(self, order: OrderRecord, provider: Provider) -> None:
+    def _open_qris_dialog(self, order: OrderRecord, provider: Provider,
+                          fallback=None) -> None:  # type: ignore[no-untyped-def]
+        """``fallback``: the sale's ``pos_app.payments.Fallback`` (the shop's static QRIS can
+        take over if the gateway can't make the QR), or None."""
         from pos_app.ui.qris_dialog import QrisDialog
         from sync.providers.info import Confirmation
 
         dlg = QrisDialog(order.id, order.total, demo=provider.name == "simulator",
                          manual=provider.confirmation is Confirmation.MANUAL, clock=self.clock,
-                         parent=self)
+                         parent=self, provider=provider.name, fallback=fallback)
         _free_on_close(dlg)
         service, write, actor = self.service, self.tasks.write, self.cashier
         dlg.cancelRequested.connect(lambda oid: write(lambda: service.cancel(oid, actor)))
         dlg.simulateRequested.connect(lambda oid: write(lambda: service.simulate_paid(oid)))
         dlg.confirmRequested.connect(
             lambda oid: write(lambda: service.confirm_manually(oid, actor, "UI")))
+
+        def fell_back(switched: bool) -> None:  # the dialog may have closed meanwhile
+            if self.qris_dialog is dlg:
+                dlg.fallback_done(switched)
+
+        def not_fallen_back(exc: BaseException) -> None:
+            log.error("QRIS fallback for %s failed: %s", dlg.order_id, exc)
+            if self.qris_dialog is dlg:
+                dlg.fallback_failed(exc)
+
+        # The gateway can't make the QR: the shop's static QRIS, made on this till, takes over.
+        dlg.fallbackRequested.connect(
+            lambda oid: write(lambda: service.fall_back(oid, actor), fell_back, not_fallen_back))
         dlg.finished.connect(lambda _r: self._qris_closed(dlg))
         self.qris_dialog = dlg
         if self.events is not None:
@@ -676,12 +883,29 @@ class CashierWindow(QMainWindow):
             self._refresh_cart()
         self.focus_search()
 
-    def _sale_completed(self, order_id: str, total: int, method: str) -> None:
+    def _sale_completed(self, order_id: str, total: int, method: str, change: int = 0) -> None:
         """The paid sale is closed: say so, and show its receipt."""
         self.saleCompleted.emit(order_id)
         if self.events is not None:
-            self.events.report_sale_completed(order_id, total, method)
+            self.events.report_sale_completed(order_id, total, method, change)
         self.show_receipt(order_id)
+
+    def _remove_sold(self, sold: Cart) -> None:
+        """Take the lines of a sale just written out of the cart, and nothing else: the cart
+        may have gained items while the write was on its way (the sale took a copy)."""
+        for line in sold.lines:
+            if not any(current.sku == line.sku for current in self.cart.lines):
+                continue
+            left = self.cart.line(line.sku).quantity - line.quantity
+            self.cart.set_quantity(line.sku, max(0, left))
+        self.cart.set_order_discount(None)  # it belonged to the sale
+        self._refresh_cart(update_display=False)
+        self.focus_search()
+
+    def _show_change(self, change: int) -> None:
+        """The change, big, until the next item: the cashier counts it out from the screen."""
+        self.change_banner.setText(tr("Kembalian {amount}", amount=format_rupiah(change)))
+        self.change_banner.show()
 
     # -- app events (see follow) ---------------------------------------------------------
     def _qris_for(self, order_id: str) -> QrisDialog | None:
@@ -716,7 +940,15 @@ class CashierWindow(QMainWindow):
                     id=late.order_id, amount=format_rupiah(late.amount)), 30000)
 
     def _sync_trouble(self, trouble: SyncTrouble) -> None:
-        self.say(tr("Sinkronisasi: {error}", error=trouble.error))
+        from pos_app.provider_messages import Moment, in_language, sale_message
+        from pos_app.ui.i18n import language
+
+        if self._qris_for(trouble.order_id) is not None:
+            return  # the QRIS dialog of this sale already says it
+        # The log keeps the English reason; the cashier reads what it means and what to do.
+        log.info("sync trouble for %s: %s", trouble.order_id, trouble.error)
+        provider = self.service.default_provider() if self.service is not None else None
+        self.say(in_language(sale_message(trouble.error, provider, Moment.LATE), language()))
 
     def _provider_health(self, health: ProviderState) -> None:
         self._provider_state(health.provider, health.state)
@@ -726,20 +958,30 @@ class CashierWindow(QMainWindow):
         self._show_provider_banner()
 
     def _show_provider_banner(self) -> None:
+        from pos_app.provider_messages import health_message, in_language
+        from pos_app.ui.i18n import language
+
         bad = {p: st for p, st in self.provider_states.items() if st != "ok"}
         if not bad:
             self.health_banner.hide()
             return
         p, st = next(iter(bad.items()))
-        text = {
-            "degraded": tr("QRIS {provider} sedang lambat — mencoba lagi otomatis", provider=p),
-            "down": tr("QRIS {provider} tidak bisa dihubungi — terima tunai dulu; penjualan QRIS "
-                       "tersimpan dan dilanjutkan otomatis", provider=p),
-            "needs_login": tr("Login {provider} kedaluwarsa — buka Pengaturan lalu Login",
-                              provider=p),
-            "misconfigured": tr("Pengaturan QRIS {provider} belum benar — buka Pengaturan; "
-                                "terima tunai dulu", provider=p),
-        }.get(st, st)
+        # Why it is not ok, from the engine's health book (memory): a refused API key, which
+        # settings are missing, no connection at all ... -- each says what to do.
+        problem, missing, error = None, (), None
+        if self.service is not None:
+            health = self.service.provider_health(p)
+            if health.state.value == st:
+                problem, missing, error = health.problem, health.missing, health.last_error
+        fallback = (self.service is not None and p == self.service.default_provider()
+                    and p not in ("static", "simulator")
+                    and bool(self.settings.get("payment.static_qris")))
+        try:
+            message = health_message(p, st, problem=problem, missing=missing, last_error=error,
+                                     fallback=fallback)
+        except ValueError:  # not a state this version knows
+            message = None
+        text = in_language(message, language()) if message is not None else st
         self.health_banner.setText(text)
         self.health_banner.setProperty("state", st)
         self.health_banner.style().unpolish(self.health_banner)
@@ -790,7 +1032,7 @@ class CashierWindow(QMainWindow):
 
         def rows() -> list[dict[str, object]]:  # on the reader thread
             return [{"id": r.id, "status": r.status.value, "total": r.total,
-                     "method": r.method or "-",
+                     "method": method_label(r.method),
                      "time": r.created_at.astimezone(tz).strftime("%H:%M")}
                     for r in orders_of_day(self.db, today)]
 
@@ -821,6 +1063,20 @@ class CashierWindow(QMainWindow):
                          else tr("Pembayaran terlambat {id} dikembalikan", id=order_id), 15000)
 
         self.tasks.write(lambda: service.resolve_late(order_id, accept, actor), done)
+
+    def open_products(self) -> None:
+        """The owner's products screen (Produk); the grid, tabs and search follow its changes."""
+        from pos_app.ui.products import ProductsDialog
+
+        dlg = ProductsDialog(self.db, self.tasks, self.settings, demo=self.demo, parent=self)
+        _free_on_close(dlg)
+        dlg.catalogChanged.connect(self._catalog_changed)
+        dlg.finished.connect(lambda _r: self.focus_search())
+        dlg.open()
+
+    def _catalog_changed(self) -> None:
+        self._load_categories()
+        self.search(self.search_input.text())
 
     def open_settings(self) -> None:
         from pos_app.ui.settings import SettingsDialog
@@ -864,7 +1120,8 @@ class CashierWindow(QMainWindow):
         def done(_result: None) -> None:
             if leave_demo:
                 self.demo = False
-                self.demo_banner.hide()
+                self._catalog_changed()  # the demo items leave the grid with demo mode
+            self._show_demo_banner()
 
         self.tasks.write(reset, done)
 

@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 from pos_app.cart import Product
 from pos_app.money import format_rupiah
 from pos_app.ui.i18n import register, tr
-from pos_app.ui.props import no_focus, set_props
+from pos_app.ui.props import no_focus, set_props, set_state
 
-register({"Semua": "All", "Tidak ada produk yang cocok": "No matching products"})
+register({"Semua": "All", "Tidak ada produk yang cocok": "No matching products",
+          "Stok tinggal {stock} {unit}": "Only {stock} {unit} left"})
 
 MAX_TILES = 60
 COLUMNS = 4
@@ -55,9 +56,18 @@ class ProductTile(QPushButton):
     def set_product(self, product: Product) -> None:
         self.product = product
         self.name.setText(product.name)
-        self.price.setText(format_rupiah(product.price))
+        price = format_rupiah(product.price)
+        if product.low_stock:
+            # Marked, never blocked: a warung's count drifts, the sale goes on.
+            price += "  ⚠ " + tr("Stok tinggal {stock} {unit}", stock=product.stock,
+                                 unit=product.unit)
+        self.price.setText(price)
         barcode = f" · {product.barcode}" if product.barcode else ""
         self.setToolTip(f"{product.name}\n{product.sku}{barcode}")
+        set_state(self, lowStock=product.low_stock)
+
+    def set_highlighted(self, on: bool) -> None:
+        set_state(self, highlighted=on)
 
 
 class CategoryBar(QWidget):
@@ -124,6 +134,7 @@ class ProductGrid(QScrollArea):
         self._empty.hide()
         self.setWidget(self._inner)
         self.shown: list[Product] = []
+        self._highlight = -1  # the hit chosen with the arrow keys (-1: none)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -144,6 +155,7 @@ class ProductGrid(QScrollArea):
 
     def set_products(self, products: Sequence[Product]) -> None:
         self.shown = list(products[:MAX_TILES])
+        self._set_highlight(-1)
         self.setUpdatesEnabled(False)
         self._grow(len(self.shown))
         for i, tile in enumerate(self._tiles):
@@ -155,6 +167,29 @@ class ProductGrid(QScrollArea):
         self._empty.setVisible(not self.shown)
         self.setUpdatesEnabled(True)
         self.verticalScrollBar().setValue(0)
+
+    def highlighted(self) -> Product | None:
+        """The hit chosen with the arrow keys, if any."""
+        return self.shown[self._highlight] if 0 <= self._highlight < len(self.shown) else None
+
+    def clear_highlight(self) -> None:
+        self._set_highlight(-1)
+
+    def move_highlight(self, step: int) -> None:
+        """Up/Down: the next or previous hit (from none, Down starts at the first)."""
+        if not self.shown:
+            return
+        start = -1 if self._highlight < 0 and step > 0 else self._highlight
+        self._set_highlight(max(0, min(len(self.shown) - 1, start + step)))
+
+    def _set_highlight(self, index: int) -> None:
+        if 0 <= self._highlight < len(self._tiles):
+            self._tiles[self._highlight].set_highlighted(False)
+        self._highlight = index
+        if 0 <= index < len(self._tiles):
+            tile = self._tiles[index]
+            tile.set_highlighted(True)
+            self.ensureWidgetVisible(tile)
 
     def tile_for(self, sku: str) -> ProductTile | None:
         for tile in self._tiles:

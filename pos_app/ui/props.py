@@ -25,3 +25,18 @@ def no_focus(*widgets: Any) -> None:
     """Buttons the cashier taps keep the keyboard (and the scanner's digits) in the search box."""
     for widget in widgets:
         set_props(widget, focusPolicy="NoFocus")
+
+
+def set_state(widget: Any, **states: object) -> None:
+    """Set dynamic properties the style sheet selects on (``[lowStock="true"]``) and re-apply
+    the style sheet, which Qt does not do by itself when a property changes."""
+    changed = False
+    for name, value in states.items():
+        # Unset reads as False, as the style sheet sees it: a fresh tile that is not low on
+        # stock is not re-polished (which would build the Qt namespace at start-up).
+        if (widget.property(name) or False) != value:
+            widget.setProperty(name, value)
+            changed = True
+    if changed:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)

@@ -1,4 +1,4 @@
-"""Small dialogs of the till: discount, receipt preview, today's orders."""
+"""Small dialogs of the till: discount, a free-price item, receipt preview, today's orders."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_app.cart import Discount
-from pos_app.money import format_rupiah
+from pos_app.cart import CUSTOM_SALE_NAME, Discount
+from pos_app.money import MAX_SALE_AMOUNT, AmountTooLarge, check_amount, format_rupiah, parse_rupiah
 from pos_app.ui.i18n import register, tr
 
 register({
@@ -35,7 +35,20 @@ register({
     "Batal": "Cancel", "Struk": "Receipt", "Tutup (Enter)": "Close (Enter)",
     "Transaksi hari ini": "Today's orders", "Waktu": "Time", "No. pesanan": "Order no.",
     "Status": "Status", "Metode": "Method", "Total": "Total", "Tutup": "Close",
-    "Lihat struk": "View receipt", "Diskon tidak valid: {error}": "Invalid discount: {error}",
+    "Lihat struk": "View receipt",
+    "Ketik jumlah diskon, mis. 5000 atau 10%": "Type the discount, e.g. 5000 or 10%",
+    "Persen harus antara 0 dan 100, mis. 10%": "A percentage is 0 to 100, e.g. 10%",
+    "Jumlah tidak valid — ketik angka rupiah, mis. 5000":
+        "Not an amount — type rupiah, e.g. 5000",
+    "Diskon melebihi harga baris ini ({amount})": "The discount is more than this line ({amount})",
+    "Harga bebas": "Free price", "Barang yang belum ada di daftar produk":
+        "An item that is not in the product list yet",
+    "Harga": "Price", "Nama (boleh kosong)": "Name (optional)", "Tambah (Enter)": "Add (Enter)",
+    "Ketik harganya, mis. 12.500": "Type the price, e.g. 12.500",
+    "Harga harus lebih dari 0": "The price must be more than 0",
+    "Melebihi batas satu transaksi ({limit})": "Over the limit of one sale ({limit})",
+    "Tunai": "Cash", "Total lunas hari ini: {amount} dari {count} transaksi":
+        "Paid today: {amount} from {count} sales",
     "lunas": "paid", "menunggu": "waiting", "kedaluwarsa": "expired", "dibatalkan": "cancelled",
     "bayar terlambat": "late payment", "dikembalikan": "refunded", "terbuka": "open",
     "Terima bayar terlambat": "Accept late payment", "Kembalikan uang": "Refund",
@@ -54,9 +67,11 @@ STATUS_TEXT = {
 class DiscountDialog(QDialog):
     """Amount ("5000", "Rp 5.000") or percent ("10%") for the whole order or the selected line."""
 
-    def __init__(self, line_name: str | None, parent: QWidget | None = None) -> None:
+    def __init__(self, line_name: str | None, parent: QWidget | None = None, *,
+                 line_gross: int | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Diskon"))
+        self.line_gross = line_gross
         self.discount: Discount | None = None
         self.cleared = False
         layout = QVBoxLayout(self)
@@ -87,6 +102,7 @@ class DiscountDialog(QDialog):
             row.addWidget(b)
         layout.addLayout(row)
         self.setMinimumWidth(460)
+        self.input.setFocus()  # F9 then "10%" at once
 
     @property
     def for_line(self) -> bool:
@@ -98,14 +114,89 @@ class DiscountDialog(QDialog):
 
     def _apply(self) -> None:
         text = self.input.text().strip()
+        if not text:
+            self.problem.setText(tr("Ketik jumlah diskon, mis. 5000 atau 10%"))
+            return
         try:
             if text.endswith("%"):
-                self.discount = Discount.percent(text[:-1].strip())
+                discount = Discount.percent(text[:-1].strip())
             else:
-                self.discount = Discount.amount(text)
-        except ValueError as exc:
-            self.problem.setText(tr("Diskon tidak valid: {error}", error=str(exc)))
+                discount = Discount.amount(text)
+        except ValueError:
+            # money's messages are English (logs, CLI): the cashier reads one of these.
+            self.problem.setText(tr("Persen harus antara 0 dan 100, mis. 10%") if text.endswith("%")
+                                 else tr("Jumlah tidak valid — ketik angka rupiah, mis. 5000"))
             return
+        if (self.for_line and self.line_gross is not None
+                and discount.amount_off(self.line_gross) > self.line_gross):
+            self.problem.setText(tr("Diskon melebihi harga baris ini ({amount})",
+                                    amount=format_rupiah(self.line_gross)))
+            return
+        self.discount = discount
+        self.accept()
+
+
+class CustomAmountDialog(QDialog):
+    """"Harga bebas": a price (and, if the cashier likes, a name) for an item that is not in
+    the product list yet. Enter adds it; a wrong price is said here and nothing is lost."""
+
+    def __init__(self, cart_total: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Harga bebas"))
+        self.setObjectName("customAmountDialog")
+        self.cart_total = cart_total
+        self.value: int | None = None
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr("Barang yang belum ada di daftar produk"),
+                                objectName="dialogCaption"))
+        layout.addWidget(QLabel(tr("Harga")))
+        self.amount = QLineEdit(objectName="tenderInput")
+        self.amount.setPlaceholderText(tr("Ketik harganya, mis. 12.500"))
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.amount)
+        layout.addWidget(QLabel(tr("Nama (boleh kosong)")))
+        self.name = QLineEdit(objectName="customName")
+        self.name.setPlaceholderText(CUSTOM_SALE_NAME)
+        self.name.setMaxLength(80)
+        layout.addWidget(self.name)
+        self.problem = QLabel(objectName="errorText")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        row = QHBoxLayout()
+        cancel = QPushButton(tr("Batal"))
+        cancel.clicked.connect(lambda: self.reject())  # not the C++ slot: see QrisDialog
+        ok = QPushButton(tr("Tambah (Enter)"), objectName="primaryButton")
+        ok.setDefault(True)
+        ok.clicked.connect(self._add)
+        row.addWidget(cancel)
+        row.addWidget(ok)
+        layout.addLayout(row)
+        self.setMinimumWidth(460)
+        self.amount.setFocus()
+
+    @property
+    def name_text(self) -> str:
+        return " ".join(self.name.text().split())
+
+    def _add(self) -> None:
+        text = self.amount.text().strip()
+        if not text:
+            self.problem.setText(tr("Ketik harganya, mis. 12.500"))
+            return
+        try:
+            value = parse_rupiah(text)
+            check_amount(value + self.cart_total)
+        except AmountTooLarge:
+            self.problem.setText(tr("Melebihi batas satu transaksi ({limit})",
+                                    limit=format_rupiah(MAX_SALE_AMOUNT)))
+            return
+        except ValueError:
+            self.problem.setText(tr("Jumlah tidak valid — ketik angka rupiah, mis. 5000"))
+            return
+        if value <= 0:
+            self.problem.setText(tr("Harga harus lebih dari 0"))
+            return
+        self.value = value
         self.accept()
 
 
@@ -151,7 +242,10 @@ class HistoryDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for column in (0, 2, 3, 4):  # "Rp 1.014.000" and "QRIS (Midtrans)" whole, never cut
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for r, row in enumerate(self.rows):
             values = [row["time"], row["id"], tr(STATUS_TEXT.get(row["status"], row["status"])),
                       row["method"], format_rupiah(row["total"])]
@@ -163,6 +257,11 @@ class HistoryDialog(QDialog):
                 self.table.setItem(r, c, item)
         self.table.cellDoubleClicked.connect(lambda r, _c: self._choose(r))
         layout.addWidget(self.table)
+        paid = [row for row in self.rows if row["status"] == "paid"]
+        self.day_total = QLabel(tr("Total lunas hari ini: {amount} dari {count} transaksi",
+                                   amount=format_rupiah(sum(int(r["total"]) for r in paid)),
+                                   count=len(paid)), objectName="dayTotal")
+        layout.addWidget(self.day_total)
         self.late_hint = QLabel(tr("Uang masuk setelah QRIS kedaluwarsa: terima sebagai "
                                    "penjualan, atau kembalikan ke pelanggan."))
         self.late_hint.setWordWrap(True)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtGui import QFontDatabase, QTextOption
-from PySide6.QtWidgets import QFormLayout, QLabel, QPlainTextEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QSpinBox, QWidget
 
 from pos_app import qris
 from pos_app.settings import KEYS
@@ -45,8 +45,10 @@ __all__ = ["PaymentPage"]
 register({
     "Pembayaran": "Payment",
     "Cara pembayaran QRIS": "QRIS payment method",
-    "Angka detik, atau never agar simulator tidak pernah membayar (untuk uji kedaluwarsa).":
-        "Seconds, or never so the simulator never pays (to test expiry).",
+    "Angka detik, atau \u201ctidak pernah\u201d agar simulator tidak pernah membayar "
+    "(untuk uji kedaluwarsa).":
+        "Seconds, or \u201cnever\u201d so the simulator never pays (to test expiry).",
+    "tidak pernah": "never",
     "Masa berlaku QRIS (detik)": "QRIS valid for (seconds)",
     "= {minutes} menit": "= {minutes} minutes",
     "Tempel di sini isi QRIS statis toko (teks yang diawali 000201).":
@@ -86,8 +88,8 @@ STATIC_QRIS_KEY = "payment.static_qris"
 UNIQUE_CODE_LABELS: dict[str, str] = {"add": "Tambah", "subtract": "Kurangi", "off": "Mati"}
 NO_MUTASI_SOURCE = "Tidak ada \u2014 konfirmasi manual"
 USE_HINTS: dict[str, str] = {
-    "simulator.pay_after_s": "Angka detik, atau never agar simulator tidak pernah membayar "
-                             "(untuk uji kedaluwarsa).",
+    "simulator.pay_after_s": "Angka detik, atau \u201ctidak pernah\u201d agar simulator tidak "
+                             "pernah membayar (untuk uji kedaluwarsa).",
     MUTASI_KEY: "Dari mana pembayaran masuk dicek otomatis. Tanpa sumber mutasi kasir "
                 "mengonfirmasi sendiri setelah melihat aplikasi merchant.",
     UNIQUE_CODE_KEY: "Nominal digeser sedikit (15.000 \u2192 15.001) agar tiap pembayaran "
@@ -153,7 +155,21 @@ class PaymentPage(Page):
         return True
 
     def _pay_after(self) -> tuple[Editor, QWidget | None]:
-        return self.form.line(clear_button=False, max_width=200), None
+        """Seconds, or "tidak pernah" -- the setting's own word for it is ``never``, which the
+        owner neither sees nor has to type."""
+        plain = self.form.line(clear_button=False, max_width=200)
+        edit = plain.widget
+        assert isinstance(edit, QLineEdit)
+        never = {"never", "tidak pernah", tr("tidak pernah").casefold()}
+
+        def read() -> str:
+            text = edit.text().strip()
+            return "never" if text.casefold() in never else text
+
+        def write(_value: object, text: str) -> None:
+            edit.setText(tr("tidak pernah") if text == "never" else text)
+
+        return Editor(edit, read, write, plain.changed), None
 
     def _static_qris(self) -> tuple[Editor, QWidget | None]:
         static = QPlainTextEdit()
