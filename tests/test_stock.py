@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pos_app.cart import Cart, Product
+from pos_app.cart import Cart
 from pos_app.payments import PaymentService
 from pos_app.products import CatalogItem
 from pos_app.settings import Settings
