@@ -336,3 +336,24 @@ def test_simulator_outside_demo_mode_says_it_is_not_real_money(data_dir: Path, q
     finally:
         t.close()
 
+
+
+def test_products_screen_changes_reach_the_grid_at_once(till: Till, qtbot) -> None:
+    from pos_app.products import CatalogItem
+    from pos_app.ui.products import ProductsDialog
+
+    w = till.window
+    qtbot.keyClick(w.search_input, Qt.Key.Key_F3)
+    qtbot.waitUntil(lambda: w.findChild(ProductsDialog) is not None, timeout=WAIT_MS)
+    dlg = w.findChild(ProductsDialog)
+    catalog.save_item(till.db, CatalogItem("", "Kerupuk Udang", 8000, category="Camilan Baru",
+                                           barcodes=("7770001",), stock=2, low_stock=3))
+    dlg.catalogChanged.emit()
+    qtbot.waitUntil(lambda: any(p.name == "Kerupuk Udang" for p in w.grid.shown),
+                    timeout=WAIT_MS)
+    tile = next(t for t in w.grid._tiles if t.product and t.product.name == "Kerupuk Udang")
+    assert tile.property("lowStock") is True and "Stok tinggal 2" in tile.price.text()
+    qtbot.waitUntil(lambda: "Camilan Baru" in [b.text() for b in
+                                              w.categories._group.buttons()], timeout=WAIT_MS)
+    dlg.reject()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is w.search_input, timeout=WAIT_MS)
