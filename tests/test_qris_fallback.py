@@ -452,3 +452,27 @@ def test_an_attempt_in_flight_that_fails_after_the_switch_tells_nobody(db, clock
     assert db.scalar("SELECT status FROM outbox WHERE id = ?", (entry.id,)) == "done"
     assert latest_payment(db, order_id).provider == "static"
     assert load_order(db, order_id).status is OrderStatus.AWAITING_PAYMENT
+
+
+def test_the_offer_keeps_the_dialog_on_a_1366x768_screen(qapp, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The notice takes the QR box's place: the dialog must not grow by a second box (it did,
+    past the bottom of the screen, hiding "Batalkan" under Xvfb)."""
+    from PySide6.QtWidgets import QWidget
+
+    from pos_app.payments import Fallback
+    from pos_app.ui.qris_dialog import QrisDialog
+
+    parent = QWidget()
+    parent.resize(1366, 768)
+    qtbot.addWidget(parent)
+    parent.show()
+    dlg = QrisDialog("K1-20261206-0001", 15000, demo=False, manual=False, parent=parent,
+                     provider="pakasir", fallback=Fallback("pakasir", "static", True))
+    dlg.open()
+    qtbot.waitExposed(dlg)
+    before = dlg.height()
+    dlg._qr_is_late(None)
+    qapp.processEvents()
+    assert dlg.fallback_button.isVisible() and dlg.cancel_button.isVisible()
+    assert dlg.height() <= before
+    dlg.reject()

@@ -170,6 +170,10 @@ class QrisDialog(QDialog):
         if fallback is not None:
             self._late_timer.start()
         self.resize(520, 640)
+        # Whatever it shows (a long notice, the fallback button), the dialog stays on a
+        # 1366x768 screen: the QR and the notice shrink, the buttons below stay reachable.
+        screen = (parent or self).screen().availableGeometry()
+        self.setMaximumHeight(screen.height() - 60)
 
     # -- what happens to the payment (app events, routed here by the window) -------------
     def _mine(self, order_id: str) -> bool:
@@ -255,8 +259,10 @@ class QrisDialog(QDialog):
         self._show_qr_box(False)
 
     def _show_qr_box(self, qr: bool) -> None:
-        self.notice.setVisible(not qr)
-        self.qr.setVisible(qr)
+        # Hide first, then show: for a moment both would count, and the dialog would grow by
+        # a whole QR box (past the bottom of a 1366x768 screen) and never shrink back.
+        (self.notice if qr else self.qr).hide()
+        (self.qr if qr else self.notice).show()
 
     # -- the shop's QRIS (backup) ---------------------------------------------------------
     def _fall_back(self) -> None:
