@@ -59,3 +59,25 @@ def qapp():
 
     app = QApplication.instance() or QApplication(["pos-app-tests"])
     yield app
+
+
+@pytest.fixture
+def orderkuota():
+    """A loopback fake of the Order Kuota back-end (seed 000), started and stopped."""
+    from tests.fakes.orderkuota import OrderKuotaFake
+
+    fake = OrderKuotaFake()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def midtrans():
+    """A loopback fake of the Midtrans middleware (seed 002), started and stopped."""
+    from tests.fakes.midtrans import MidtransFake
+
+    fake = MidtransFake(app_code="kasir", api_key="mid-key-0123456789abcdef")
+    fake.start()
+    yield fake
+    fake.stop()

@@ -96,14 +96,6 @@ def assert_no_secret(data_dir: Path, secret: str, *texts: str) -> None:
 
 
 # -- orderkuota (seed 000) --------------------------------------------------------------------
-@pytest.fixture
-def orderkuota():
-    from tests.fakes.orderkuota import OrderKuotaFake
-
-    fake = OrderKuotaFake()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def _orderkuota_config(data_dir: Path, fake, token: str) -> None:
@@ -201,14 +193,6 @@ def test_soundbox_platform_kill_while_pending_then_resume(data_dir: Path, soundb
 
 
 # -- midtrans (seed 002) ------------------------------------------------------------------------
-@pytest.fixture
-def midtrans():
-    from tests.fakes.midtrans import MidtransFake
-
-    fake = MidtransFake(app_code="kasir", api_key="mid-key-0123456789abcdef")
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def test_midtrans_kill_while_pending_then_resume(data_dir: Path, midtrans) -> None:

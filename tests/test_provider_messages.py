@@ -25,8 +25,6 @@ from pos_app import qris
 from pos_app.cart import Cart, Product
 from pos_app.checkout import CheckoutService, Till
 from pos_app.clock import utcnow, zone
-from pos_app.demo import demo_products
-from pos_app.payments import PaymentService
 from pos_app.provider_messages import (
     Moment,
     health_message,
@@ -37,10 +35,6 @@ from pos_app.provider_messages import (
     setting_label,
 )
 from pos_app.settings import Settings
-from pos_app.storage import catalog, open_database
-from pos_app.ui.customer_display import CustomerDisplay
-from pos_app.ui.main_window import CashierWindow
-from pos_app.ui.tasks import TaskManager
 from sync.engine import Route, SyncEngine
 from sync.errors import (
     AuthExpired,
@@ -73,6 +67,7 @@ from sync.providers.midtrans.adapter import AUTH_MESSAGE as MIDTRANS_401
 from sync.providers.orderkuota.adapter import AUTH_MESSAGE as ORDERKUOTA_401
 from sync.providers.orkut.adapter import AUTH_EXPIRED_MESSAGE as ORKUT_401
 from sync.unique_code import NoCodeAvailable
+from tests.test_ui_cashier import Till as WindowTill
 from tests.waiting import WAIT_MS
 
 # -- what a cashier's sentence must not contain ------------------------------------------------
@@ -355,27 +350,17 @@ def test_health_book_remembers_which_settings_are_missing(db, clock) -> None:  #
 
 
 # -- the window -------------------------------------------------------------------------------
-class MidtransTill:
+class MidtransTill(WindowTill):
     """A till selling through the Midtrans middleware (a loopback fake)."""
 
     def __init__(self, data_dir: Path, qtbot, fake, *, api_key: str) -> None:  # type: ignore[no-untyped-def]
-        self.settings = s = Settings.load(data_dir)
+        s = Settings.load(data_dir)
         s.set("payment.provider", "midtrans")
         s.set("providers.midtrans.base_url", fake.base_url)
         s.set("providers.midtrans.app_code", "kasir")
         if api_key:
             s.set("providers.midtrans.api_key", api_key)
-        self.db = open_database(data_dir / "pos.sqlite3")
-        catalog.upsert_products(self.db, demo_products())
-        self.service = PaymentService(self.db, s, poll_interval_s=0.1)
-        self.tasks = TaskManager()
-        self.display = CustomerDisplay(store_name="Warung Uji", idle_after_s=60)
-        self.window = CashierWindow(s, self.service, self.tasks, self.display)
-        qtbot.addWidget(self.window)
-        qtbot.addWidget(self.display)
-        self.service.start()
-        self.window.show()
-        self.qtbot = qtbot
+        super().__init__(data_dir, qtbot, demo=False, idle_after_s=60)
 
     def sell(self) -> None:
         w = self.window
@@ -384,21 +369,6 @@ class MidtransTill:
         self.qtbot.waitUntil(lambda: not w.cart.is_empty, timeout=WAIT_MS)
         w.pay_qris()
 
-    def close(self) -> None:
-        self.window.close()
-        self.service.stop()
-        self.tasks.shutdown()
-        self.db.close()
-
-
-@pytest.fixture
-def midtrans():
-    from tests.fakes.midtrans import MidtransFake
-
-    fake = MidtransFake(app_code="kasir", api_key="mid-key-0123456789abcdef")
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def test_a_refused_key_in_the_window(data_dir: Path, qtbot, midtrans) -> None:  # type: ignore[no-untyped-def]

@@ -27,15 +27,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pos_app import qris
 from pos_app.cart import Cart, Product
 from pos_app.checkout import CheckoutService, Till as CheckoutTill
-from pos_app.demo import demo_products
 from pos_app.order_state import OrderStatus, PaymentStatus
-from pos_app.payments import PaymentService
 from pos_app.settings import Settings
-from pos_app.storage import catalog, open_database
 from pos_app.storage.orders import due_outbox, latest_payment, load_order, load_payment
-from pos_app.ui.customer_display import CustomerDisplay, DisplayState
-from pos_app.ui.main_window import CashierWindow
-from pos_app.ui.tasks import TaskManager
+from pos_app.ui.customer_display import DisplayState
 from sync.engine import Route, SyncEngine
 from sync.events import EventKind, SyncEvent
 from sync.providers.base import (
@@ -51,10 +46,9 @@ from sync.providers.info import Confirmation
 from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from sync.providers.static.adapter import StaticQrisProvider
 from tests.qr_decode import decode
+from tests.test_ui_cashier import INDOMIE, TEH, Till
 from tests.waiting import WAIT_MS
 
-INDOMIE = "089686010947"  # Indomie Goreng, Rp 3.500
-TEH = "8998866200011"  # Teh Botol Sosro, Rp 6.000
 WIB = ZoneInfo("Asia/Jakarta")
 MIDTRANS_KEY = "mid-key-0123456789abcdef"
 
@@ -67,12 +61,12 @@ def refused_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-class GatewayDownTill:
+class GatewayDownTill(Till):
     """The till of a shop selling through the Midtrans middleware, which can't be reached."""
 
     def __init__(self, data_dir: Path, qtbot, *, static_qris: str | None = DEMO_STATIC_QRIS,
                  mutasi=None) -> None:  # type: ignore[no-untyped-def]
-        s = self.settings = Settings.load(data_dir)
+        s = Settings.load(data_dir)
         s.set("payment.provider", "midtrans")
         s.set("providers.midtrans.base_url", refused_url())
         s.set("providers.midtrans.app_code", "kasir")
@@ -84,28 +78,7 @@ class GatewayDownTill:
             s.set("providers.orderkuota.base_url", mutasi.base_url)
             s.set("providers.orderkuota.username", mutasi.username)
             s.set("providers.orderkuota.token", mutasi.issue_token(mutasi.username))
-        self.db = open_database(data_dir / "pos.sqlite3")
-        catalog.upsert_products(self.db, demo_products())
-        self.service = PaymentService(self.db, self.settings, poll_interval_s=0.1)
-        self.tasks = TaskManager()
-        self.display = CustomerDisplay(store_name="Warung Uji", idle_after_s=60)
-        self.window = CashierWindow(self.settings, self.service, self.tasks, self.display)
-        qtbot.addWidget(self.window)
-        qtbot.addWidget(self.display)
-        self.service.start()
-        self.window.show()
-        self.display.place()
-        self.window.activateWindow()
-        qtbot.waitActive(self.window, timeout=WAIT_MS)
-        self.qtbot = qtbot
-
-    def scan(self, code: str) -> None:
-        w = self.window
-        self.qtbot.keyClicks(w.search_input, code)
-        self.qtbot.keyClick(w.search_input, Qt.Key.Key_Return)
-        # The box empties at Enter; the product is added when the lookup answers.
-        self.qtbot.waitUntil(lambda: w.search_input.text() == "" and w.tasks.pending == 0,
-                             timeout=WAIT_MS)
+        super().__init__(data_dir, qtbot, demo=False, idle_after_s=60)
 
     def press_f5(self):  # type: ignore[no-untyped-def]
         """F5 on a cart of Indomie + Teh (Rp 9.500); the QRIS dialog, once it is open."""
@@ -116,21 +89,7 @@ class GatewayDownTill:
         self.qtbot.waitUntil(lambda: w.qris_dialog is not None, timeout=WAIT_MS)
         return w.qris_dialog
 
-    def close(self) -> None:
-        self.window.close()
-        self.service.stop()
-        self.tasks.shutdown()
-        self.db.close()
 
-
-@pytest.fixture
-def orderkuota():
-    from tests.fakes.orderkuota import OrderKuotaFake
-
-    fake = OrderKuotaFake()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def payments_of(db, order_id: str) -> list:  # type: ignore[no-untyped-def]

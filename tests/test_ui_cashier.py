@@ -30,18 +30,22 @@ TEH = "8998866200011"  # Teh Botol Sosro, Rp 6.000
 class Till:
     """One running till: window + display + services on a data dir."""
 
-    def __init__(self, data_dir: Path, qtbot, *, pay_after: str = "never") -> None:
+    def __init__(self, data_dir: Path, qtbot, *, pay_after: str = "never",
+                 demo: bool = True, idle_after_s: float = 0.3) -> None:
+        """``demo``: sell through the simulator in demo mode; else through the provider the
+        data dir's settings name."""
         self.settings = Settings.load(data_dir)
         self.settings.set("simulator.pay_after_s", pay_after)
         self.db = open_database(data_dir / "pos.sqlite3")
         if catalog.product_count(self.db) == 0:
             catalog.upsert_products(self.db, demo_products())
-        self.service = PaymentService(self.db, self.settings, provider_override="simulator",
+        self.service = PaymentService(self.db, self.settings,
+                                      provider_override="simulator" if demo else None,
                                       poll_interval_s=0.1)
         self.tasks = TaskManager()
-        self.display = CustomerDisplay(store_name="Warung Demo", idle_after_s=0.3)
+        self.display = CustomerDisplay(store_name="Warung Demo", idle_after_s=idle_after_s)
         self.window = CashierWindow(self.settings, self.service, self.tasks, self.display,
-                                    demo=True)
+                                    demo=demo)
         qtbot.addWidget(self.window)
         qtbot.addWidget(self.display)
         self.service.start()
