@@ -73,6 +73,7 @@ from pos_app.ui.events import (
     SettingsChanged,
 )
 from pos_app.ui.i18n import register, tr
+from pos_app.ui.props import set_state
 from pos_app.ui.qr_widget import QrView
 
 register({
@@ -224,15 +225,6 @@ def _label(object_name: str, *, tone: str | None = None, wrap: bool = False,
     policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
     label.setSizePolicy(policy)
     return label
-
-
-def _set_dynamic(widget: QWidget, name: str, value: object) -> None:
-    """Set a property that the style sheet selects on, and re-apply the style sheet."""
-    if widget.property(name) == value:
-        return
-    widget.setProperty(name, value)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 
 
 class _CheckMark(QWidget):
@@ -575,7 +567,7 @@ class CustomerDisplay(QWidget):
         self.qris_merchant_label.setVisible(bool(merchant_name))
         self.qris_fee_label.setText(fee_note or "")
         self.qris_fee_label.setVisible(bool(fee_note))
-        _set_dynamic(self.qris_countdown_label, "tone", "muted")
+        set_state(self.qris_countdown_label, tone="muted")
         self._tick_countdown()
         self._relayout()
 
@@ -699,7 +691,7 @@ class CustomerDisplay(QWidget):
             self.qr_view.set_placeholder(tr("Minta kode baru ke kasir"))
             self.qris_title_label.setText(tr("Kode QR sudah tidak berlaku"))
             self.qris_countdown_label.setText(tr("Kedaluwarsa"))
-            _set_dynamic(self.qris_countdown_label, "tone", "error")
+            set_state(self.qris_countdown_label, tone="error")
             self._relayout()
             self._start_idle_timer()
             return
@@ -731,7 +723,7 @@ class CustomerDisplay(QWidget):
         for index, line in enumerate(lines):
             row = _CartRow(line)
             row.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            _set_dynamic(row, "changed", index == changed)
+            set_state(row, changed=index == changed)
             self._lines_layout.insertWidget(self._lines_layout.count() - 1, row)
             if index == changed:
                 self._focus_row = row

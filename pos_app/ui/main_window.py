@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from pos_app.cart import (
     Cart,
+    Discount,
     InactiveProduct,
     Product,
     TaxConfig,
@@ -45,7 +46,7 @@ from pos_app.storage import catalog
 from pos_app.ui.cart_panel import CartPanel
 from pos_app.ui.i18n import register, set_language, tr
 from pos_app.ui.product_grid import CategoryBar, ProductGrid
-from pos_app.ui.props import no_focus, set_props
+from pos_app.ui.props import no_focus, set_props, set_state
 from pos_app.ui.tasks import TaskManager
 
 if TYPE_CHECKING:
@@ -107,7 +108,6 @@ register({
     "Kesalahan": "Error",
     "Menyiapkan pembayaran, coba lagi sebentar…": "Getting payments ready, try again in a moment…",
     "Tunai": "Cash", "Produk (F3)": "Products (F3)",
-    "Diskon tidak bisa dipakai untuk keranjang ini": "The discount can't be used on this cart",
     "Harga bebas (F6)": "Free price (F6)",
     "Kembalian {amount}": "Change {amount}", "Ya, kosongkan": "Yes, clear it", "Tidak": "No",
     "Pembayaran terlambat {id} diterima": "Late payment {id} accepted",
@@ -156,7 +156,8 @@ def method_label(method: str | None) -> str:
 
 
 def _free_on_close(dlg: QDialog, *, activate: bool = True) -> None:
-    """A fresh dialog each time (a till opens hundreds a day): Qt frees it when it closes.
+    """A fresh dialog each time (a till opens hundreds a day): Qt frees it when it closes,
+    and the keyboard goes back to the window's search box (``CashierWindow.dialog_closed``).
     ``activate=False``: shown without taking the keyboard from the search box."""
     attribute = _qt().WidgetAttribute
     dlg.setAttribute(attribute.WA_DeleteOnClose)
@@ -608,7 +609,6 @@ class CashierWindow(QMainWindow):
     def _forget_custom_dialog(self, dlg: CustomAmountDialog) -> None:
         if self.custom_dialog is dlg:
             self.custom_dialog = None
-        self.focus_search()
 
     def _add_custom(self, name: str, amount: int | None) -> None:
         if amount is None:
@@ -654,27 +654,22 @@ class CashierWindow(QMainWindow):
         if self.cart.is_empty:
             return
         sku = self.cart_panel.selected_sku()
-        line = self.cart.line(sku) if sku else None
+        name = self.cart.line(sku).product.name if sku else None
         from pos_app.ui.small_dialogs import DiscountDialog
 
-        dlg = DiscountDialog(line.product.name if line else None, self,
-                             line_gross=line.gross if line else None)
+        def apply(discount: Discount | None, for_line: bool) -> None:
+            """Set by the dialog; the cart's ValueError (a line discount above the line) keeps
+            the dialog open with the reason."""
+            if for_line and sku:
+                self.cart.set_line_discount(sku, discount)
+            else:
+                self.cart.set_order_discount(discount)
+            self._refresh_cart()
+
+        dlg = DiscountDialog(name, apply, self)
         _free_on_close(dlg)
         self.discount_dialog = dlg
         dlg.finished.connect(lambda _r: self._forget_discount_dialog(dlg))
-
-        def apply() -> None:
-            try:
-                if dlg.for_line and sku:
-                    self.cart.set_line_discount(sku, None if dlg.cleared else dlg.discount)
-                else:
-                    self.cart.set_order_discount(None if dlg.cleared else dlg.discount)
-            except ValueError as exc:  # the dialog checked it: only a cart changed meanwhile
-                log.warning("discount refused: %s", exc)
-                self._warn(tr("Diskon tidak bisa dipakai untuk keranjang ini"))
-            self._refresh_cart()
-
-        dlg.accepted.connect(apply)
         dlg.open()
 
     def _forget_discount_dialog(self, dlg: DiscountDialog) -> None:
@@ -705,8 +700,6 @@ class CashierWindow(QMainWindow):
             self.clear_question = None
             if box.clickedButton() is yes:
                 self.clear_cart()
-            else:
-                self.focus_search()
 
         box.finished.connect(answered)
         box.open()
@@ -983,9 +976,7 @@ class CashierWindow(QMainWindow):
             message = None
         text = in_language(message, language()) if message is not None else st
         self.health_banner.setText(text)
-        self.health_banner.setProperty("state", st)
-        self.health_banner.style().unpolish(self.health_banner)
-        self.health_banner.style().polish(self.health_banner)
+        set_state(self.health_banner, state=st)
         self.health_banner.show()
 
     # -- receipts, history, settings ---------------------------------------------------------
@@ -1071,7 +1062,6 @@ class CashierWindow(QMainWindow):
         dlg = ProductsDialog(self.db, self.tasks, self.settings, demo=self.demo, parent=self)
         _free_on_close(dlg)
         dlg.catalogChanged.connect(self._catalog_changed)
-        dlg.finished.connect(lambda _r: self.focus_search())
         dlg.open()
 
     def _catalog_changed(self) -> None:

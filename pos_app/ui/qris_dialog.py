@@ -33,6 +33,7 @@ from pos_app.money import format_rupiah
 from pos_app.provider_messages import Moment, Text, in_language, provider_name, sale_message
 from pos_app.ui.events import PaymentPaid, QrCleared, QrDelayed, QrEnd, QrShown
 from pos_app.ui.i18n import language, register, tr
+from pos_app.ui.props import set_state
 from pos_app.ui.qr_widget import QrView
 from sync.events import EventKind
 
@@ -320,9 +321,7 @@ class QrisDialog(QDialog):
         self.final = kind
         self._timer.stop()
         self.status.setText(text)
-        self.status.setProperty("state", state)
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
+        set_state(self.status, state=state)
         if kind is not EventKind.PAID:
             self.qr.set_placeholder(text)
             self.qr.set_payload(None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
@@ -40,7 +40,7 @@ register({
     "Persen harus antara 0 dan 100, mis. 10%": "A percentage is 0 to 100, e.g. 10%",
     "Jumlah tidak valid — ketik angka rupiah, mis. 5000":
         "Not an amount — type rupiah, e.g. 5000",
-    "Diskon melebihi harga baris ini ({amount})": "The discount is more than this line ({amount})",
+    "Diskon melebihi harga baris ini": "The discount is more than this line",
     "Harga bebas": "Free price", "Barang yang belum ada di daftar produk":
         "An item that is not in the product list yet",
     "Harga": "Price", "Nama (boleh kosong)": "Name (optional)", "Tambah (Enter)": "Add (Enter)",
@@ -67,11 +67,13 @@ STATUS_TEXT = {
 class DiscountDialog(QDialog):
     """Amount ("5000", "Rp 5.000") or percent ("10%") for the whole order or the selected line."""
 
-    def __init__(self, line_name: str | None, parent: QWidget | None = None, *,
-                 line_gross: int | None = None) -> None:
+    def __init__(self, line_name: str | None, apply: Callable[[Discount | None, bool], None],
+                 parent: QWidget | None = None) -> None:
+        """``apply(discount, for_line)`` sets it (``None``: removes it); a ``ValueError`` from
+        it (the cart refuses a line discount above the line) keeps the dialog open."""
         super().__init__(parent)
         self.setWindowTitle(tr("Diskon"))
-        self.line_gross = line_gross
+        self._set = apply
         self.discount: Discount | None = None
         self.cleared = False
         layout = QVBoxLayout(self)
@@ -110,7 +112,7 @@ class DiscountDialog(QDialog):
 
     def _clear(self) -> None:
         self.cleared = True
-        self.accept()
+        self._apply_and_close(None)
 
     def _apply(self) -> None:
         text = self.input.text().strip()
@@ -127,12 +129,15 @@ class DiscountDialog(QDialog):
             self.problem.setText(tr("Persen harus antara 0 dan 100, mis. 10%") if text.endswith("%")
                                  else tr("Jumlah tidak valid — ketik angka rupiah, mis. 5000"))
             return
-        if (self.for_line and self.line_gross is not None
-                and discount.amount_off(self.line_gross) > self.line_gross):
-            self.problem.setText(tr("Diskon melebihi harga baris ini ({amount})",
-                                    amount=format_rupiah(self.line_gross)))
-            return
         self.discount = discount
+        self._apply_and_close(discount)
+
+    def _apply_and_close(self, discount: Discount | None) -> None:
+        try:
+            self._set(discount, self.for_line)
+        except ValueError:  # the only one the cart raises here: more off than the line costs
+            self.problem.setText(tr("Diskon melebihi harga baris ini"))
+            return
         self.accept()
 
 

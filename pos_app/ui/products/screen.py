@@ -68,6 +68,7 @@ from pos_app.ui.products.editor import ProductEditor
 from pos_app.ui.products.import_preview import ImportPreviewDialog
 from pos_app.ui.products.model import Column, ProductTableModel, is_low
 from pos_app.ui.products.questions import ask
+from pos_app.ui.props import set_state
 from pos_app.ui.tasks import TaskManager
 
 if TYPE_CHECKING:
@@ -426,10 +427,7 @@ class ProductsDialog(QDialog):
 
     def _set_status(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
-        if self.status.property("state") != ("error" if error else "info"):
-            self.status.setProperty("state", "error" if error else "info")
-            self.status.style().unpolish(self.status)
-            self.status.style().polish(self.status)
+        set_state(self.status, state="error" if error else "info")
 
     def _update_buttons(self) -> None:
         item = self.selected_item
