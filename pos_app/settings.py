@@ -335,6 +335,26 @@ def _serial_port(text: str) -> str:
                    "or a port name like COM3")
 
 
+#: USB-serial chips soundboxes are built on: CH340, CP210x, STM32 and ESP32-S3 USB-CDC.
+DEFAULT_SOUNDBOX_USB_IDS = "1a86:7523,10c4:ea60,0483:5740,303a:1001"
+
+
+def _usb_ids(text: str) -> tuple[tuple[int, int], ...]:
+    ids: list[tuple[int, int]] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        m = re.fullmatch(r"([0-9a-fA-F]{4}):([0-9a-fA-F]{4})", part)
+        if m is None:
+            raise _Invalid(f"{_shown(part)} is not a USB id like 1a86:7523 (VID:PID, hex)")
+        ids.append((int(m[1], 16), int(m[2], 16)))
+    return tuple(ids)
+
+
+def _usb_ids_text(value: tuple[tuple[int, int], ...]) -> str:
+    return ",".join(f"{vid:04x}:{pid:04x}" for vid, pid in value)
+
+
 def _static_qris(text: str) -> str:
     """The merchant's static QRIS. Checked by ``pos_app.qris.validate`` when that module
     exists (imported here, not at the top, so settings work before/without it)."""
@@ -386,6 +406,8 @@ _KEY_LIST: tuple[Key, ...] = (
         _text(80, required=True)),
     Key("store.address", "text", "", "Address line printed under the name on receipts",
         _text(200)),
+    Key("store.receipt_footer", "text", "Terima kasih atas kunjungan Anda",
+        "Last line of every printed receipt", _text(120)),
     Key("store.timezone", "timezone", "Asia/Jakarta",
         "Time zone for showing and entering times (Asia/Jakarta = WIB); WIB/WITA/WIT accepted",
         _timezone),
@@ -420,8 +442,32 @@ _KEY_LIST: tuple[Key, ...] = (
     Key("hardware.soundbox.port", "serial_port", "auto",
         "Soundbox serial port (/dev/ttyACM0, COM3), 'auto' to detect, 'off' for none",
         _serial_port),
+    Key("hardware.soundbox.usb_ids", "text", DEFAULT_SOUNDBOX_USB_IDS,
+        "USB ids (VID:PID, comma-separated) that 'auto' probes for a soundbox; other serial "
+        "devices are never sent anything",
+        _usb_ids, _usb_ids_text),
+    Key("hardware.soundbox.volume", "int", "80", "Soundbox volume, 0-100",
+        _int_range(0, 100), bounds=(0, 100)),
     Key("hardware.speaker", "switch", "on",
         "Say the payment sentence on the PC speaker when no soundbox does",
+        _switch, _switch_text, choices=("on", "off")),
+    Key("hardware.announce_language", "choice", "id",
+        "Language of the payment sentence (soundbox and speaker): id or en",
+        _choice(("id", "en")), choices=("id", "en")),
+    Key("hardware.printer.connection", "choice", "off",
+        "Receipt printer: off, usb, serial or network",
+        _choice(("off", "usb", "serial", "network")), choices=("off", "usb", "serial", "network")),
+    Key("hardware.printer.address", "text", "",
+        "Where the printer is: usb 'VID:PID' (e.g. 0416:5011), serial '/dev/ttyUSB0' or "
+        "'COM3' (optionally '@19200'), network 'host' or 'host:9100'",
+        _text(200, one_word=True)),
+    Key("hardware.printer.width_mm", "choice", "58", "Paper width: 58 or 80 (mm)",
+        _choice(("58", "80")), choices=("58", "80")),
+    Key("hardware.printer.cash_drawer", "switch", "off",
+        "Open the cash drawer (connected to the printer) after every cash sale",
+        _switch, _switch_text, choices=("on", "off")),
+    Key("hardware.printer.auto_print", "switch", "on",
+        "Print the receipt when a sale is completed (off: only with 'Cetak ulang')",
         _switch, _switch_text, choices=("on", "off")),
     # ui
     Key("ui.language", "choice", "id", "User interface language: id (Indonesian) or en",

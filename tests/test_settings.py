@@ -118,8 +118,14 @@ def mode_of(path: Path) -> int:
 # --------------------------------------------------------------------------- registry
 
 
-def test_registry_has_exactly_the_spec_keys_plus_ui_and_tax() -> None:
-    extra = {"ui.language", "ui.customer_display_screen", "tax.mode", "tax.rate_percent"}
+def test_registry_has_exactly_the_spec_keys_plus_ui_tax_and_devices() -> None:
+    extra = {"ui.language", "ui.customer_display_screen", "tax.mode", "tax.rate_percent",
+             # issue 11: the devices (soundbox discovery and volume, printer) and the receipt
+             "hardware.soundbox.usb_ids", "hardware.soundbox.volume",
+             "hardware.announce_language", "hardware.printer.connection",
+             "hardware.printer.address", "hardware.printer.width_mm",
+             "hardware.printer.cash_drawer", "hardware.printer.auto_print",
+             "store.receipt_footer"}
     # A back-end added after SPEC.md brings its own providers.<name>.* keys, and only those.
     added = {info.key(f.leaf) for name, info in PROVIDER_INFO.items()
              if name not in SPEC_PROVIDERS for f in info.fields}
