@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "log_dir",
     "read_toml",
     "resolve_data_dir",
+    "resources_dir",
     "tighten_permissions",
     "update_toml",
     "write_toml_atomic",
@@ -56,6 +58,26 @@ class DataDirError(ValueError):
 
 class ConfigFileError(ValueError):
     """``config.toml`` cannot be read or written; the message names the file (and line)."""
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def resources_dir() -> Path:
+    """``resources/``: next to the package in a work tree, under ``share/pos-app`` when
+    installed as a wheel, at the top of a PyInstaller bundle.
+
+    Here rather than in the UI so that Qt-free code (``hardware/``'s sound clips) finds it too.
+    """
+    candidates = [Path(__file__).resolve().parent.parent / "resources",
+                  Path(sys.prefix) / "share" / "pos-app" / "resources"]
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        candidates.insert(0, Path(bundle) / "resources")
+    for path in candidates:
+        if (path / "app.qss").exists():
+            return path
+    return candidates[0]
 
 
 # --------------------------------------------------------------------------- data directory

@@ -11,14 +11,13 @@ import logging
 import os
 import sys
 import time
-from pathlib import Path
 
 # Our Qt-free modules before PySide6: once it is loaded, its "__feature__" import hook reads
 # the source of every module imported after it (~0.1 ms each). sync.events and the catalogue
 # are what the window's modules need first.
 import sync.events  # noqa: F401
 from pos_app.context import Access, AppContext, open_context
-from pos_app.paths import ConfigFileError, DataDirError
+from pos_app.paths import ConfigFileError, DataDirError, resources_dir as resources_dir
 from pos_app.settings import SettingsError
 from pos_app.storage import catalog  # noqa: F401
 from pos_app.storage.database import StorageError
@@ -35,20 +34,6 @@ register({
 class AppOpenError(Exception):
     """The till can't use the shop's data (data dir, ``config.toml`` or database): one line,
     already shown on screen; ``pos-app`` prints it and exits with its usage-error code."""
-
-
-def resources_dir() -> Path:
-    """``resources/``: next to the package in a work tree, under ``share/pos-app`` when
-    installed as a wheel, at the top of a PyInstaller bundle."""
-    candidates = [Path(__file__).resolve().parent.parent.parent / "resources",
-                  Path(sys.prefix) / "share" / "pos-app" / "resources"]
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        candidates.insert(0, Path(bundle) / "resources")
-    for path in candidates:
-        if (path / "app.qss").exists():
-            return path
-    return candidates[0]
 
 
 def has_display() -> bool:
