@@ -8,7 +8,8 @@ decided here, without Qt, so the rules can be tested (and reused) without a wind
 * which of those the form leaves without a value, and why (empty, a value that does not parse,
   a token only a login or activation can fill in),
 * whether a pasted static QRIS is one valid line,
-* whether the unique code applies (payments matched by amount on a statement).
+* whether the unique code applies (payments matched by amount on a statement),
+* whether the receipt printer's address fits its connection (:func:`printer_problem`).
 
 A form is a :class:`FormValues`: the texts as typed (key -> text) and, for secrets, whether one
 is stored (a secret field is never pre-filled, so an empty one means "keep the stored one").
@@ -19,6 +20,8 @@ sees a file.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -28,15 +31,18 @@ from pos_app import qris
 from pos_app.settings import KEYS, SettingsError
 from sync import providers
 from sync.providers import PROVIDERS
-from sync.providers.info import Confirmation, LoginKind
+from sync.providers.info import Confirmation, LoginKind, Text
 
 __all__ = [
+    "PRINTER_TEXTS",
     "FormValues",
     "Problem",
     "QrisProblem",
     "Reason",
     "missing_keys",
     "mutasi_source",
+    "printer_address_problem",
+    "printer_problem",
     "provider_problems",
     "qris_problem",
     "required_keys",
@@ -184,3 +190,95 @@ def unique_code_used(provider: str, source: str = "") -> bool:
         return False
     return info.confirmation is Confirmation.MUTASI or (info.takes_mutasi_source
                                                          and bool(source))
+
+
+# --------------------------------------------------------------------------- receipt printer
+
+PRINTER_CONNECTION_KEY = "hardware.printer.connection"
+PRINTER_ADDRESS_KEY = "hardware.printer.address"
+
+# The messages are shown under the address field as they are (Indonesian, or English through
+# the UI's catalogue, where PRINTER_TEXTS is registered), so each is one fixed line per case.
+_PRINTER_FORMATS: dict[str, Text] = {
+    "usb": Text("Alamat USB ditulis VID:PID (heksadesimal), mis. 0416:5011.",
+                "A USB address is VID:PID (hexadecimal), e.g. 0416:5011."),
+    "serial": Text("Alamat serial ditulis sebagai port, mis. /dev/ttyUSB0 atau COM3, boleh "
+                   "diikuti kecepatan: COM3@9600.",
+                   "A serial address is a port, e.g. /dev/ttyUSB0 or COM3, optionally followed "
+                   "by the speed: COM3@9600."),
+    "network": Text("Alamat jaringan ditulis host atau host:port, mis. 192.168.1.50:9100.",
+                    "A network address is host or host:port, e.g. 192.168.1.50:9100."),
+}
+_PRINTER_REQUIRED_BY: dict[str, Text] = {
+    "usb": Text("Wajib diisi: printer USB membutuhkan VID:PID, mis. 0416:5011.",
+                "Required: a USB printer needs its VID:PID, e.g. 0416:5011."),
+    "serial": Text("Wajib diisi: printer serial membutuhkan port, mis. /dev/ttyUSB0 atau COM3.",
+                   "Required: a serial printer needs its port, e.g. /dev/ttyUSB0 or COM3."),
+    "network": Text("Wajib diisi: printer jaringan membutuhkan alamatnya, mis. "
+                    "192.168.1.50:9100.",
+                    "Required: a network printer needs its address, e.g. 192.168.1.50:9100."),
+}
+PRINTER_TEXTS: tuple[Text, ...] = (*_PRINTER_REQUIRED_BY.values(), *_PRINTER_FORMATS.values())
+"""Every message :func:`printer_address_problem` returns (for the UI's English catalogue)."""
+
+_USB_ID = re.compile(r"[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}")
+# The port as the soundbox's key takes it (a device path or COMn), without 'auto'/'off': a
+# printer is never searched for. The speed is pyserial's baudrate.
+_SERIAL = re.compile(r"(?:/[^\s@]+|(?i:com)[1-9][0-9]{0,2}|\\\\\.\\(?i:com)[1-9][0-9]{0,2})"
+                     r"(?:@[1-9][0-9]{1,6})?")
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*")
+_NETWORK = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]]+))"
+                      r"(?::(?P<port>[0-9]{1,5}))?")
+
+
+def _network_ok(address: str) -> bool:
+    m = _NETWORK.fullmatch(address)
+    if m is None:
+        return False
+    if m["port"] is not None and not 1 <= int(m["port"]) <= 65535:
+        return False
+    if m["ipv6"] is not None:
+        try:
+            ipaddress.IPv6Address(m["ipv6"])
+        except ValueError:
+            return False
+        return True
+    host = m["host"]
+    if re.fullmatch(r"[0-9.]+", host):
+        # All digits and dots is meant as an IPv4 address: 192.168.1.300 is a typo, not a name.
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    return _HOST.fullmatch(host) is not None and len(host) <= 253
+
+
+def printer_address_problem(connection: str, address: str) -> Text | None:
+    """Why ``address`` can't reach a receipt printer connected by ``connection`` (off, usb,
+    serial, network), or None when it can (always for "off": the address is kept for later).
+
+    Formats: usb ``VID:PID`` in hex (0416:5011); serial a device path or ``COMn``, optionally
+    ``@baud`` (/dev/ttyUSB0, COM3@9600); network ``host`` or ``host:port`` (192.168.1.50:9100,
+    [fe80::1]:9100). The key's own parser (one word, 200 characters) applies on top.
+    """
+    if connection not in _PRINTER_FORMATS:
+        return None  # "off", or a bad connection value reported by its own field
+    value = address.strip()
+    if not value:
+        return _PRINTER_REQUIRED_BY[connection]
+    if connection == "usb":
+        ok = _USB_ID.fullmatch(value) is not None
+    elif connection == "serial":
+        ok = _SERIAL.fullmatch(value) is not None
+    else:
+        ok = _network_ok(value)
+    return None if ok else _PRINTER_FORMATS[connection]
+
+
+def printer_problem(form: FormValues) -> Text | None:
+    """:func:`printer_address_problem` for the form's connection and address (a connection
+    that does not parse counts as its default, "off")."""
+    connection = str(_value(form, PRINTER_CONNECTION_KEY))
+    return printer_address_problem(connection, form.texts.get(PRINTER_ADDRESS_KEY, ""))

@@ -11,12 +11,15 @@ import pytest
 
 from pos_app import qris
 from pos_app.settings_rules import (
+    PRINTER_TEXTS,
     FormValues,
     Problem,
     QrisProblem,
     Reason,
     missing_keys,
     mutasi_source,
+    printer_address_problem,
+    printer_problem,
     provider_problems,
     qris_problem,
     required_keys,
@@ -176,3 +179,59 @@ def test_unique_code_used(provider: str, source: str, used: bool) -> None:
 def test_unique_code_row_shown_for_statement_providers() -> None:
     shown = {name for name, info in PROVIDERS.items() if info.uses_unique_code}
     assert shown == {"static", "orkut"}
+
+
+# --------------------------------------------------------------------------- receipt printer
+
+
+@pytest.mark.parametrize(("connection", "address"), [
+    ("usb", "0416:5011"),
+    ("usb", "04B8:0E15"),
+    ("usb", " 0416:5011 "),
+    ("serial", "/dev/ttyUSB0"),
+    ("serial", "/dev/ttyUSB0@9600"),
+    ("serial", "COM3"),
+    ("serial", "com12@115200"),
+    ("serial", "\\\\.\\COM10"),
+    ("network", "192.168.1.50"),
+    ("network", "192.168.1.50:9100"),
+    ("network", "printer-dapur.local:9100"),
+    ("network", "[fe80::1]:9100"),
+    ("off", ""),
+    ("off", "whatever was typed before"),  # kept for later, not checked
+])
+def test_printer_addresses_that_fit_their_connection(connection: str, address: str) -> None:
+    assert printer_address_problem(connection, address) is None
+
+
+@pytest.mark.parametrize(("connection", "address", "starts"), [
+    ("usb", "", "Wajib diisi: printer USB"),
+    ("serial", "  ", "Wajib diisi: printer serial"),
+    ("network", "", "Wajib diisi: printer jaringan"),
+    ("usb", "416:5011", "Alamat USB"),
+    ("usb", "0x0416:0x5011", "Alamat USB"),
+    ("usb", "COM3", "Alamat USB"),
+    ("serial", "ttyUSB0", "Alamat serial"),
+    ("serial", "COM0", "Alamat serial"),
+    ("serial", "COM3@fast", "Alamat serial"),
+    ("serial", "0416:5011", "Alamat serial"),
+    ("network", "192.168.1.300", "Alamat jaringan"),
+    ("network", "192.168.1.50:99999", "Alamat jaringan"),
+    ("network", "http://192.168.1.50", "Alamat jaringan"),
+    ("network", "/dev/ttyUSB0", "Alamat jaringan"),
+    ("network", "[fe80::zz]:9100", "Alamat jaringan"),
+])
+def test_printer_addresses_that_do_not(connection: str, address: str, starts: str) -> None:
+    problem = printer_address_problem(connection, address)
+    assert problem is not None and problem.id.startswith(starts)
+    assert problem in PRINTER_TEXTS
+    assert problem.en and problem.en != problem.id  # English for the UI's catalogue
+
+
+def test_printer_problem_reads_the_form() -> None:
+    assert printer_problem(form()) is None  # defaults: no printer
+    assert printer_problem(form({"hardware.printer.connection": "network"})) is not None
+    assert printer_problem(form({"hardware.printer.connection": "network",
+                                 "hardware.printer.address": "192.168.1.50"})) is None
+    # A connection that does not parse is its field's error; here it counts as its default.
+    assert printer_problem(form({"hardware.printer.connection": "bluetooth"})) is None

@@ -152,7 +152,7 @@ def test_provider_offers_every_provider_this_version_runs(qtbot, data_dir: Path)
 def test_labels_are_indonesian(qtbot, data_dir: Path) -> None:
     dlg = open_dialog(qtbot, data_dir)
     texts = [dlg.tabs.tabText(i) for i in range(dlg.tabs.count())]
-    assert texts == ["Toko", "Pajak (PPN)", "Pembayaran", "Tampilan"]
+    assert texts == ["Toko", "Pajak (PPN)", "Pembayaran", "Tampilan", "Perangkat"]
     assert dlg.save_button.text() == "Simpan" and dlg.cancel_button.text() == "Batal"
     ttl_label = dlg.findChild(QSpinBox, "payment.invoice_ttl_s")
     assert ttl_label is not None
@@ -605,13 +605,18 @@ def test_tab_order_follows_the_form(qtbot, data_dir: Path) -> None:
         widget = widget.nextInFocusChain()
     provider_keys = [k for k in KEYS if k.startswith("providers.")]
     assert order == [
-        "store.name", "store.address", "store.terminal_id", "store.timezone",
+        "store.name", "store.address", "store.receipt_footer", "store.terminal_id",
+        "store.timezone",
         "tax.mode", "tax.rate_percent",
         "payment.provider", "simulator.pay_after_s",
         "payment.static_qris", "payment.mutasi_source",
         *provider_keys,
         "payment.unique_code", "payment.invoice_ttl_s",
         "ui.language", "ui.customer_display_screen",
+        "hardware.soundbox.port", "hardware.soundbox.usb_ids", "hardware.soundbox.volume",
+        "hardware.announce_language", "hardware.speaker",
+        "hardware.printer.connection", "hardware.printer.address", "hardware.printer.width_mm",
+        "hardware.printer.cash_drawer", "hardware.printer.auto_print",
         "Simpan", "Batal",
     ]
 

@@ -35,7 +35,7 @@ register({
     "Batal": "Cancel", "Struk": "Receipt", "Tutup (Enter)": "Close (Enter)",
     "Transaksi hari ini": "Today's orders", "Waktu": "Time", "No. pesanan": "Order no.",
     "Status": "Status", "Metode": "Method", "Total": "Total", "Tutup": "Close",
-    "Lihat struk": "View receipt",
+    "Lihat struk": "View receipt", "Cetak ulang": "Reprint",
     "Ketik jumlah diskon, mis. 5000 atau 10%": "Type the discount, e.g. 5000 or 10%",
     "Persen harus antara 0 dan 100, mis. 10%": "A percentage is 0 to 100, e.g. 10%",
     "Jumlah tidak valid — ketik angka rupiah, mis. 5000":
@@ -231,9 +231,15 @@ class ReceiptDialog(QDialog):
 
 class HistoryDialog(QDialog):
     """Today's orders, newest first; double-click (or the button) shows the receipt. A late
-    payment (money after the QR expired) is accepted or refunded here."""
+    payment (money after the QR expired) is accepted or refunded here.
+
+    "Cetak ulang" asks for the receipt of a paid order to be printed again
+    (:attr:`reprintRequested`); the dialog stays open, since a cashier may reprint several.
+    Paid orders only: a refunded, cancelled or expired order has no sale to prove, and a
+    receipt of it handed out would look like one."""
 
     lateDecision = Signal(str, bool)  # order id, accept
+    reprintRequested = Signal(str)  # order id of a paid order
 
     def __init__(self, rows: Sequence[dict], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -282,10 +288,14 @@ class HistoryDialog(QDialog):
         self.table.currentCellChanged.connect(lambda r, *_: self._selected(r))
         receipt = QPushButton(tr("Lihat struk"))
         receipt.clicked.connect(lambda: self._choose(self.table.currentRow()))
+        self.reprint = QPushButton(tr("Cetak ulang"), objectName="reprintButton")
+        self.reprint.setEnabled(False)
+        self.reprint.clicked.connect(self._reprint)
         close = QPushButton(tr("Tutup"))
         close.clicked.connect(lambda: self.reject())  # not the C++ slot: see QrisDialog
         row.addStretch(1)
         row.addWidget(receipt)
+        row.addWidget(self.reprint)
         row.addWidget(close)
         layout.addLayout(row)
         self.resize(820, 520)
@@ -295,6 +305,15 @@ class HistoryDialog(QDialog):
         self.accept_late.setEnabled(late)
         self.refund_late.setEnabled(late)
         self.late_hint.setVisible(late)
+        self.reprint.setEnabled(self._paid(row))
+
+    def _paid(self, row: int) -> bool:
+        return 0 <= row < len(self.rows) and self.rows[row]["status"] == "paid"
+
+    def _reprint(self) -> None:
+        row = self.table.currentRow()
+        if self._paid(row):  # checked again: the selection may have moved since the click
+            self.reprintRequested.emit(self.rows[row]["id"])
 
     def _decide(self, accept: bool) -> None:
         row = self.table.currentRow()

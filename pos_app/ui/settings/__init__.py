@@ -4,7 +4,7 @@
   and the layout workarounds; its ``PAGES`` lists the pages.
 * :mod:`.form` - what every page shares: a field per key, the :class:`~.form.Page` base with
   ``load`` / ``validate`` / ``save``.
-* :mod:`.store`, :mod:`.tax`, :mod:`.payment`, :mod:`.display` - the pages.
+* :mod:`.store`, :mod:`.tax`, :mod:`.payment`, :mod:`.display`, :mod:`.devices` - the pages.
 * :mod:`.provider_panel` - a payment provider's box, built from its description
   (``sync.providers.PROVIDERS``); :mod:`.qris_preview` - the static QRIS preview.
 

@@ -3,8 +3,8 @@
 Every field maps to one key of the typed registry :data:`pos_app.settings.KEYS`; the dialog
 never parses values itself, it feeds the text the owner typed to ``Key.value_of`` so a value is
 checked exactly like ``pos-app config set`` checks it. The pages (:mod:`.store`, :mod:`.tax`,
-:mod:`.payment`, :mod:`.display`) build their rows and rules; a new page is a module with a
-:class:`~pos_app.ui.settings.form.Page` subclass and one line in :data:`PAGES`.
+:mod:`.payment`, :mod:`.display`, :mod:`.devices`) build their rows and rules; a new page is a
+module with a :class:`~pos_app.ui.settings.form.Page` subclass and one line in :data:`PAGES`.
 
 Decisions:
 
@@ -25,6 +25,10 @@ Decisions:
   it, and the field is emptied again once written. There is no way to delete a stored secret
   here (``pos-app config set KEY ""`` does that). ``pending_changes`` reports a typed secret as
   ``***``.
+* The devices belong to the main window: "Tes soundbox" / "Tes printer" on the *Perangkat* page
+  are re-emitted as :attr:`SettingsDialog.deviceTestRequested`; the window tests the form's
+  values (:meth:`SettingsDialog.device_values`, not yet saved) and answers with
+  :meth:`SettingsDialog.show_device_test_result`.
 * Pass no ``tasks`` from the main window unless its TaskManager has a spare thread: a slow
   network test on the app's single reader thread would delay catalogue reads behind it. By
   default the dialog makes its own and shuts it down when it closes.
@@ -56,6 +60,7 @@ from pos_app.secrets import MASK
 from pos_app.settings import KEYS, Settings
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.login_dialog import LoginDialog
+from pos_app.ui.settings.devices import PRINTER, SOUNDBOX, DevicesPage
 from pos_app.ui.settings.display import DisplayPage
 from pos_app.ui.settings.form import (
     ERROR_STYLE,
@@ -83,8 +88,8 @@ register({
     "Belum disimpan. Periksa: {fields}": "Not saved. Check: {fields}",
 })
 
-PAGES: tuple[type[Page], ...] = (StorePage, TaxPage, PaymentPage, DisplayPage)
-"""The tabs, in order. (Devices, staff and backups will each be a module and a line here.)"""
+PAGES: tuple[type[Page], ...] = (StorePage, TaxPage, PaymentPage, DisplayPage, DevicesPage)
+"""The tabs, in order. (Staff and backups will each be a module and a line here.)"""
 
 
 class SettingsDialog(QDialog):
@@ -104,6 +109,11 @@ class SettingsDialog(QDialog):
 
     saved = Signal(list)
     """Emitted with the names of the keys written (in registry order) after a save."""
+
+    deviceTestRequested = Signal(str)
+    """"soundbox" or "printer": its "Tes" button was pressed and its fields are valid. The
+    window runs the test off the GUI thread with :meth:`device_values` and reports back with
+    :meth:`show_device_test_result`."""
 
     def __init__(self, settings: Settings, parent: QWidget | None = None, *,
                  screens_count: int | None = None,
@@ -137,6 +147,9 @@ class SettingsDialog(QDialog):
         for page in self.pages:
             page.build(self._add_tab(page.tab))
         self._payment = next(p for p in self.pages if isinstance(p, PaymentPage))
+        self._devices = next(p for p in self.pages if isinstance(p, DevicesPage))
+        self._devices.testSoundbox.connect(self._test_soundbox)
+        self._devices.testPrinter.connect(self._test_printer)
 
         self.summary = QLabel(self)
         self.summary.setObjectName("settingsSummary")
@@ -232,6 +245,30 @@ class SettingsDialog(QDialog):
         """"Perlu login" / "Perlu aktivasi" / "Login berhasil"... next to the button, or ""."""
         label = self._payment.panels[provider].login_state
         return "" if label is None or label.isHidden() else label.text()
+
+    # ------------------------------------------------------------------ device tests
+
+    def device_values(self, device: str) -> dict[str, Any]:
+        """The form's typed values (as ``Settings.get`` returns them once saved) of the keys
+        ``device`` ("soundbox" / "printer") needs; see ``devices.DEVICE_KEYS``."""
+        return self._devices.device_values(device)
+
+    def show_device_test_result(self, device: str, ok: bool, text: str) -> None:
+        """Show how ``device``'s test went ("soundbox" / "printer"), in green or red under its
+        "Tes" button on the *Perangkat* page; ``text`` is shown as plain text."""
+        if shiboken6.isValid(self):
+            self._devices.show_test_result(device, ok, text)
+
+    def device_test_status(self, device: str) -> str:
+        """What the *Perangkat* page says under ``device``'s "Tes" button ("" when nothing)."""
+        label = self._devices.test_status[device]
+        return "" if label.isHidden() else label.text()
+
+    def _test_soundbox(self) -> None:
+        self.deviceTestRequested.emit(SOUNDBOX)
+
+    def _test_printer(self) -> None:
+        self.deviceTestRequested.emit(PRINTER)
 
     # ------------------------------------------------------------------ saving
 

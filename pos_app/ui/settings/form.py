@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from PySide6.QtCore import Qt, SignalInstance
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -218,6 +219,37 @@ class Form:
         return Editor(combo, lambda: str(combo.currentData()),
                       lambda value, text: select(combo, value, text),
                       combo.currentIndexChanged)
+
+    def switch(self, text: str) -> Editor:
+        """A check box for an on/off key (``kind == "switch"``), read as "on" / "off".
+
+        A stored value that doesn't parse can't be shown as ticked or not: the box is shown
+        partly ticked and reads back the stored text, so saving other fields keeps it (as a
+        combo keeps its extra item). The first tap makes it a plain on/off box again."""
+        box = QCheckBox(text)
+        stored = [""]  # the unparsed stored text, read while the box is partly ticked
+        partly = Qt.CheckState.PartiallyChecked
+
+        def read() -> str:
+            if box.checkState() == partly:
+                return stored[0]
+            return "on" if box.isChecked() else "off"
+
+        def write(value: Any, text: str) -> None:
+            invalid = value is INVALID
+            stored[0] = text
+            box.setTristate(invalid)
+            box.setCheckState(partly if invalid else
+                              Qt.CheckState.Checked if value else Qt.CheckState.Unchecked)
+            box.setToolTip(tr("{value} (tidak valid)", value=text) if invalid else "")
+
+        def tapped(state: Qt.CheckState) -> None:
+            if box.isTristate() and state != partly:
+                box.setTristate(False)  # a tap never goes back to "invalid"
+                box.setToolTip("")
+
+        box.checkStateChanged.connect(tapped)
+        return Editor(box, read, write, box.checkStateChanged)
 
 
 def select(combo: QComboBox, value: Any, text: str) -> None:

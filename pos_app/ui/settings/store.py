@@ -1,5 +1,5 @@
-"""The *Toko* page: the shop's name and address (on receipts and the customer display), this
-till's id (part of every order number) and the time zone."""
+"""The *Toko* page: the shop's name and address (on receipts and the customer display), the
+last line of every receipt, this till's id (part of every order number) and the time zone."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ register({
         "Printed on receipts and shown to customers.",
     "Alamat": "Address",
     "Dicetak di bawah nama toko pada struk.": "Printed under the shop name on receipts.",
+    "Kaki struk": "Receipt footer",
+    "Baris terakhir setiap struk, mis. ucapan terima kasih.":
+        "The last line of every receipt, e.g. a thank-you.",
     "ID kasir (terminal)": "Till (terminal) id",
     "1-8 huruf atau angka, mis. K1. Menjadi bagian dari setiap nomor pesanan.":
         "1-8 letters or digits, e.g. K1. Part of every order number.",
@@ -43,6 +46,8 @@ class StorePage(Page):
                  hint=tr("Dicetak di struk dan ditampilkan ke pelanggan."))
         self.add(layout, "store.address", tr("Alamat"), self.form.line(),
                  hint=tr("Dicetak di bawah nama toko pada struk."))
+        self.add(layout, "store.receipt_footer", tr("Kaki struk"), self.form.line(),
+                 hint=tr("Baris terakhir setiap struk, mis. ucapan terima kasih."))
         self.add(layout, "store.terminal_id", tr("ID kasir (terminal)"), self.form.line(),
                  hint=tr("1-8 huruf atau angka, mis. K1. Menjadi bagian dari setiap nomor "
                          "pesanan."))
