@@ -148,7 +148,7 @@ def assert_clean(message: str, fake: MidtransFake) -> None:
 def test_class_attributes() -> None:
     assert MidtransProvider.name == "midtrans"
     assert MidtransProvider.confirmation is Confirmation.POLL
-    assert MidtransProvider.min_poll_interval_s == 2.0
+    assert MidtransProvider.min_poll_interval_s == 0.5  # seed: no limit
     assert MidtransProvider.local_create is False
 
 

@@ -106,7 +106,7 @@ _DROP = object()
 def test_class_attributes() -> None:
     assert OrderKuotaProvider.name == "orderkuota"
     assert OrderKuotaProvider.confirmation is Confirmation.POLL
-    assert OrderKuotaProvider.min_poll_interval_s == 2.0
+    assert OrderKuotaProvider.min_poll_interval_s == 0.5  # seed: no limit
     assert OrderKuotaProvider.local_create is False
     assert OrderKuotaStatements.min_interval_s == 5.0
 

@@ -105,7 +105,7 @@ def good_detail(ref: PaymentRef, **changes) -> dict:
 def test_class_attributes() -> None:
     assert PakasirProvider.name == "pakasir"
     assert PakasirProvider.confirmation is Confirmation.POLL
-    assert PakasirProvider.min_poll_interval_s == 2.0
+    assert PakasirProvider.min_poll_interval_s == 0.5  # limit: per project
     assert PakasirProvider.local_create is False
     assert PakasirProvider.max_creates_per_minute == 100
 

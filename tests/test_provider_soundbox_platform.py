@@ -114,7 +114,7 @@ def good_answer(req: CreateRequest, **changes: Any) -> dict[str, Any]:
 def test_class_attributes():
     assert SoundboxPlatformProvider.name == "soundbox_platform"
     assert SoundboxPlatformProvider.confirmation is Confirmation.FEED
-    assert SoundboxPlatformProvider.min_poll_interval_s == 2.0
+    assert SoundboxPlatformProvider.min_poll_interval_s == 0.5  # seed: no limit
     assert SoundboxPlatformProvider.local_create is False
 
 

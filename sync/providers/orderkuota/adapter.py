@@ -42,7 +42,8 @@ invoice stays ``PENDING`` at the back-end until it expires; if the customer pays
 engine (which keeps watching cancelled payments for ``payment.late_watch_s``) reports it as a
 late payment for the cashier to accept or refund.
 
-Rate limits: the seed documents none for ``invoices/details``; statements are limited to one
+Rate limits: the seed documents none for ``invoices/details`` (polled at the engine's fresh-QR
+interval, 0.7 s, for a QR's first minute, then every 2 s); statements are limited to one
 request per account per 5 s (SPEC.md), which :class:`OrderKuotaStatements` keeps even between the
 pages of one fetch.
 """
@@ -230,11 +231,13 @@ def _path_part(value: str) -> str:
 class OrderKuotaProvider(Provider):
     name = NAME
     confirmation = Confirmation.POLL
-    # The seed documents no rate limit for invoices/details. 2 s is SPEC.md's "about every 2 s
-    # while a QR is on screen": one small GET per pending invoice, fast enough that the
-    # customer hears "diterima" within a couple of seconds, slow enough to be polite to a
-    # back-end whose limits we don't know (a 429 is still honoured through TransientError).
-    min_poll_interval_s = 2.0
+    # Seed 000 documents no rate limit for invoices/details (only the statements' 5 s per
+    # account, kept by OrderKuotaStatements.min_interval_s, which is not this), so the engine's
+    # fresh-QR interval (0.7 s for the first minute, then 2 s) applies: one small GET per
+    # pending invoice. The floor only keeps a mis-set engine from asking about one invoice more
+    # than twice a second of a back-end whose limits we don't know (a 429 is still honoured
+    # through TransientError).
+    min_poll_interval_s = 0.5
     local_create = False
 
     def __init__(

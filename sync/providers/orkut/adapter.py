@@ -360,7 +360,10 @@ class OrkutProvider(Provider):
 
     name = "orkut"
     confirmation = Confirmation.MUTASI
-    min_poll_interval_s = 5.0  # SPEC: no faster than every 5 s per account
+    # SPEC.md section 5 (seed 001's real back-end): no faster than every 5 s per *account*,
+    # "terlalu sering" / 429 otherwise. Every status-pembayaran call counts against it, so a
+    # fresh QR is not checked any faster: the engine's fresh interval never goes below this.
+    min_poll_interval_s = 5.0
     local_create = False
 
     def __init__(

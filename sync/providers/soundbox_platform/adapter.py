@@ -11,9 +11,10 @@ device, so this is a :class:`~sync.providers.base.FeedProvider`:
   lifetime) and the request's (``created_at + ttl_s``: the store's ``payment.invoice_ttl_s``
   decides how long a QR is payable, on every back-end); the heartbeat's state follows it too.
 * ``poll_feed`` -> ``POST /device/heartbeat``; the answer's ``{"commands": [...]}`` (SPEC.md
-  section 5) carries ``payment_notification`` commands. ``min_poll_interval_s`` = 2 s: that is
-  the heartbeat cadence while a QR is on screen (SPEC: "about every 2 s"); the engine polls
-  slower or not at all when nothing is pending.
+  section 5) carries ``payment_notification`` commands. The engine sets the heartbeat cadence
+  while a QR is on screen: its fresh-QR interval (0.7 s) while the newest pending QR is under a
+  minute old, then every 2 s; not at all when nothing is pending. ``min_poll_interval_s`` is
+  only a floor (seed 004 documents no heartbeat limit).
 * ``ack`` -> ``POST /device/commands/ack`` (``delivered`` / ``failed``; the seed's third status,
   ``timeout``, is for a device that could not act in time and is never sent by us).
 * ``check`` answers PENDING (the FeedProvider default): the platform has no per-transaction
@@ -363,7 +364,10 @@ class SoundboxPlatformProvider(FeedProvider):
     """The till as a device of the QRIS soundbox platform. Thread-safe; one HttpClient."""
 
     name = NAME
-    min_poll_interval_s = 2.0  # heartbeat cadence while a QR is on screen
+    # Seed 004 documents no limit on /device/heartbeat, and one heartbeat serves every pending
+    # QR of the device, so the engine's fresh-QR interval (0.7 s for a QR's first minute, then
+    # 2 s) applies; the floor only keeps a mis-set engine below two heartbeats a second.
+    min_poll_interval_s = 0.5
     local_create = False
 
     def __init__(
