@@ -18,6 +18,7 @@ from pos_app.order_state import (
     PaymentStatus,
     transition,
 )
+from pos_app.storage.announcements import owe
 from pos_app.storage.database import Database
 from pos_app.storage.orders import (
     OutboxKind,
@@ -156,6 +157,10 @@ class Ledger:
                 enqueue(c, OutboxKind.SALE_COMPLETED, now, order_id=payment.order_id,
                         payment_id=payment.id,
                         payload={"method": "qris", "provider": payment.provider})
+            if actor == "sync":
+                # Confirmed by the back-end: said once on the soundbox or the speaker (a
+                # cashier's manual confirmation came from the cashier's own eyes).
+                owe(c, payment.id, payment.order_id, int(paid_amount or 0), now)
             details = {"paid_amount": paid_amount, "provider_ref": result.provider_ref,
                        "note": note}
             self.db.audit(c, actor, "late_payment_received" if late else action,

@@ -86,10 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sb = sub.add_parser("soundbox", help="the USB soundbox")
     sb_sub = sb.add_subparsers(dest="soundbox_command", required=True, parser_class=_Parser)
-    t = sb_sub.add_parser("test")
-    t.add_argument("--port")
+    t = sb_sub.add_parser("test", help="find the soundbox and say a test sentence")
+    t.add_argument("--port", help="a serial port (default: hardware.soundbox.port)")
     t.add_argument("--amount", default="10000")
-    sb_sub.add_parser("emulate")
+    sb_sub.add_parser("emulate", help="a virtual soundbox on a pty: prints its port, logs "
+                      "every frame and the sentence it would say")
 
     an = sub.add_parser("announce", help="say the payment sentence")
     an.add_argument("amount")
@@ -146,6 +147,7 @@ _COMMANDS: dict[str, str] = {
     "announce": "pos_app.cli.announce",
     "provider": "pos_app.cli.provider_cmd",
     "product": "pos_app.cli.product_cmd",
+    "soundbox": "pos_app.cli.soundbox_cmd",
 }
 
 
@@ -154,7 +156,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from pos_app.cli.run_app import run_app
 
         return run_app(args)
-    if args.command not in _COMMANDS:  # parsed, but not built yet (soundbox)
+    if args.command not in _COMMANDS:  # parsed, but not built yet
         raise CliError(f"'{args.command}' is not available in this version of pos-app yet")
     return int(importlib.import_module(_COMMANDS[args.command]).run(args))
 

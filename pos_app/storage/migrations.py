@@ -304,6 +304,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         END;
         """,
     ),
+    Migration(
+        6,
+        "announcements owed and said",
+        """
+        -- Every QRIS payment the back-end confirmed is said once (soundbox or PC speaker). The
+        -- row is written with "paid", in the same transaction, so a payment is never
+        -- confirmed without its announcement being owed; the announcer marks it said (which
+        -- device, when), so that a restart neither repeats nor forgets one. event_id is the
+        -- payment's id: the soundbox drops an event_id it has seen.
+        CREATE TABLE announcements (
+            event_id    TEXT PRIMARY KEY REFERENCES payments (id),
+            order_id    TEXT NOT NULL,
+            amount      INTEGER NOT NULL CHECK (amount >= 0),
+            created_at  TEXT NOT NULL,
+            status      TEXT NOT NULL DEFAULT 'owed'
+                        CHECK (status IN ('owed', 'said', 'skipped')),
+            device      TEXT,
+            said_at     TEXT,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            last_error  TEXT
+        );
+        CREATE INDEX announcements_owed ON announcements (created_at) WHERE status = 'owed';
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
