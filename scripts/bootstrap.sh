@@ -15,6 +15,8 @@ APT_PACKAGES=(
   libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-xkb1
   # simpleaudio build (the Python headers are added below, for the Python actually used)
   libasound2-dev gcc
+  # USB receipt printers (python-escpos through pyusb)
+  libusb-1.0-0
   # HTTPS to PyPI and to the payment gateways
   ca-certificates
   # a virtual screen for trying the window by hand and for screenshots (`xvfb-run -a ...`;
