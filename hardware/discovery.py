@@ -9,6 +9,7 @@ JSON line would print garbage or worse.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
@@ -27,6 +28,16 @@ from hardware.protocol import (
 )
 
 log = logging.getLogger(__name__)
+
+#: what a serial line raises when its device goes away: pyserial's own error, the OS's, and
+#: termios.error (not an OSError) from tcdrain/tcsetattr on a port whose device vanished
+LINE_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError)
+if sys.platform != "win32":
+    import termios
+
+    LINE_ERRORS += (termios.error,)
+#: opening a port: also a malformed port name
+OPEN_ERRORS: tuple[type[BaseException], ...] = (*LINE_ERRORS, ValueError)
 
 
 class PortInfo(Protocol):
@@ -53,7 +64,7 @@ def probe(device: str) -> tuple[serial.Serial, Answer] | None:
     """Open ``device`` and ask ``hello``; the open port and the answer when it is a soundbox."""
     try:
         port = serial.Serial(device, BAUD, timeout=0.05, write_timeout=1)
-    except (serial.SerialException, OSError, ValueError) as exc:
+    except OPEN_ERRORS as exc:
         log.debug("soundbox probe: cannot open %s: %s", device, exc)
         return None
     command = Command(f"probe-{time.monotonic_ns():x}", Cmd.HELLO)
@@ -73,7 +84,7 @@ def probe(device: str) -> tuple[serial.Serial, Answer] | None:
                 if isinstance(msg, Answer) and msg.id == command.id and msg.ok:
                     port.timeout = 0
                     return port, msg
-    except (serial.SerialException, OSError) as exc:
+    except LINE_ERRORS as exc:
         log.debug("soundbox probe: %s failed: %s", device, exc)
     port.close()
     return None

@@ -38,7 +38,7 @@ from typing import Any
 
 import serial
 
-from hardware.discovery import PortLister, find_soundbox
+from hardware.discovery import LINE_ERRORS, OPEN_ERRORS, PortLister, find_soundbox
 from hardware.protocol import (
     ANSWER_TIMEOUT_S,
     ATTEMPTS,
@@ -127,6 +127,10 @@ class _Job:
     command: Command
     future: Future[Answer] | None = None
     display: bool = False  # show_qr / clear: replaced by newer ones, resent after reconnect
+
+
+class _Stop(Exception):
+    """The worker is closing."""
 
 
 _ids = itertools.count(1)
@@ -246,30 +250,47 @@ class SoundboxLink:
     def _run(self) -> None:
         delay = RECONNECT_MIN_S
         while not self._closing.is_set():
-            if self._port is None:
-                if self._open():
-                    delay = RECONNECT_MIN_S
-                    continue
-                self._fail_queued()
+            try:
+                delay = self._turn(delay)
+            except _Stop:
+                return
+            except Exception as exc:  # a bug, or a line error we don't know: the worker must
+                # outlive it, or no payment would be announced any more
+                log.exception("soundbox worker: unexpected error")
+                self._drop_port(f"unexpected error: {type(exc).__name__}")
                 if self._closing.wait(delay):
                     return
-                delay = min(delay * 2, RECONNECT_MAX_S)
-                continue
-            if self._rehello:
-                self._greet_again()
-                continue
-            try:
-                job = self._jobs.get(timeout=0.05)
-            except queue.Empty:
-                self._idle()
-                continue
-            if job is None:
-                return
-            if self._rehello:
-                self._greet_again()
-            if job.display and job.command is not self._display:
-                continue  # a newer show_qr/clear replaced it while it waited
+
+    def _turn(self, delay: float) -> float:
+        """One turn of the worker: reconnect, or one command, or a look at the idle line.
+        Returns the reconnect delay to use next."""
+        if self._port is None:
+            if self._open():
+                return RECONNECT_MIN_S
+            self._fail_queued()
+            if self._closing.wait(delay):
+                raise _Stop
+            return min(delay * 2, RECONNECT_MAX_S)
+        if self._rehello:
+            self._greet_again()
+            return delay
+        try:
+            job = self._jobs.get(timeout=0.05)
+        except queue.Empty:
+            self._idle()
+            return delay
+        if job is None:
+            raise _Stop
+        if self._rehello:
+            self._greet_again()
+        if job.display and job.command is not self._display:
+            return delay  # a newer show_qr/clear replaced it while it waited
+        try:
             self._carry_out(job)
+        finally:
+            if job.future is not None and not job.future.done():  # an unexpected error
+                job.future.set_exception(NotConnected("the soundbox worker failed"))
+        return delay
 
     def _open(self) -> bool:
         """Open the port and say ``hello``; False when there is no soundbox yet."""
@@ -284,7 +305,7 @@ class SoundboxLink:
             else:
                 port = serial.Serial(self.config.port, BAUD, timeout=0, write_timeout=1)
                 answer = None
-        except (serial.SerialException, OSError, ValueError) as exc:
+        except OPEN_ERRORS as exc:
             self._set_state(SoundboxState.DISCONNECTED if self._state is not
                             SoundboxState.SEARCHING else SoundboxState.SEARCHING, str(exc))
             return False
@@ -296,7 +317,7 @@ class SoundboxLink:
         except SoundboxError as exc:
             self._drop_port(f"no answer to hello on {port.port}: {exc}")
             return False
-        except (serial.SerialException, OSError) as exc:
+        except LINE_ERRORS as exc:
             self._drop_port(str(exc))
             return False
         assert self._info is not None
@@ -310,7 +331,7 @@ class SoundboxLink:
             self._greet()
         except SoundboxError as exc:
             self._drop_port(f"no answer to hello after a restart: {exc}")
-        except (serial.SerialException, OSError) as exc:
+        except LINE_ERRORS as exc:
             self._drop_port(str(exc))
 
     def _greet(self, answer: Answer | None = None) -> None:
@@ -363,7 +384,7 @@ class SoundboxLink:
             if job.future is not None:
                 job.future.set_exception(exc)
             return
-        except (serial.SerialException, OSError) as exc:
+        except LINE_ERRORS as exc:
             self._drop_port(str(exc))
             if job.future is not None:
                 job.future.set_exception(NotConnected(str(exc)))
@@ -450,7 +471,7 @@ class SoundboxLink:
             self._drop_port("no answer to ping")
         except SoundboxError:
             pass
-        except (serial.SerialException, OSError) as exc:
+        except LINE_ERRORS as exc:
             self._drop_port(str(exc))
 
     def _device_event(self, event: Event) -> None:

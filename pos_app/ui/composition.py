@@ -7,7 +7,8 @@
    settings and the database alone;
 2. ``App.show()``: the window, maximised -- the cashier can type from here on;
 3. ``App.start()``, in the first event-loop turn after ``show()``: the payment service (the
-   sync engine), the customer display, and :func:`connect`, which joins both to the window
+   sync engine), the customer display, the devices, and :func:`connect`, which joins them to
+   the window
    through one :class:`~pos_app.ui.events.AppEvents`; then the database's integrity check on
    the writer thread, which starts the engine when the file is sound and checks the chosen
    payment provider's settings: a provider that can't work shows in the window's banner at
@@ -20,8 +21,11 @@ How events flow (the events themselves are listed in ``pos_app/ui/events.py``)::
     cashier window --report_cart / report_sale_completed / report_settings--> AppEvents
     AppEvents --> cashier window (QRIS dialog, status bar, provider banner)   [window.follow]
               --> customer display (cart, QR, "Terima kasih", settings)    [display.follow]
+              --> devices: soundbox screen, receipt printer, drawer        [devices.follow]
+    sync engine threads --PAID--> announcer (hardware/announcer.py): soundbox or speaker
 
-The next devices (soundbox, speaker, printer) join in :func:`connect` the same way.
+The devices (``pos_app.ui.devices.DeviceHub``) are built in step 3 as well; each opens its
+port on its own worker thread.
 
 Start-up: what step 3 needs (payments and the engine, the customer display, the app events
 and their values) is imported in step 3, after the window is on screen.
@@ -47,6 +51,7 @@ if TYPE_CHECKING:
 
     from pos_app.payments import PaymentService
     from pos_app.ui.customer_display import CustomerDisplay
+    from pos_app.ui.devices import DeviceHub
     from pos_app.ui.events import AppEvents
 
 log = logging.getLogger(__name__)
@@ -58,10 +63,12 @@ register({
 
 
 def connect(window: CashierWindow, *, service: PaymentService | None = None,
-            display: CustomerDisplay | None = None) -> AppEvents:
-    """Join ``service`` and ``display`` to ``window`` through the window's app events (made
-    with the first join): the engine's events reach them through a ``SyncBridge``, the window
-    and the display follow the ones they show, and the window sells through ``service``.
+            display: CustomerDisplay | None = None,
+            devices: DeviceHub | None = None) -> AppEvents:
+    """Join ``service``, ``display`` and ``devices`` to ``window`` through the window's app
+    events (made with the first join): the engine's events reach them through a
+    ``SyncBridge``, the window, the display and the devices follow the ones they act on, and
+    the window sells through ``service``.
 
     Tests and benches that build ``CashierWindow(settings, service, tasks, display)`` get
     these same joins (the window calls this)."""
@@ -78,6 +85,9 @@ def connect(window: CashierWindow, *, service: PaymentService | None = None,
     if display is not None:
         display.follow(events)
         window.attach_display(display)
+    if devices is not None:
+        devices.follow(events)
+        window.attach_devices(devices)
     return events
 
 
@@ -94,6 +104,7 @@ class App:
         self.window = CashierWindow(ctx.settings, None, self.tasks, None, demo=demo, db=ctx.db)
         self.service: PaymentService | None = None
         self.display: CustomerDisplay | None = None
+        self.devices: DeviceHub | None = None
         self.events: AppEvents | None = None
         self._focus_watch: Callable[[QWindow | None], None] | None = None
 
@@ -112,6 +123,7 @@ class App:
         (its fonts and layouts take a while), payments and the sync engine."""
         from pos_app.payments import PaymentService
         from pos_app.ui.customer_display import CustomerDisplay
+        from pos_app.ui.devices import DeviceHub
 
         settings, window = self.ctx.settings, self.window
         rotate_logs_later()
@@ -120,8 +132,12 @@ class App:
         display = self.display = CustomerDisplay(store_name=str(settings.get("store.name")))
         display.place(preferred_index=int(settings.get("ui.customer_display_screen")))
         display.show_idle(str(settings.get("store.name")))
+        # The soundbox, the speaker and the printer: each opens its port on its own thread.
+        self.devices = DeviceHub(self.ctx.db, settings, service=self.service, parent=window)
+        self.devices.start()
         # Joined once placed: a cart the cashier already started goes on the display.
-        self.events = connect(window, service=self.service, display=display)
+        self.events = connect(window, service=self.service, display=display,
+                              devices=self.devices)
         self._focus_watch = keep_keyboard_on(window, self.app)
         if display.covering_screen() is None:
             # One screen: the display is an ordinary window, kept behind the cashier's (on a
@@ -159,6 +175,8 @@ class App:
             self.app.focusWindowChanged.disconnect(self._focus_watch)
         if self.service is not None:
             self.service.stop(timeout_s=3)
+        if self.devices is not None:  # after the engine: no PAID event can come any more
+            self.devices.close()
         self.tasks.shutdown()
         self.ctx.close()
 

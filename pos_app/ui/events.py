@@ -40,7 +40,11 @@ The events, their argument, when they fire, and [who listens today]:
 ``sale_completed(SaleCompleted)``
     The cashier closed the paid sale: the cart is cleared and the receipt is on screen (cash:
     once written; QRIS: when its dialog closes after the payment). Comes after
-    ``payment_paid``. [nobody yet: the receipt printer's event]
+    ``payment_paid``. [the devices: the receipt printer, the cash drawer, the soundbox's
+    screen]
+``receipt_wanted(ReceiptWanted)``
+    The cashier asked for a printed copy of an order's receipt (Riwayat's "Cetak ulang").
+    [the receipt printer]
 ``late_payment(LatePayment)``
     Money arrived for a QR (of any order) after it expired or was cancelled: the cashier
     accepts or refunds it in Riwayat (F8). [status bar]
@@ -53,7 +57,8 @@ The events, their argument, when they fire, and [who listens today]:
 ``settings_changed(SettingsChanged)``
     The owner saved settings and the window has applied them (language, store name, tax).
     Changed provider settings are applied on the database writer thread, before any sale
-    the cashier starts afterwards. [customer display: store name, language, screen]
+    the cashier starts afterwards. [customer display: store name, language, screen; the
+    devices: built afresh when a ``hardware.*`` key changed]
 
 The engine's ``created`` and ``refunded`` events are not translated: the window learns of
 both from its own write (a sale, the cashier's decision on a late payment).
@@ -164,6 +169,12 @@ class SaleCompleted:
 
 
 @dataclass(frozen=True)
+class ReceiptWanted:
+    order_id: str
+    reprint: bool = True  # "CETAK ULANG" on the paper
+
+
+@dataclass(frozen=True)
 class LatePayment:
     order_id: str
     amount: int
@@ -199,6 +210,7 @@ class AppEvents(QObject):
     qr_cleared = Signal(object)  # QrCleared
     payment_paid = Signal(object)  # PaymentPaid
     sale_completed = Signal(object)  # SaleCompleted
+    receipt_wanted = Signal(object)  # ReceiptWanted
     late_payment = Signal(object)  # LatePayment
     sync_trouble = Signal(object)  # SyncTrouble
     provider_health_changed = Signal(object)  # ProviderState
@@ -275,6 +287,9 @@ class AppEvents(QObject):
                               change: int = 0) -> None:
         """``method``: "cash" or "qris" (a :class:`PaymentMethod` value)."""
         self.sale_completed.emit(SaleCompleted(order_id, total, PaymentMethod(method), change))
+
+    def report_receipt_wanted(self, order_id: str) -> None:
+        self.receipt_wanted.emit(ReceiptWanted(order_id))
 
     def report_settings(self, keys: Iterable[str], settings: Settings) -> None:
         self.settings_changed.emit(SettingsChanged(frozenset(keys), settings))

@@ -53,12 +53,14 @@ if TYPE_CHECKING:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QDialog, QMessageBox
 
+    from hardware.announcer import SaidEvent
     from pos_app.payments import PaymentService
     from pos_app.storage.database import Database
     from pos_app.storage.orders import OrderRecord
     from pos_app.ui.bridge import SyncBridge
     from pos_app.ui.cash_dialog import CashDialog
     from pos_app.ui.customer_display import CustomerDisplay
+    from pos_app.ui.devices import DeviceHub, DeviceStatus
     from pos_app.ui.events import (
         AppEvents,
         LatePayment,
@@ -111,6 +113,8 @@ register({
     "Harga bebas (F6)": "Free price (F6)",
     "Kembalian {amount}": "Change {amount}", "Ya, kosongkan": "Yes, clear it", "Tidak": "No",
     "Pembayaran terlambat {id} diterima": "Late payment {id} accepted",
+    "Struk {id} dikirim ke printer": "Receipt {id} sent to the printer",
+    "Dibacakan: {amount} ({device})": "Announced: {amount} ({device})",
     "Pembayaran terlambat {id} dikembalikan": "Late payment {id} refunded",
 })
 
@@ -221,6 +225,8 @@ class CashierWindow(QMainWindow):
         self.db: Database = db
         self.tasks = tasks
         self.display: CustomerDisplay | None = None
+        self.devices: DeviceHub | None = None
+        self.device_status: DeviceStatus | None = None
         self.demo = demo
         self.clock = clock
         self.cart = Cart(self._tax_config())
@@ -425,6 +431,20 @@ class CashierWindow(QMainWindow):
         self.display = display
         if not self.cart.is_empty:
             self._refresh_cart()
+
+    def attach_devices(self, devices: DeviceHub) -> None:
+        """The soundbox, speaker and printer: their state in the status bar's corner, each
+        announcement said for a moment, Settings' test buttons and Riwayat's reprint."""
+        from pos_app.ui.devices import DeviceStatus
+
+        self.devices = devices
+        self.device_status = DeviceStatus(devices)
+        self.statusBar().addPermanentWidget(self.device_status)
+        devices.said.connect(self._announced)
+
+    def _announced(self, said: SaidEvent) -> None:
+        self.say(tr("Dibacakan: {amount} ({device})", amount=format_rupiah(said.amount),
+                    device=said.device), 8000)
 
     def _tax_config(self) -> TaxConfig:
         return TaxConfig(TaxMode(self.settings.get("tax.mode")),
@@ -1034,10 +1054,17 @@ class CashierWindow(QMainWindow):
             _free_on_close(dlg)
             self.history_dialog = dlg
             dlg.lateDecision.connect(self._resolve_late)
+            dlg.reprintRequested.connect(self.reprint)
             dlg.finished.connect(lambda _r: self._history_closed(dlg))
             dlg.open()
 
         self.tasks.read(rows, shown)
+
+    def reprint(self, order_id: str) -> None:
+        """Riwayat's "Cetak ulang": a copy of the receipt, marked as one, to the printer."""
+        if self.events is not None:
+            self.events.report_receipt_wanted(order_id)
+            self.say(tr("Struk {id} dikirim ke printer", id=order_id))
 
     def _history_closed(self, dlg: HistoryDialog) -> None:
         if self.history_dialog is dlg:
@@ -1075,6 +1102,12 @@ class CashierWindow(QMainWindow):
                              provider_states=self.provider_states)
         _free_on_close(dlg)
         dlg.saved.connect(self._settings_saved)
+        devices = self.devices
+        if devices is not None:  # the devices page's "Tes soundbox" / "Tes printer"
+            dlg.deviceTestRequested.connect(devices.test)
+            devices.test_done.connect(dlg.show_device_test_result)
+            dlg.finished.connect(lambda _r: devices.test_done.disconnect(
+                dlg.show_device_test_result))
         dlg.open()
 
     def _settings_saved(self, keys: list[str]) -> None:

@@ -1,0 +1,327 @@
+"""The devices at the till, joined to the app events, and their state in the status bar.
+
+:class:`DeviceHub` builds ``hardware.devices.Devices`` from the settings and makes them follow
+the till's events:
+
+* the engine's PAID events reach the announcer directly (an engine listener, not through the
+  GUI thread: the sentence must not wait for a busy window);
+* ``qr_shown`` puts the QR on a soundbox with a screen; ``qr_cleared`` and ``sale_completed``
+  clear it;
+* ``sale_completed`` prints the receipt (``hardware.printer.auto_print``) and, after a cash
+  sale, opens the cash drawer; ``receipt_wanted`` (Riwayat's "Cetak ulang") prints a copy;
+* ``settings_changed`` with device settings builds the devices afresh (the old ones are closed
+  on a thread of their own: closing waits for their workers).
+
+The devices report on their own threads; the hub's signals bring the reports to the GUI
+thread, where :class:`DeviceStatus` (a permanent widget of the status bar) shows them.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from hardware.devices import DeviceCallbacks, Devices, DeviceSettings
+from hardware.printer import PrinterFault, PrinterState
+from hardware.receipt_escpos import ReceiptData, ReceiptLine
+from hardware.soundbox import SoundboxError, SoundboxState
+from hardware.speaker import SpeakerState
+from pos_app.settings import Settings
+from pos_app.storage.database import Database
+from pos_app.ui.i18n import register, tr
+from pos_app.ui.props import no_focus, set_state
+
+if TYPE_CHECKING:
+    from pos_app.payments import PaymentService
+    from pos_app.ui.events import AppEvents, QrCleared, QrShown, ReceiptWanted, SaleCompleted
+
+log = logging.getLogger(__name__)
+
+register({
+    "Soundbox: terhubung": "Soundbox: connected",
+    "Soundbox: mencari…": "Soundbox: searching…",
+    "Soundbox: terputus": "Soundbox: disconnected",
+    "Soundbox: terputus — speaker PC yang bicara": "Soundbox: disconnected — the PC speaker speaks",
+    "Speaker: tidak ada kartu suara": "Speaker: no sound card",
+    "Printer: siap": "Printer: ready",
+    "Printer: mencetak…": "Printer: printing…",
+    "Printer: {reason} — klik untuk coba lagi": "Printer: {reason} — click to retry",
+    "Printer: {reason} — {n} struk menunggu, klik untuk coba lagi":
+        "Printer: {reason} — {n} receipts waiting, click to retry",
+    "kertas habis": "out of paper",
+    "tidak tersambung": "not connected",
+    "pengaturan salah": "wrong settings",
+    "struk gagal dicetak": "a receipt could not be printed",
+    "Tes soundbox berhasil: {label}": "Soundbox test done: {label}",
+    "Soundbox tidak menjawab: {error}": "The soundbox did not answer: {error}",
+    "Struk tes dikirim ke printer": "A test receipt was sent to the printer",
+    "Printer mati (Pengaturan → Perangkat)": "The printer is off (Settings → Devices)",
+})
+
+_FAULT_TEXT = {
+    PrinterFault.OFFLINE: "tidak tersambung",
+    PrinterFault.PAPER_OUT: "kertas habis",
+    PrinterFault.CONFIG: "pengaturan salah",
+    PrinterFault.RECEIPT: "struk gagal dicetak",
+}
+
+#: the settings the devices are built from: a change to any of them builds them afresh
+DEVICE_KEYS_PREFIX = "hardware."
+
+
+class DeviceHub(QObject):
+    soundbox_changed = Signal(object, object)  # SoundboxState, detail (English) or None
+    speaker_changed = Signal(object, object)  # SpeakerState, detail
+    printer_changed = Signal(object, object)  # PrinterState, detail
+    said = Signal(object)  # SaidEvent
+    test_done = Signal(str, bool, str)  # device, ok, text for the owner
+
+    def __init__(self, db: Database, settings: Settings, *,
+                 service: PaymentService | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.settings = settings
+        self.service = service
+        self.devices: Devices | None = None
+        # Reads an order for its receipt, and closes replaced devices (both wait on things).
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="devices")
+
+    # -- life ------------------------------------------------------------------------------
+    def start(self) -> DeviceHub:
+        self.devices = self._build()
+        return self
+
+    def _build(self) -> Devices:
+        devices = Devices(self.db, DeviceSettings.of(self.settings), DeviceCallbacks(
+            soundbox=lambda s, d: self.soundbox_changed.emit(s, d),
+            speaker=lambda s, d: self.speaker_changed.emit(s, d),
+            printer=lambda s, d: self.printer_changed.emit(s, d),
+            said=self.said.emit,
+        ))
+        if self.service is not None:
+            self.service.engine.add_listener(devices.announcer.on_sync_event)
+        devices.start()
+        # The state as it is now (the workers report changes only).
+        self.soundbox_changed.emit(devices.soundbox.state, None)
+        self.speaker_changed.emit(devices.speaker.state, None)
+        self.printer_changed.emit(devices.printer.state, None)
+        return devices
+
+    def _retire(self, devices: Devices, *, wait: bool) -> None:
+        if self.service is not None:
+            self.service.engine.remove_listener(devices.announcer.on_sync_event)
+        if wait:
+            devices.close()
+            return
+
+        def close_and_hand_over() -> None:  # closing joins worker threads: not the GUI's
+            left = devices.close()
+            current = self.devices
+            for receipt in left:  # receipts the old printer still owed go to the new one
+                if current is not None:
+                    current.printer.print_receipt(receipt)
+
+        self._reader.submit(close_and_hand_over).add_done_callback(_log_failure)
+
+    def close(self) -> None:
+        """When the till closes (after the window)."""
+        devices, self.devices = self.devices, None
+        self._reader.shutdown(wait=True)
+        if devices is not None:
+            self._retire(devices, wait=True)
+
+    # -- the till's events -----------------------------------------------------------------
+    def follow(self, events: AppEvents) -> None:
+        events.qr_shown.connect(self._qr_shown)
+        events.qr_cleared.connect(self._qr_cleared)
+        events.sale_completed.connect(self._sale_completed)
+        events.receipt_wanted.connect(self._receipt_wanted)
+        events.settings_changed.connect(self._settings_changed)
+
+    def _qr_shown(self, shown: QrShown) -> None:
+        if self.devices is not None and shown.payload and shown.is_qris:
+            self.devices.soundbox.show_qr(shown.payload, shown.amount, shown.expires_at)
+
+    def _qr_cleared(self, _cleared: QrCleared) -> None:
+        if self.devices is not None:
+            self.devices.soundbox.clear()
+
+    def _sale_completed(self, sale: SaleCompleted) -> None:
+        devices = self.devices
+        if devices is None:
+            return
+        devices.soundbox.clear()
+        if devices.config.auto_print:
+            self.print_receipt(sale.order_id, reprint=False)
+        if devices.config.cash_drawer and sale.method.value == "cash":
+            devices.printer.kick_drawer()
+
+    def _receipt_wanted(self, wanted: ReceiptWanted) -> None:
+        self.print_receipt(wanted.order_id, reprint=wanted.reprint)
+
+    def print_receipt(self, order_id: str, *, reprint: bool) -> None:
+        """Queue the receipt of ``order_id``: the order is read on the hub's reader thread
+        (never the GUI thread), and the printer keeps the job until it is printed."""
+        if self.devices is None or self.devices.printer.state is PrinterState.OFF:
+            return
+        store = (str(self.settings.get("store.name")), str(self.settings.get("store.address")),
+                 str(self.settings.get("store.receipt_footer")), self.settings.timezone())
+
+        def read_and_queue() -> None:
+            from hardware.receipt_escpos import receipt_data
+            from pos_app.storage.orders import latest_payment, load_order
+
+            order = load_order(self.db, order_id)
+            if order is None:
+                log.error("receipt for %s: no such order", order_id)
+                return
+            data = receipt_data(order, latest_payment(self.db, order_id), *store,
+                                reprint=reprint)
+            devices = self.devices
+            if devices is not None:
+                devices.printer.print_receipt(data)
+
+        future = self._reader.submit(read_and_queue)
+        future.add_done_callback(_log_failure)
+
+    def _settings_changed(self, changed: object) -> None:
+        keys = getattr(changed, "keys", frozenset())
+        if not any(k.startswith(DEVICE_KEYS_PREFIX) for k in keys):
+            return
+        old = self.devices
+        if old is not None:
+            self._retire(old, wait=False)
+        self.devices = self._build()
+
+    # -- Settings' "Tes" buttons -----------------------------------------------------------
+    def test(self, device: str) -> None:
+        """Say a test sentence on the soundbox, or print a test receipt; the result comes
+        back as ``test_done`` (the soundbox answers on its worker thread)."""
+        devices = self.devices
+        if devices is None:
+            return
+        if device == "printer":
+            if devices.printer.state is PrinterState.OFF:
+                self.test_done.emit(device, False, tr("Printer mati (Pengaturan → Perangkat)"))
+                return
+            devices.printer.print_receipt(test_receipt(str(self.settings.get("store.name")),
+                                                       str(self.settings.get("store.address"))))
+            self.test_done.emit(device, True, tr("Struk tes dikirim ke printer"))
+            return
+        import time
+
+        future = devices.soundbox.announce(f"test-{time.time_ns():x}", 10000, devices.config.lang)
+
+        def done(f: object) -> None:  # on the soundbox's thread
+            try:
+                future.result()
+            except SoundboxError as exc:
+                self.test_done.emit(device, False,
+                                    tr("Soundbox tidak menjawab: {error}", error=str(exc)))
+                return
+            info = devices.soundbox.info
+            self.test_done.emit(device, True, tr("Tes soundbox berhasil: {label}",
+                                                 label=info.label if info else "soundbox"))
+
+        future.add_done_callback(done)
+
+
+def _log_failure(future: Future[None]) -> None:
+    exc = future.exception()
+    if exc is not None:
+        log.error("device work failed", exc_info=exc)
+
+
+def test_receipt(store_name: str, address: str) -> ReceiptData:
+    """What "Tes printer" prints: a receipt that says it is a test."""
+    from datetime import datetime
+
+    return ReceiptData(store_name=store_name, address=address, order_id="TES-PRINTER",
+                       when=f"{datetime.now():%d/%m/%Y %H:%M}",
+                       lines=(ReceiptLine("Tes printer", 1, 1000, 1000),), subtotal=1000,
+                       order_discount=0, tax_mode="off", tax_rate_bp=0, tax=0, total=1000,
+                       footer="Printer siap dipakai")
+
+
+class DeviceStatus(QWidget):
+    """The status bar's device corner: the soundbox (or the speaker standing in) and the
+    printer. Hidden parts: a device switched off. A printer error is a button: retry now."""
+
+    def __init__(self, hub: DeviceHub, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.setObjectName("deviceStatus")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 6, 0)
+        self.soundbox_label = QLabel(objectName="soundboxStatus")
+        self.speaker_label = QLabel(objectName="speakerStatus")
+        self.printer_button = QPushButton(objectName="printerStatus")
+        self.printer_button.setFlat(True)
+        no_focus(self.printer_button)
+        self.printer_button.clicked.connect(self._retry_printer)
+        for w in (self.soundbox_label, self.speaker_label, self.printer_button):
+            w.hide()
+            row.addWidget(w)
+        self._soundbox: SoundboxState = SoundboxState.OFF
+        self._speaker: SpeakerState = SpeakerState.READY
+        hub.soundbox_changed.connect(self.show_soundbox)
+        hub.speaker_changed.connect(self.show_speaker)
+        hub.printer_changed.connect(self.show_printer)
+        devices = hub.devices
+        if devices is not None:  # started before this widget: what they are now
+            self.show_soundbox(devices.soundbox.state)
+            self.show_speaker(devices.speaker.state)
+            self.show_printer(devices.printer.state)
+
+    def show_soundbox(self, state: SoundboxState, _detail: str | None = None) -> None:
+        self._soundbox = state
+        # The speaker stands in only if it can: not when it is off or has no sound card.
+        speaker_on = (bool(self.hub.devices and self.hub.devices.config.speaker)
+                      and self._speaker is not SpeakerState.NO_SOUND_CARD)
+        text = {
+            SoundboxState.CONNECTED: tr("Soundbox: terhubung"),
+            SoundboxState.SEARCHING: tr("Soundbox: mencari…"),
+            SoundboxState.DISCONNECTED: tr("Soundbox: terputus — speaker PC yang bicara")
+            if speaker_on else tr("Soundbox: terputus"),
+        }.get(state)
+        self.soundbox_label.setVisible(text is not None)
+        if text is not None:
+            self.soundbox_label.setText(text)
+            set_state(self.soundbox_label, state="ok" if state is SoundboxState.CONNECTED
+                      else "warn")
+
+    def show_speaker(self, state: SpeakerState, _detail: str | None = None) -> None:
+        self._speaker = state
+        self.show_soundbox(self._soundbox)
+        missing = state is SpeakerState.NO_SOUND_CARD
+        self.speaker_label.setVisible(missing)
+        if missing:
+            self.speaker_label.setText(tr("Speaker: tidak ada kartu suara"))
+            set_state(self.speaker_label, state="warn")
+
+    def show_printer(self, state: PrinterState, detail: str | None = None) -> None:
+        b = self.printer_button
+        b.setVisible(state is not PrinterState.OFF)
+        if state is PrinterState.READY:
+            b.setText(tr("Printer: siap"))
+        elif state is PrinterState.PRINTING:
+            b.setText(tr("Printer: mencetak…"))
+        elif state is PrinterState.ERROR:
+            printer = self.hub.devices.printer if self.hub.devices else None
+            status = printer.status if printer is not None else None
+            waiting = status.pending if status is not None else 0
+            reason = tr(_FAULT_TEXT.get(status.fault if status else None, "tidak tersambung"))
+            b.setText(tr("Printer: {reason} — {n} struk menunggu, klik untuk coba lagi",
+                         reason=reason, n=waiting) if waiting > 1
+                      else tr("Printer: {reason} — klik untuk coba lagi", reason=reason))
+        set_state(b, state="warn" if state is PrinterState.ERROR else "ok")
+
+    def _retry_printer(self) -> None:
+        if self.hub.devices is not None:
+            self.hub.devices.printer.retry_now()
+
