@@ -20,12 +20,12 @@ from hardware.printer import (
     PrinterConfigError,
     PrinterState,
     ReceiptPrinter,
+    SettingsReader,
     build_printer,
 )
 from hardware.receipt_escpos import ReceiptData
 from hardware.soundbox import SoundboxConfig, SoundboxLink, SoundboxState
 from hardware.speaker import NullSpeaker, Speaker, SpeakerState
-from pos_app.settings import Settings
 from pos_app.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,9 @@ class DeviceSettings:
     cash_drawer: bool
 
     @classmethod
-    def of(cls, settings: Settings) -> DeviceSettings:
+    def of(cls, settings: SettingsReader) -> DeviceSettings:
+        """From the saved settings, or anything with their ``get`` (Settings' typed
+        values over the saved ones, for the devices page's test buttons)."""
         printer: PrinterConfig | PrinterConfigError
         try:
             printer = PrinterConfig.from_settings(settings)

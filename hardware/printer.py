@@ -35,10 +35,10 @@ import socket
 import threading
 import time
 from collections import deque
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
 from hardware.receipt_escpos import COLUMNS, ReceiptData, receipt_bytes

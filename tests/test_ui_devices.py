@@ -158,3 +158,22 @@ def test_a_printer_that_is_off_keeps_the_receipt_until_it_is_back(
     finally:
         t.close()
         off.stop()
+
+
+def test_the_settings_test_buttons_use_the_devices(till: DeviceTill, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from pos_app.ui.settings import SettingsDialog
+
+    w = till.window
+    qtbot.waitUntil(lambda: till.hub.devices is not None and till.hub.devices.soundbox.connected,
+                    timeout=WAIT_MS)
+    w.open_settings()
+    dlg = next(d for d in w.findChildren(SettingsDialog) if d.isVisible())
+    dlg.deviceTestRequested.emit("soundbox")
+    qtbot.waitUntil(lambda: "Tes soundbox berhasil" in dlg.device_test_status("soundbox"),
+                    timeout=WAIT_MS)
+    assert any(s.event_id.startswith("test-") for s in till.box.spoken)
+    dlg.deviceTestRequested.emit("printer")
+    qtbot.waitUntil(lambda: "Struk tes tercetak" in dlg.device_test_status("printer"),
+                    timeout=WAIT_MS)
+    assert b"TES-PRINTER" in paper(till.printer)
+    dlg.reject()

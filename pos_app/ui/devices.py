@@ -19,16 +19,17 @@ thread, where :class:`DeviceStatus` (a permanent widget of the status bar) shows
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from hardware.devices import DeviceCallbacks, Devices, DeviceSettings
-from hardware.printer import PrinterFault, PrinterState
+from hardware.printer import PrinterFault, PrinterState, build_printer
 from hardware.receipt_escpos import ReceiptData, ReceiptLine
-from hardware.soundbox import SoundboxError, SoundboxState
+from hardware.soundbox import SoundboxError, SoundboxLink, SoundboxState
 from hardware.speaker import SpeakerState
 from pos_app.settings import Settings
 from pos_app.storage.database import Database
@@ -58,7 +59,10 @@ register({
     "struk gagal dicetak": "a receipt could not be printed",
     "Tes soundbox berhasil: {label}": "Soundbox test done: {label}",
     "Soundbox tidak menjawab: {error}": "The soundbox did not answer: {error}",
-    "Struk tes dikirim ke printer": "A test receipt was sent to the printer",
+    "Struk tes tercetak": "The test receipt printed",
+    "Printer: {reason}": "Printer: {reason}",
+    "Soundbox mati (port: off)": "The soundbox is off (port: off)",
+    "Soundbox tidak ditemukan": "No soundbox found",
     "Printer mati (Pengaturan → Perangkat)": "The printer is off (Settings → Devices)",
 })
 
@@ -199,36 +203,86 @@ class DeviceHub(QObject):
         self.devices = self._build()
 
     # -- Settings' "Tes" buttons -----------------------------------------------------------
-    def test(self, device: str) -> None:
-        """Say a test sentence on the soundbox, or print a test receipt; the result comes
-        back as ``test_done`` (the soundbox answers on its worker thread)."""
-        devices = self.devices
-        if devices is None:
-            return
-        if device == "printer":
-            if devices.printer.state is PrinterState.OFF:
-                self.test_done.emit(device, False, tr("Printer mati (Pengaturan → Perangkat)"))
-                return
-            devices.printer.print_receipt(test_receipt(str(self.settings.get("store.name")),
-                                                       str(self.settings.get("store.address"))))
-            self.test_done.emit(device, True, tr("Struk tes dikirim ke printer"))
-            return
+    def test(self, device: str, values: Mapping[str, Any] | None = None) -> None:
+        """Say a test sentence on the soundbox, or print a test receipt, with the values the
+        owner typed on the devices page (``values``; unsaved yet) over the saved ones. The
+        result comes back as ``test_done``; the work runs on the hub's thread."""
+        typed = _Overlay(self.settings, values or {})
+        job = self._test_printer if device == "printer" else self._test_soundbox
+        self._reader.submit(job, device, typed).add_done_callback(_log_failure)
+
+    def _test_soundbox(self, device: str, typed: _Overlay) -> None:
         import time
 
-        future = devices.soundbox.announce(f"test-{time.time_ns():x}", 10000, devices.config.lang)
-
-        def done(f: object) -> None:  # on the soundbox's thread
-            try:
-                future.result()
-            except SoundboxError as exc:
-                self.test_done.emit(device, False,
-                                    tr("Soundbox tidak menjawab: {error}", error=str(exc)))
+        config = DeviceSettings.of(typed).soundbox
+        lang = str(typed.get("hardware.announce_language"))
+        if config.port == "off":
+            self.test_done.emit(device, False, tr("Soundbox mati (port: off)"))
+            return
+        current = self.devices.soundbox if self.devices is not None else None
+        same = current is not None and current.connected and (
+            current.config.port == config.port
+            or (current.info is not None and current.info.port == config.port))
+        link = current if same and current is not None else SoundboxLink(config).start()
+        try:
+            end = time.monotonic() + 4.0  # auto: each candidate port gets 1 s for hello
+            while not link.connected and time.monotonic() < end:
+                time.sleep(0.05)
+            if not link.connected:
+                self.test_done.emit(device, False, tr("Soundbox tidak ditemukan"))
                 return
-            info = devices.soundbox.info
+            try:
+                link.announce(f"test-{time.time_ns():x}", 10000, lang).result(timeout=6)
+            except (SoundboxError, FutureTimeout) as exc:
+                self.test_done.emit(device, False, tr("Soundbox tidak menjawab: {error}",
+                                                      error=str(exc) or type(exc).__name__))
+                return
+            info = link.info
             self.test_done.emit(device, True, tr("Tes soundbox berhasil: {label}",
                                                  label=info.label if info else "soundbox"))
+        finally:
+            if link is not current:
+                link.close()
 
-        future.add_done_callback(done)
+    def _test_printer(self, device: str, typed: _Overlay) -> None:
+        """A printer of its own for the test (the till's opens its device per job too), so
+        that the result is what happened on paper, not just "queued"."""
+        import threading
+
+        config = DeviceSettings.of(typed).printer
+        printed = threading.Event()
+        failed: list[str] = []
+
+        def state(st: PrinterState, reason: str | None) -> None:
+            if st is PrinterState.ERROR:
+                failed.append(reason or "?")
+                printed.set()
+
+        printer = build_printer(config, on_state=state, on_printed=lambda _id: printed.set())
+        if printer.state is PrinterState.OFF:
+            self.test_done.emit(device, False, tr("Printer mati (Pengaturan → Perangkat)"))
+            printer.close()
+            return
+        printer.print_receipt(test_receipt(str(typed.get("store.name")),
+                                           str(typed.get("store.address"))))
+        printed.wait(10)
+        printer.close(timeout_s=0.5)
+        if failed or not printed.is_set():
+            reason = _FAULT_TEXT.get(printer.status.fault, "tidak tersambung")
+            self.test_done.emit(device, False, tr("Printer: {reason}", reason=tr(reason)))
+        else:
+            self.test_done.emit(device, True, tr("Struk tes tercetak"))
+
+
+class _Overlay:
+    """Settings as typed on the page, over the saved ones (``get`` like ``Settings.get``)."""
+
+    def __init__(self, settings: Settings, values: Mapping[str, Any]) -> None:
+        self._settings = settings
+        self._values = dict(values)
+
+    def get(self, key: str) -> Any:
+        return self._values[key] if key in self._values else self._settings.get(key)
 
 
 def _log_failure(future: Future[None]) -> None:

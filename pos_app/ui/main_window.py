@@ -1104,7 +1104,8 @@ class CashierWindow(QMainWindow):
         dlg.saved.connect(self._settings_saved)
         devices = self.devices
         if devices is not None:  # the devices page's "Tes soundbox" / "Tes printer"
-            dlg.deviceTestRequested.connect(devices.test)
+            dlg.deviceTestRequested.connect(
+                lambda device: devices.test(device, dlg.device_values(device)))
             devices.test_done.connect(dlg.show_device_test_result)
             dlg.finished.connect(lambda _r: devices.test_done.disconnect(
                 dlg.show_device_test_result))
