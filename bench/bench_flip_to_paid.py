@@ -47,33 +47,20 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _sync_rig import available, distinct_amounts, mark_paid, ms, percentile
-from bench_sync import ENDED, Rig, max_in_window
-
-from sync.events import EventKind
+from _sync_rig import available, distinct_amounts, ms, percentile
+from bench_sync import Rig, max_in_window, sell_and_flip
 
 TARGET_P95_MS = 1500.0
 PAKASIR_STATUS_LIMIT_PER_MIN = 1000
-WAIT_EVENT_S = 30.0  # a QR or a confirmation that takes longer counts as lost
 MODES = ("fresh_poll", "old_2s_poll")
 BACKENDS = ("pakasir", "midtrans")
 
 
 def one_sale(rig: Rig, amount: int, rng: random.Random, flip_s: tuple[float, float]
              ) -> dict[str, Any]:
-    order_id = rig.start_qris(amount)
-    created = rig.log.wait_for(order_id, (EventKind.AWAITING_PAYMENT, *ENDED), WAIT_EVENT_S)
-    if created is None or created.kind is not EventKind.AWAITING_PAYMENT:
-        return {"order_id": order_id, "error": f"no QR: {rig.log.kinds_of(order_id)}"}
-    flip_at = created.at + rng.uniform(*flip_s)
-    time.sleep(max(0.0, flip_at - time.perf_counter()))
-    mark_paid(rig.provider, rig.fake, rig.db, order_id)
-    t0 = time.perf_counter()
-    paid = rig.log.wait_for(order_id, (EventKind.PAID, EventKind.LATE_PAYMENT, *ENDED),
-                            WAIT_EVENT_S)
-    if paid is None or paid.kind is not EventKind.PAID:
-        return {"order_id": order_id, "error": f"not paid: {rig.log.kinds_of(order_id)}"}
-    return {"order_id": order_id, "latency_s": paid.at - t0, "qr_age_s": t0 - created.at}
+    result = sell_and_flip(rig, amount, rng.uniform(*flip_s))
+    result.pop("create_s", None)
+    return result
 
 
 def status_requests(rig: Rig) -> list[float]:

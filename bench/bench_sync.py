@@ -78,7 +78,7 @@ from pos_app.payments import PaymentService
 from pos_app.settings import Settings
 from pos_app.storage import open_database
 from sync.events import EventKind
-from tests.fakes.server import FakeBackend
+from tests.fakes.server import FakeBackend, max_in_window
 
 LATENCY_SLACK_MS = 300
 PAKASIR_LIMIT_PER_MIN = 100
@@ -125,20 +125,31 @@ class Rig:
 
 # -- latency ------------------------------------------------------------------------------------
 
-def one_payment(rig: Rig, amount: int, rng: random.Random) -> dict[str, Any]:
+def sell_and_flip(rig: Rig, amount: int, flip_after_s: float) -> dict[str, Any]:
+    """One QRIS sale: ``start_qris``, wait for its QR, mark it paid in the fake
+    ``flip_after_s`` after the QR was there (t0 right after the fake's state changed), and the
+    time to the PAID event (``latency_s``). ``error`` instead when something never came."""
     t_sale = time.perf_counter()
     order_id = rig.start_qris(amount)
     created = rig.log.wait_for(order_id, (EventKind.AWAITING_PAYMENT, *ENDED), WAIT_EVENT_S)
     if created is None or created.kind is not EventKind.AWAITING_PAYMENT:
         return {"order_id": order_id, "error": f"no QR: {rig.log.kinds_of(order_id)}"}
-    time.sleep(rng.uniform(0.0, 2.0))
+    time.sleep(max(0.0, created.at + flip_after_s - time.perf_counter()))
     mark_paid(rig.provider, rig.fake, rig.db, order_id)
     t0 = time.perf_counter()
     paid = rig.log.wait_for(order_id, (EventKind.PAID, EventKind.LATE_PAYMENT, *ENDED),
                             WAIT_EVENT_S)
     if paid is None or paid.kind is not EventKind.PAID:
         return {"order_id": order_id, "error": f"not paid: {rig.log.kinds_of(order_id)}"}
-    return {"order_id": order_id, "latency_s": paid.at - t0, "create_s": created.at - t_sale}
+    return {"order_id": order_id, "latency_s": paid.at - t0, "create_s": created.at - t_sale,
+            "qr_age_s": t0 - created.at}
+
+
+def one_payment(rig: Rig, amount: int, rng: random.Random) -> dict[str, Any]:
+    # The mark lands at a random phase of the polling.
+    result = sell_and_flip(rig, amount, rng.uniform(0.0, 2.0))
+    result.pop("qr_age_s", None)
+    return result
 
 
 def bench_latency(provider: str, n: int, concurrency: int) -> dict[str, Any]:
@@ -194,17 +205,6 @@ def bench_latency(provider: str, n: int, concurrency: int) -> dict[str, Any]:
 
 
 # -- drain --------------------------------------------------------------------------------------
-
-def max_in_window(times: list[float], window_s: float) -> int:
-    """The most events inside any half-open window [t, t + window_s)."""
-    times = sorted(times)
-    best, j = 0, 0
-    for i in range(len(times)):
-        while j < len(times) and times[j] - times[i] < window_s:
-            j += 1
-        best = max(best, j - i)
-    return best
-
 
 def drain(provider: str, n: int) -> tuple[Rig, dict[str, Any], list[str]]:
     """Queue ``n`` sales offline, start the engine, wait until all have a QR (or ended)."""

@@ -18,8 +18,9 @@ The rule, and why:
   confuse the till.
 
 One worker thread does all of it, in order, oldest first; :meth:`Announcer.notify` (the
-engine's PAID event, a soundbox that came back) wakes it, and it looks again every second
-while something is owed. No Qt here: the window listens through ``on_said`` and the devices'
+engine's PAID event, a soundbox that came back) wakes it, and it looks at the table every
+second anyway (an indexed query of the owed rows: nothing when nothing is owed). No Qt
+here: the window listens through ``on_said`` and the devices'
 own state callbacks.
 """
 
@@ -29,12 +30,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import CancelledError, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from hardware.soundbox import SoundboxError, SoundboxLink
+from hardware.soundbox import MaybeSaid, SoundboxError, SoundboxLink
 from pos_app.clock import utcnow
 from pos_app.storage import announcements
 from pos_app.storage.database import Database
@@ -44,10 +45,17 @@ log = logging.getLogger(__name__)
 
 MAX_AGE_S = 600.0
 RETRY_S = 1.0
+#: a sentence given to the speaker and not finished after this (a lost USB headset that never
+#: says "done") is no longer waited for: it is owed again, and skipped once too old
+SPEAKING_DEADLINE_S = 30.0
 #: after the speaker failed (no sound card), it is tried again this much later, not every second
 SPEAKER_RETRY_S = 30.0
-#: four attempts of 1 s each, and a little more: the soundbox link gives up before this
+#: how long a soundbox answer is waited for before the speaker is asked instead (four silent
+#: attempts of 1 s each, and a little more). A command still queued then is cancelled (never
+#: sent); one already on the line is waited for to the end (BUSY answers can make it longer):
+#: the soundbox may be saying it, so the speaker must not say it too.
 SOUNDBOX_WAIT_S = 5.0
+IN_FLIGHT_WAIT_S = 15.0
 
 
 class SpeakerLike(Protocol):
@@ -80,7 +88,8 @@ class Announcer:
         self._cond = threading.Condition()
         self._woken = False
         self._closing = False
-        self._speaking: set[str] = set()  # given to the speaker, not finished yet
+        #: event id -> monotonic deadline: given to the speaker, not finished yet
+        self._speaking: dict[str, float] = {}
         self._speaker_failed_at: float | None = None  # monotonic
         self._thread: threading.Thread | None = None
 
@@ -95,6 +104,16 @@ class Announcer:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=timeout_s)
+
+    def use(self, *, soundbox: SoundboxLink | None, speaker: SpeakerLike | None,
+            lang: str) -> None:
+        """New devices (new settings): the next announcement goes to these. One announcer for
+        the till's whole life, so that two can never read the same owed row."""
+        with self._cond:
+            self.soundbox, self.speaker, self.lang = soundbox, speaker, lang
+            self._speaker_failed_at = None
+            self._woken = True
+            self._cond.notify_all()
 
     def notify(self) -> None:
         """Something may be owed now (any thread)."""
@@ -125,8 +144,12 @@ class Announcer:
         for item in announcements.owed(self.db):
             if self._closing:
                 return
-            if item.event_id in self._speaking:
-                continue
+            deadline = self._speaking.get(item.event_id)
+            if deadline is not None:
+                if time.monotonic() < deadline:
+                    continue
+                log.error("the speaker never finished the sentence for %s", item.order_id)
+                self._speaking.pop(item.event_id, None)
             age = (self.clock() - item.created_at).total_seconds()
             if age > self.max_age_s:
                 log.warning("payment %s of %d was not announced within %.0f s; skipped",
@@ -143,9 +166,21 @@ class Announcer:
         box = self.soundbox
         if box is None or not box.connected:
             return False
+        future = box.announce(item.event_id, item.amount, self.lang)
         try:
-            box.announce(item.event_id, item.amount, self.lang).result(timeout=SOUNDBOX_WAIT_S)
-        except (SoundboxError, FutureTimeout) as exc:
+            try:
+                future.result(timeout=SOUNDBOX_WAIT_S)
+            except FutureTimeout:
+                if future.cancel():  # still queued: never sent, the speaker may say it
+                    raise
+                future.result(timeout=IN_FLIGHT_WAIT_S)  # on the line: see how it ends
+        except MaybeSaid as exc:
+            # play (a clip-only soundbox) went out and no answer came: it may have played.
+            # Saying it again on the speaker could make it twice; not saying it at all, never.
+            log.warning("soundbox may have said %s (no answer to play): %s", item.order_id, exc)
+            self._said(item, f"{box.info.label if box.info else 'soundbox'} (no answer)")
+            return True
+        except (SoundboxError, FutureTimeout, CancelledError) as exc:
             log.warning("soundbox could not announce %s: %s", item.order_id,
                         exc or type(exc).__name__)
             announcements.note_failure(self.db, item.event_id, f"soundbox: {exc}")
@@ -160,7 +195,7 @@ class Announcer:
         if speaker is None or (failed_at is not None
                                and time.monotonic() - failed_at < SPEAKER_RETRY_S):
             return False
-        self._speaking.add(item.event_id)
+        self._speaking[item.event_id] = time.monotonic() + SPEAKING_DEADLINE_S
 
         def done(ok: bool, error: str | None) -> None:  # on the speaker's thread
             try:
@@ -173,9 +208,15 @@ class Announcer:
             except Exception:
                 log.exception("recording the announcement of %s failed", item.order_id)
             finally:
-                self._speaking.discard(item.event_id)
+                self._speaking.pop(item.event_id, None)
 
-        speaker.say(item.amount, self.lang, on_done=done)
+        try:
+            speaker.say(item.amount, self.lang, on_done=done)
+        except Exception as exc:  # ValueError: a language the clips don't have
+            self._speaking.pop(item.event_id, None)
+            log.error("the speaker can't say %s: %s", item.order_id, exc)
+            announcements.note_failure(self.db, item.event_id, f"speaker: {exc}")
+            return False
         return True
 
     def _said(self, item: announcements.Owed, device: str) -> None:

@@ -1,10 +1,11 @@
 """The till's devices, built from the settings, each behind its adapter with a null stand-in.
 
-One :class:`Devices` holds the soundbox link, the PC speaker, the receipt printer and the
-announcer that joins the first two to the payments. ``soundbox.port = off``, the speaker off, or
-no printer give the null stand-ins, so that the till runs with nothing attached. Each device
-runs its I/O on its own worker thread and reports its state through the callbacks given here
-(on those threads): the window's Qt side (``pos_app.ui.devices``) turns them into signals.
+One :class:`Devices` holds the soundbox link, the PC speaker and the receipt printer; the
+announcer (which joins the first two to the payments) is handed them.
+``soundbox.port = off``, the speaker off, or no printer give the null stand-ins, so that the
+till runs with nothing attached. Each device runs its I/O on its own worker thread and reports
+its state through the callbacks given here (on those threads): the window's Qt side
+(``pos_app.ui.devices``) turns them into signals.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hardware.announcer import Announcer, SaidEvent
+from hardware.announcer import Announcer
 from hardware.printer import (
     NullPrinter,
     PrinterConfig,
@@ -26,7 +27,6 @@ from hardware.printer import (
 from hardware.receipt_escpos import ReceiptData
 from hardware.soundbox import SoundboxConfig, SoundboxLink, SoundboxState
 from hardware.speaker import NullSpeaker, Speaker, SpeakerState
-from pos_app.storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -72,26 +72,29 @@ class DeviceCallbacks:
     soundbox: Callable[[SoundboxState, str | None], None] | None = None
     speaker: Callable[[SpeakerState, str | None], None] | None = None
     printer: Callable[[PrinterState, str | None], None] | None = None
-    said: Callable[[SaidEvent], None] | None = None
 
 
 class Devices:
-    def __init__(self, db: Database, config: DeviceSettings,
+    """One set of devices from one set of settings. The :class:`Announcer` is not theirs: it
+    lives as long as the till (one reader of the owed announcements, ever) and is handed the
+    soundbox and the speaker of the newest devices (:meth:`start`)."""
+
+    def __init__(self, config: DeviceSettings, announcer: Announcer,
                  callbacks: DeviceCallbacks = DeviceCallbacks()) -> None:
         self.config = config
+        self.announcer = announcer
         self._callbacks = callbacks
         self.soundbox = SoundboxLink(config.soundbox, on_state=self._soundbox_state)
         self.speaker: Speaker | NullSpeaker = (
             Speaker(on_state=callbacks.speaker) if config.speaker else NullSpeaker())
         self.printer: ReceiptPrinter | NullPrinter = build_printer(
             config.printer, on_state=callbacks.printer)
-        self.announcer = Announcer(db, soundbox=self.soundbox,
-                                   speaker=self.speaker if config.speaker else None,
-                                   lang=config.lang, on_said=callbacks.said)
 
     def start(self) -> Devices:
         self.soundbox.start()
-        self.announcer.start()
+        self.announcer.use(soundbox=self.soundbox,
+                           speaker=self.speaker if self.config.speaker else None,
+                           lang=self.config.lang)
         return self
 
     def _soundbox_state(self, state: SoundboxState, detail: str | None) -> None:
@@ -101,9 +104,9 @@ class Devices:
             self._callbacks.soundbox(state, detail)
 
     def close(self) -> tuple[ReceiptData, ...]:
-        """Stops every worker (waits a few seconds at most each; not on the GUI thread).
-        Returns the receipts the printer had not printed, for the devices that replace these."""
-        self.announcer.close()
+        """Stops the devices' workers (a few seconds at most each; not on the GUI thread; a
+        sentence being played is finished, and then recorded as said). Returns the receipts
+        the printer had not printed, for the devices that replace these."""
         self.soundbox.close()
         self.speaker.close()
         return self.printer.close()

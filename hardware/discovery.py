@@ -23,6 +23,7 @@ from hardware.protocol import (
     Answer,
     Cmd,
     Command,
+    LineBuffer,
     ProtocolError,
     parse_device_line,
 )
@@ -63,7 +64,7 @@ def candidates(usb_ids: Iterable[tuple[int, int]],
 def probe(device: str) -> tuple[serial.Serial, Answer] | None:
     """Open ``device`` and ask ``hello``; the open port and the answer when it is a soundbox."""
     try:
-        port = serial.Serial(device, BAUD, timeout=0.05, write_timeout=1)
+        port = serial.Serial(device, BAUD, timeout=0.05, write_timeout=1, exclusive=True)
     except OPEN_ERRORS as exc:
         log.debug("soundbox probe: cannot open %s: %s", device, exc)
         return None
@@ -72,11 +73,9 @@ def probe(device: str) -> tuple[serial.Serial, Answer] | None:
         port.reset_input_buffer()
         port.write(command.encode())
         deadline = time.monotonic() + ANSWER_TIMEOUT_S
-        buf = b""
+        lines = LineBuffer()
         while time.monotonic() < deadline:
-            buf += port.read(max(1, port.in_waiting))
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
+            for line in lines.feed(port.read(max(1, port.in_waiting))):
                 try:
                     msg = parse_device_line(line)
                 except ProtocolError:

@@ -37,6 +37,7 @@ from hardware.protocol import (
     Err,
     Event,
     Evt,
+    LineBuffer,
     ProtocolError,
     UnknownCommand,
     parse_host_line,
@@ -187,7 +188,7 @@ class VirtualSoundbox:
             reader.join(timeout=2)
 
     def _read_loop(self, master: int) -> None:
-        buf = b""
+        lines = LineBuffer()
         while True:
             with self._lock:
                 if self._master != master:
@@ -199,15 +200,8 @@ class VirtualSoundbox:
                 chunk = os.read(master, 4096)
             except (OSError, ValueError):
                 return  # unplugged
-            if not chunk:
-                continue
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                if line.strip():
-                    self._handle(line)
-            if len(buf) > 4096:  # a line that never ends: garbage, not a frame
-                buf = b""
+            for line in lines.feed(chunk):
+                self._handle(line)
 
     def _send(self, data: bytes) -> None:
         with self._lock:

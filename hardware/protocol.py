@@ -142,3 +142,25 @@ class UnknownCommand(ProtocolError):
         super().__init__(f"unknown command {name!r}")
         self.id = ident
         self.name = name
+
+
+class LineBuffer:
+    """Bytes off the line in, complete frames out (blank lines dropped). A "line" that never
+    ends is garbage, not a frame: past 8 frames' worth it is thrown away."""
+
+    def __init__(self) -> None:
+        self._buf = b""
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        self._buf += chunk
+        lines = []
+        while b"\n" in self._buf:
+            line, self._buf = self._buf.split(b"\n", 1)
+            if line.strip():
+                lines.append(line)
+        if len(self._buf) > 8 * MAX_LINE:
+            self._buf = b""
+        return lines
+
+    def clear(self) -> None:
+        self._buf = b""

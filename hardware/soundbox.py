@@ -49,6 +49,7 @@ from hardware.protocol import (
     Err,
     Event,
     Evt,
+    LineBuffer,
     ProtocolError,
     parse_device_line,
 )
@@ -79,6 +80,10 @@ class NotConnected(SoundboxError):
 
 class NoAnswer(SoundboxError):
     """No answer to four attempts."""
+
+
+class MaybeSaid(NoAnswer):
+    """``play`` went out and no answer came: the device may have played it (never resent)."""
 
 
 class Refused(SoundboxError):
@@ -129,6 +134,15 @@ class _Job:
     display: bool = False  # show_qr / clear: replaced by newer ones, resent after reconnect
 
 
+def _unsendable(command: Command) -> str | None:
+    """Why ``command`` can't go on the line (a frame over 512 bytes), or None."""
+    try:
+        command.encode()
+    except ProtocolError as exc:
+        return str(exc)
+    return None
+
+
 class _Stop(Exception):
     """The worker is closing."""
 
@@ -161,7 +175,7 @@ class SoundboxLink:
         self._volume = config.volume
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
-        self._buf = b""
+        self._lines = LineBuffer()
         self._last_traffic = time.monotonic()
         self._rehello = False
 
@@ -185,26 +199,46 @@ class SoundboxLink:
         return self
 
     def close(self, timeout_s: float = 3.0) -> None:
+        """Stop the worker; it closes the port itself (never under its feet from here)."""
         self._closing.set()
         self._jobs.put(None)
         if self._thread is not None:
             self._thread.join(timeout=timeout_s)
+            if self._thread.is_alive():
+                log.warning("soundbox: the worker is still busy after %g s; it closes the port "
+                            "when it is done", timeout_s)
+                return
         self._drop_port(None)
         self._fail_queued()
 
+    def wait_connected(self, timeout_s: float) -> bool:
+        """Wait (not on the GUI thread) until a soundbox is connected; False at the timeout."""
+        end = time.monotonic() + timeout_s
+        while not self.connected and time.monotonic() < end and not self._closing.is_set():
+            time.sleep(0.02)
+        return self.connected
+
     def request(self, cmd: Cmd, **args: Any) -> Future[Answer]:
-        """Any command; the future holds the answer (or a :class:`SoundboxError`)."""
+        """Any command; the future holds the answer (or a :class:`SoundboxError`). A caller
+        that stops waiting cancels the future: if it is still queued, it is never sent."""
         future: Future[Answer] = Future()
+        command = Command(new_id(), cmd, args)
         if self.config.port == "off" or self._closing.is_set():
             future.set_exception(NotConnected("the soundbox is off"))
-            return future
-        self._jobs.put(_Job(Command(new_id(), cmd, args), future))
+        elif (problem := _unsendable(command)) is not None:
+            future.set_exception(Refused(problem))
+        else:
+            self._jobs.put(_Job(command, future))
         return future
 
     def announce(self, event_id: str, amount: int, lang: str = "id") -> Future[Answer]:
         """Say the payment sentence. The device drops an ``event_id`` it has seen (``DUP``,
-        counted as success): a retry, a restart or a resend never makes it speak twice. A
-        device without the language (a clip-only one) is sent the clips to ``play``."""
+        counted as success): a retry, a restart or a resend never makes it speak twice.
+
+        A device without the language (a clip-only one), or an amount over its
+        ``max_amount``, is sent the clips to ``play`` instead. ``play`` has no ``event_id``,
+        so it is sent once, never again: an answer that doesn't come raises
+        :class:`MaybeSaid` (the device may well have played it)."""
         info = self._info
         if info is not None and (lang not in info.langs or (
                 info.max_amount is not None and amount > info.max_amount)):
@@ -228,6 +262,10 @@ class SoundboxLink:
             self._jobs.put(_Job(Command(new_id(), Cmd.SET_VOLUME, {"level": level})))
 
     def _display_job(self, command: Command) -> None:
+        problem = _unsendable(command)
+        if problem is not None:  # a QR too long for a frame: the till's screens show it
+            log.warning("soundbox: %s not sent: %s", command.cmd.value, problem)
+            return
         self._display = command
         if self.config.port != "off":
             self._jobs.put(_Job(command, display=True))
@@ -248,6 +286,13 @@ class SoundboxLink:
                 log.exception("soundbox state listener failed")
 
     def _run(self) -> None:
+        try:
+            self._work()
+        finally:  # the worker owns the port: it closes it, whenever it ends
+            self._drop_port(None)
+            self._fail_queued()
+
+    def _work(self) -> None:
         delay = RECONNECT_MIN_S
         while not self._closing.is_set():
             try:
@@ -281,10 +326,16 @@ class SoundboxLink:
             return delay
         if job is None:
             raise _Stop
+        if job.future is not None and not job.future.set_running_or_notify_cancel():
+            return delay  # the caller stopped waiting for it (and said it elsewhere)
         if self._rehello:
             self._greet_again()
         if job.display and job.command is not self._display:
             return delay  # a newer show_qr/clear replaced it while it waited
+        if self._port is None:  # the greeting after a restart failed: the line is gone
+            if job.future is not None:
+                job.future.set_exception(NotConnected("no soundbox connected"))
+            return delay
         try:
             self._carry_out(job)
         finally:
@@ -303,14 +354,15 @@ class SoundboxLink:
                     return False
                 port, answer = found
             else:
-                port = serial.Serial(self.config.port, BAUD, timeout=0, write_timeout=1)
+                port = serial.Serial(self.config.port, BAUD, timeout=0, write_timeout=1,
+                                     exclusive=True)  # one owner: no reader steals answers
                 answer = None
         except OPEN_ERRORS as exc:
             self._set_state(SoundboxState.DISCONNECTED if self._state is not
                             SoundboxState.SEARCHING else SoundboxState.SEARCHING, str(exc))
             return False
         self._port = port
-        self._buf = b""
+        self._lines.clear()
         self._rehello = False
         try:
             self._greet(answer)
@@ -382,7 +434,8 @@ class SoundboxLink:
         except NoAnswer as exc:
             self._drop_port(f"no answer to {job.command.cmd.value}")
             if job.future is not None:
-                job.future.set_exception(exc)
+                job.future.set_exception(
+                    MaybeSaid(str(exc)) if job.command.cmd is Cmd.PLAY else exc)
             return
         except LINE_ERRORS as exc:
             self._drop_port(str(exc))
@@ -399,13 +452,15 @@ class SoundboxLink:
         frame = command.encode()
         busy = 0
         attempt = 0
-        while attempt < ATTEMPTS:
+        # play carries no event_id: a resend could not be told from a second payment
+        attempts = 1 if command.cmd is Cmd.PLAY else ATTEMPTS
+        while attempt < attempts:
             port.write(frame)
             port.flush()
             answer = self._await(command.id, time.monotonic() + ANSWER_TIMEOUT_S)
             if answer is None:
                 attempt += 1
-                if attempt < ATTEMPTS:
+                if attempt < attempts:
                     log.info("soundbox: no answer to %s %s, sending it again",
                              command.cmd.value, command.id)
                 continue
@@ -417,7 +472,7 @@ class SoundboxLink:
                     raise NotConnected("closing")
                 continue
             raise Refused(answer.err or "?")
-        raise NoAnswer(f"no answer to {command.cmd.value} after {ATTEMPTS} attempts")
+        raise NoAnswer(f"no answer to {command.cmd.value} after {attempts} attempt(s)")
 
     def _await(self, ident: str, deadline: float) -> Answer | None:
         while True:
@@ -443,15 +498,7 @@ class SoundboxLink:
         chunk = port.read(max(1, port.in_waiting))
         if chunk:
             self._last_traffic = time.monotonic()
-            self._buf += chunk
-        lines = []
-        while b"\n" in self._buf:
-            line, self._buf = self._buf.split(b"\n", 1)
-            if line.strip():
-                lines.append(line)
-        if len(self._buf) > 4096:
-            self._buf = b""
-        return lines
+        return self._lines.feed(chunk)
 
     def _idle(self) -> None:
         """Between commands: device events, and the cable's state (a read on a port whose

@@ -45,6 +45,7 @@ from sync.unique_code import CodeMode
 from tests.conftest import FakeClock
 from tests.fakes.orkut import OrkutFake
 from tests.fakes.pakasir import DEFAULT_API_KEY, DEFAULT_PROJECT, PakasirFake
+from tests.fakes.server import max_in_window
 from tests.waiting import WAIT_S, wait_for
 
 WIB = zone("Asia/Jakarta")
@@ -238,17 +239,6 @@ def pakasir_fake() -> Iterator[PakasirFake]:
     fake.start()
     yield fake
     fake.stop()
-
-
-def max_in_window(times: list[float], window_s: float) -> int:
-    """The most events inside any half-open window [t, t + window_s)."""
-    times = sorted(times)
-    best, j = 0, 0
-    for i in range(len(times)):
-        while j < len(times) and times[j] - times[i] < window_s:
-            j += 1
-        best = max(best, j - i)
-    return best
 
 
 @pytest.mark.timeout(240)

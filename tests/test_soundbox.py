@@ -371,6 +371,7 @@ def test_a_restart_says_what_was_owed_and_nothing_twice(
         assert box.wait_spoken(30)
         time.sleep(0.2)
         assert box.spoken_ids() == {i: 1 for i in ids}
+        assert len(announces(box)) == 30  # what was recorded as said was not even resent
     finally:
         ann2.close()
         lnk2.close()
@@ -438,3 +439,69 @@ def test_a_sale_paid_through_a_loopback_gateway_is_one_announce_frame(
         service.stop()
         ann.close()
         fake.stop()
+
+
+def test_an_announce_on_the_line_is_waited_for_not_said_twice_by_the_speaker(
+        db: Database, box: VirtualSoundbox, link: SoundboxLink,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The soundbox keeps answering BUSY for longer than the announcer waits: the command is
+    # already on the line, so the speaker must not say it as well.
+    monkeypatch.setattr("hardware.announcer.SOUNDBOX_WAIT_S", 0.3)
+    box.busy(5)  # ~1 s of BUSY, then accepted
+    speaker = RecordingSpeaker()
+    paid_payments(db, [4000])
+    ann = Announcer(db, soundbox=link, speaker=speaker).start()
+    try:
+        assert wait_for(lambda: said_rows(db)[0][1] == "said")
+        assert box.wait_spoken(1)
+        time.sleep(0.3)
+        assert speaker.said == []
+        assert said_rows(db)[0][2] == "soundbox EMU-0001"
+    finally:
+        ann.close()
+
+
+def test_a_queued_announce_that_waited_too_long_is_never_sent(
+        db: Database, box: VirtualSoundbox, link: SoundboxLink,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("hardware.announcer.SOUNDBOX_WAIT_S", 0.3)
+    box.ignore(2)
+    link.request(Cmd.PING)  # holds the line ~2 s (two silent attempts) ahead of the announce
+    speaker = RecordingSpeaker()
+    paid_payments(db, [4500])
+    ann = Announcer(db, soundbox=link, speaker=speaker).start()
+    try:
+        assert wait_for(lambda: speaker.said == [4500])
+        time.sleep(2.5)
+        assert announces(box) == []  # cancelled while queued: the speaker said it, only it
+        assert said_rows(db)[0][1:] == ("said", "speaker")
+    finally:
+        ann.close()
+
+
+def test_play_on_a_clip_only_device_is_sent_once_even_without_an_answer(
+        tmp_path: Path, db: Database) -> None:
+    with VirtualSoundbox(tmp_path, langs=()) as clips_only:
+        lnk = connect(clips_only)
+        clips_only.drop_answers(1)
+        speaker = RecordingSpeaker()
+        paid_payments(db, [11])
+        ann = Announcer(db, soundbox=lnk, speaker=speaker).start()
+        try:
+            assert wait_for(lambda: said_rows(db)[0][1] == "said", 6)
+            time.sleep(0.3)
+            assert len([f for f in clips_only.frames if f.cmd is Cmd.PLAY]) == 1
+            assert len(clips_only.spoken) == 1 and speaker.said == []
+            assert said_rows(db)[0][2] == "soundbox EMU-0001 (no answer)"
+        finally:
+            ann.close()
+            lnk.close()
+
+
+def test_a_qr_too_long_for_a_frame_is_not_sent_and_the_link_stays(
+        box: VirtualSoundbox, link: SoundboxLink) -> None:
+    link.show_qr("000201" + "9" * 600, 15000, None)
+    assert link.announce("p-long", 15000, "id").result(timeout=WAIT_S).ok
+    assert link.connected
+    assert [f.cmd for f in box.frames].count(Cmd.HELLO) == 1
+    assert box.showing is None

@@ -74,6 +74,19 @@ def till(data_dir: Path, qtbot, box: VirtualSoundbox,  # type: ignore[no-untyped
     t.close()
 
 
+def sell_cash(till: DeviceTill, qtbot, code: str, tendered: str) -> str:  # type: ignore[no-untyped-def]
+    """Scan ``code``, pay cash (F4) with ``tendered``; the order id, once the sale is written."""
+    w = till.window
+    till.scan(code)
+    qtbot.keyClick(w.search_input, Qt.Key.Key_F4)
+    dlg = w.cash_dialog
+    assert dlg is not None
+    qtbot.keyClicks(dlg.input, tendered)
+    qtbot.keyClick(dlg.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.receipt_dialog is not None, timeout=WAIT_MS)
+    return (w.last_receipt or "").split("\n")[2].split()[0]
+
+
 def paper(printer: FakeNetworkPrinter) -> bytes:
     return b"".join(bytes(c) for c in printer.connections)
 
@@ -116,14 +129,7 @@ def test_a_paid_qris_sale_is_one_announce_frame(till: DeviceTill, qtbot) -> None
 def test_a_cash_sale_prints_and_opens_the_drawer_and_riwayat_reprints(
         till: DeviceTill, qtbot) -> None:  # type: ignore[no-untyped-def]
     w = till.window
-    till.scan(TEH)
-    qtbot.keyClick(w.search_input, Qt.Key.Key_F4)
-    dlg = w.cash_dialog
-    assert dlg is not None
-    qtbot.keyClicks(dlg.input, "10.000")
-    qtbot.keyClick(dlg.input, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: w.receipt_dialog is not None, timeout=WAIT_MS)
-    order_id = (w.last_receipt or "").split("\n")[2].split()[0]
+    order_id = sell_cash(till, qtbot, TEH, "10.000")
     qtbot.waitUntil(lambda: order_id.encode() in paper(till.printer)
                     and DRAWER_KICK in paper(till.printer), timeout=WAIT_MS)
     first = paper(till.printer)
@@ -141,13 +147,7 @@ def test_a_printer_that_is_off_keeps_the_receipt_until_it_is_back(
     t = DeviceTill(data_dir, qtbot, box, off)
     try:
         w = t.window
-        t.scan(TEH)
-        qtbot.keyClick(w.search_input, Qt.Key.Key_F4)
-        dlg = w.cash_dialog
-        assert dlg is not None
-        qtbot.keyClicks(dlg.input, "6.000")
-        qtbot.keyClick(dlg.input, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: w.receipt_dialog is not None, timeout=WAIT_MS)  # sale done
+        sell_cash(t, qtbot, TEH, "6.000")  # the sale is done, whatever the printer does
         button = w.device_status.printer_button  # type: ignore[union-attr]
         qtbot.waitUntil(lambda: "klik untuk coba lagi" in button.text(), timeout=WAIT_MS)
         assert "tidak tersambung" in button.text() and button.isEnabled()
@@ -177,3 +177,24 @@ def test_the_settings_test_buttons_use_the_devices(till: DeviceTill, qtbot) -> N
                     timeout=WAIT_MS)
     assert b"TES-PRINTER" in paper(till.printer)
     dlg.reject()
+
+
+def test_new_device_settings_rebuild_the_devices_and_keep_one_announcer(
+        till: DeviceTill, qtbot) -> None:  # type: ignore[no-untyped-def]
+    hub, w = till.hub, till.window
+    qtbot.waitUntil(lambda: hub.devices is not None and hub.devices.soundbox.connected,
+                    timeout=WAIT_MS)
+    announcer, old = hub.announcer, hub.devices
+    till.settings.set("hardware.soundbox.volume", 40)
+    assert w.events is not None
+    w.events.report_settings(["hardware.soundbox.volume"], till.settings)
+    assert hub.announcer is announcer and hub.devices is not old
+    qtbot.waitUntil(lambda: till.box.volume == 40, timeout=WAIT_MS)  # the new link's hello
+    till.scan(INDOMIE)
+    w.pay_qris()
+    qtbot.waitUntil(lambda: w.qris_dialog is not None and w.qris_dialog.order_id is not None,
+                    timeout=WAIT_MS)
+    till.service.simulate_paid(w.qris_dialog.order_id)  # type: ignore[union-attr]
+    assert till.box.wait_spoken(1, WAIT_MS / 1000)
+    qtbot.wait(500)
+    assert len([f for f in till.box.frames if f.cmd is Cmd.ANNOUNCE]) == 1

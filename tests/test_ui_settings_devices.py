@@ -37,17 +37,11 @@ from pos_app.settings_rules import PRINTER_TEXTS
 from pos_app.ui import i18n
 from pos_app.ui.settings import SettingsDialog, devices
 from pos_app.ui.small_dialogs import HistoryDialog
+from tests.test_ui_settings_dialog import choose, indonesian, type_into  # noqa: F401 (fixture)
 from tests.waiting import WAIT_MS, qt_wait_for
 
 DEVICE_TAB = "Perangkat"
 W = TypeVar("W", bound=QWidget)
-
-
-@pytest.fixture(autouse=True)
-def indonesian() -> Iterator[None]:
-    i18n.set_language("id")
-    yield
-    i18n.set_language("id")
 
 
 @pytest.fixture
@@ -108,17 +102,6 @@ def editor(dlg: SettingsDialog, key: str, kind: type[W]) -> W:
     widget = dlg.editor(key)
     assert isinstance(widget, kind), (key, widget)
     return widget
-
-
-def choose(box: QComboBox, value: str) -> None:
-    index = box.findData(value)
-    assert index >= 0, f"{value!r} not offered in {box.objectName()}"
-    box.setCurrentIndex(index)
-
-
-def type_into(qtbot, edit: QLineEdit, text: str) -> None:
-    edit.selectAll()
-    qtbot.keyClicks(edit, text)
 
 
 def type_port(qtbot, dlg: SettingsDialog, text: str) -> None:

@@ -45,6 +45,8 @@ def emulate() -> int:
 
 def test(args: argparse.Namespace) -> int:
     """Find the soundbox, say a test sentence, print what was done."""
+    from concurrent.futures import TimeoutError as FutureTimeout
+
     from hardware.soundbox import SoundboxConfig, SoundboxError, SoundboxLink
     from pos_app.announcement import payment_sentence
 
@@ -58,10 +60,7 @@ def test(args: argparse.Namespace) -> int:
     config = SoundboxConfig(port, usb_ids, int(settings.get("hardware.soundbox.volume")))
     link = SoundboxLink(config).start()
     try:
-        end = time.monotonic() + CONNECT_WAIT_S
-        while not link.connected and time.monotonic() < end:
-            time.sleep(0.02)
-        if not link.connected:
+        if not link.wait_connected(CONNECT_WAIT_S):
             where = ("among the serial ports with USB ids "
                      + ", ".join(f"{v:04x}:{p:04x}" for v, p in usb_ids)
                      if port == "auto" else f"on {port}")
@@ -74,9 +73,10 @@ def test(args: argparse.Namespace) -> int:
         event_id = f"test-{time.time_ns():x}"
         started = time.monotonic()
         try:
-            answer = link.announce(event_id, amount, lang).result(timeout=6)
-        except SoundboxError as exc:
-            die(f"the soundbox did not say the test sentence: {exc}", Exit.FAILED)
+            answer = link.announce(event_id, amount, lang).result(timeout=15)
+        except (SoundboxError, FutureTimeout) as exc:
+            die(f"the soundbox did not say the test sentence: {exc or 'no answer'}",
+                Exit.FAILED)
         took = (time.monotonic() - started) * 1000
         print(f"said: {payment_sentence(amount, lang)}")
         print(f"answer: {'ok' if answer.ok else answer.err} in {took:.0f} ms "

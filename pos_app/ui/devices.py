@@ -19,13 +19,15 @@ thread, where :class:`DeviceStatus` (a permanent widget of the status bar) shows
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from hardware.announcer import Announcer
 from hardware.devices import DeviceCallbacks, Devices, DeviceSettings
 from hardware.printer import PrinterFault, PrinterState, build_printer
 from hardware.receipt_escpos import ReceiptData, ReceiptLine
@@ -73,6 +75,9 @@ _FAULT_TEXT = {
     PrinterFault.RECEIPT: "struk gagal dicetak",
 }
 
+#: auto gives each candidate port 1 s to answer hello
+CONNECT_WAIT_S = 4.0
+
 #: the settings the devices are built from: a change to any of them builds them afresh
 DEVICE_KEYS_PREFIX = "hardware."
 
@@ -92,23 +97,33 @@ class DeviceHub(QObject):
         self.settings = settings
         self.service = service
         self.devices: Devices | None = None
-        # Reads an order for its receipt, and closes replaced devices (both wait on things).
+        self.announcer: Announcer | None = None
+        self._generation = 0
+        # Reads an order for its receipt; runs Settings' device tests (both wait on things).
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="devices")
 
     # -- life ------------------------------------------------------------------------------
     def start(self) -> DeviceHub:
+        # One announcer for the till's whole life: new settings give it new devices, so that
+        # two announcers can never read (and say) the same owed payment.
+        self.announcer = Announcer(self.db, soundbox=None, speaker=None,
+                                   on_said=self.said.emit).start()
+        if self.service is not None:
+            self.service.engine.add_listener(self.announcer.on_sync_event)
         self.devices = self._build()
         return self
 
     def _build(self) -> Devices:
-        devices = Devices(self.db, DeviceSettings.of(self.settings), DeviceCallbacks(
-            soundbox=lambda s, d: self.soundbox_changed.emit(s, d),
-            speaker=lambda s, d: self.speaker_changed.emit(s, d),
-            printer=lambda s, d: self.printer_changed.emit(s, d),
-            said=self.said.emit,
-        ))
-        if self.service is not None:
-            self.service.engine.add_listener(devices.announcer.on_sync_event)
+        self._generation += 1
+        gen = self._generation
+
+        def current(signal: SignalInstance) -> Callable[[object, str | None], None]:
+            # A replaced device still closing must not paint over the new one's state.
+            return lambda state, detail: gen == self._generation and signal.emit(state, detail)
+
+        devices = Devices(DeviceSettings.of(self.settings), self.announcer, DeviceCallbacks(
+            soundbox=current(self.soundbox_changed), speaker=current(self.speaker_changed),
+            printer=current(self.printer_changed)))
         devices.start()
         # The state as it is now (the workers report changes only).
         self.soundbox_changed.emit(devices.soundbox.state, None)
@@ -116,28 +131,37 @@ class DeviceHub(QObject):
         self.printer_changed.emit(devices.printer.state, None)
         return devices
 
-    def _retire(self, devices: Devices, *, wait: bool) -> None:
-        if self.service is not None:
-            self.service.engine.remove_listener(devices.announcer.on_sync_event)
-        if wait:
-            devices.close()
-            return
+    def _retire(self, devices: Devices) -> None:
+        """Close replaced devices on a thread of their own (closing joins their workers),
+        handing the receipts their printer still owed to the new printer."""
 
-        def close_and_hand_over() -> None:  # closing joins worker threads: not the GUI's
+        def close_and_hand_over() -> None:
             left = devices.close()
             current = self.devices
-            for receipt in left:  # receipts the old printer still owed go to the new one
+            for receipt in left:
                 if current is not None:
                     current.printer.print_receipt(receipt)
+                else:
+                    log.error("receipt %s not printed: the till closed", receipt.order_id)
 
-        self._reader.submit(close_and_hand_over).add_done_callback(_log_failure)
+        threading.Thread(target=close_and_hand_over, name="devices-retire", daemon=True).start()
 
     def close(self) -> None:
-        """When the till closes (after the window)."""
-        devices, self.devices = self.devices, None
+        """When the till closes, after the window and the engine: queued receipts reach the
+        printer first (it gets a few seconds to print them; what it can't is logged)."""
         self._reader.shutdown(wait=True)
+        devices, self.devices = self.devices, None
         if devices is not None:
-            self._retire(devices, wait=True)
+            devices.close()
+        if self.announcer is not None:
+            if self.service is not None:
+                self.service.engine.remove_listener(self.announcer.on_sync_event)
+            self.announcer.close()
+
+    @property
+    def printing(self) -> bool:
+        """A printer is set up (it may be waiting for paper or a cable, but it takes jobs)."""
+        return self.devices is not None and self.devices.printer.state is not PrinterState.OFF
 
     # -- the till's events -----------------------------------------------------------------
     def follow(self, events: AppEvents) -> None:
@@ -198,9 +222,9 @@ class DeviceHub(QObject):
         if not any(k.startswith(DEVICE_KEYS_PREFIX) for k in keys):
             return
         old = self.devices
-        if old is not None:
-            self._retire(old, wait=False)
         self.devices = self._build()
+        if old is not None:
+            self._retire(old)
 
     # -- Settings' "Tes" buttons -----------------------------------------------------------
     def test(self, device: str, values: Mapping[str, Any] | None = None) -> None:
@@ -225,10 +249,7 @@ class DeviceHub(QObject):
             or (current.info is not None and current.info.port == config.port))
         link = current if same and current is not None else SoundboxLink(config).start()
         try:
-            end = time.monotonic() + 4.0  # auto: each candidate port gets 1 s for hello
-            while not link.connected and time.monotonic() < end:
-                time.sleep(0.05)
-            if not link.connected:
+            if not link.wait_connected(CONNECT_WAIT_S):
                 self.test_done.emit(device, False, tr("Soundbox tidak ditemukan"))
                 return
             try:

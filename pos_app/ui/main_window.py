@@ -114,6 +114,7 @@ register({
     "Kembalian {amount}": "Change {amount}", "Ya, kosongkan": "Yes, clear it", "Tidak": "No",
     "Pembayaran terlambat {id} diterima": "Late payment {id} accepted",
     "Struk {id} dikirim ke printer": "Receipt {id} sent to the printer",
+    "speaker PC": "PC speaker",
     "Dibacakan: {amount} ({device})": "Announced: {amount} ({device})",
     "Pembayaran terlambat {id} dikembalikan": "Late payment {id} refunded",
 })
@@ -443,8 +444,9 @@ class CashierWindow(QMainWindow):
         devices.said.connect(self._announced)
 
     def _announced(self, said: SaidEvent) -> None:
+        device = tr("speaker PC") if said.device == "speaker" else said.device
         self.say(tr("Dibacakan: {amount} ({device})", amount=format_rupiah(said.amount),
-                    device=said.device), 8000)
+                    device=device), 8000)
 
     def _tax_config(self) -> TaxConfig:
         return TaxConfig(TaxMode(self.settings.get("tax.mode")),
@@ -1062,9 +1064,13 @@ class CashierWindow(QMainWindow):
 
     def reprint(self, order_id: str) -> None:
         """Riwayat's "Cetak ulang": a copy of the receipt, marked as one, to the printer."""
-        if self.events is not None:
-            self.events.report_receipt_wanted(order_id)
-            self.say(tr("Struk {id} dikirim ke printer", id=order_id))
+        if self.events is None:
+            return
+        if self.devices is None or not self.devices.printing:
+            self.say(tr("Printer mati (Pengaturan → Perangkat)"))
+            return
+        self.events.report_receipt_wanted(order_id)
+        self.say(tr("Struk {id} dikirim ke printer", id=order_id))
 
     def _history_closed(self, dlg: HistoryDialog) -> None:
         if self.history_dialog is dlg:

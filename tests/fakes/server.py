@@ -229,3 +229,15 @@ def run_fake(factory: Callable[[], FakeBackend]):  # type: ignore[no-untyped-def
     fake = factory()
     fake.start()
     return fake
+
+
+def max_in_window(times: list[float], window_s: float) -> int:
+    """The most events inside any half-open window [t, t + window_s): what a back-end's
+    per-minute limit counts (tests and benches check the engine keeps under it)."""
+    times = sorted(times)
+    best, j = 0, 0
+    for i in range(len(times)):
+        while j < len(times) and times[j] - times[i] < window_s:
+            j += 1
+        best = max(best, j - i)
+    return best
