@@ -367,8 +367,10 @@ class DeviceStatus(QWidget):
         self.soundbox_label.setVisible(text is not None)
         if text is not None:
             self.soundbox_label.setText(text)
-            set_state(self.soundbox_label, state="ok" if state is SoundboxState.CONNECTED
-                      else "warn")
+            # Searching is not a fault: a till without a soundbox (yet) says so quietly.
+            set_state(self.soundbox_label, state={SoundboxState.CONNECTED: "ok",
+                                                  SoundboxState.SEARCHING: "idle"}.get(
+                                                      state, "warn"))
 
     def show_speaker(self, state: SpeakerState, _detail: str | None = None) -> None:
         self._speaker = state
