@@ -128,6 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("file")
     pe.add_argument("--include-demo", action="store_true")
 
+    us = sub.add_parser("user", help="staff accounts (owner, cashier) and their PINs")
+    us_sub = us.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
+    ua = us_sub.add_parser("add", help="a new user; the PIN from a hidden prompt or stdin")
+    ua.add_argument("name")
+    ua.add_argument("--role", choices=["owner", "cashier"], required=True)
+    ul = us_sub.add_parser("list", help="every user, with role and lock state")
+    ul.add_argument("--json", action="store_true")
+    sp = us_sub.add_parser("set-pin", help="a new PIN for NAME (lifts a lock)")
+    sp.add_argument("name")
+
     sub.add_parser("backup", help="copy the database to the backups folder")
     rs = sub.add_parser("restore", help="replace the database with a backup")
     rs.add_argument("file")
@@ -148,6 +158,7 @@ _COMMANDS: dict[str, str] = {
     "provider": "pos_app.cli.provider_cmd",
     "product": "pos_app.cli.product_cmd",
     "soundbox": "pos_app.cli.soundbox_cmd",
+    "user": "pos_app.cli.user_cmd",
 }
 
 

@@ -328,6 +328,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX announcements_owed ON announcements (created_at) WHERE status = 'owed';
         """,
     ),
+    Migration(
+        7,
+        "staff accounts with PINs",
+        """
+        -- Owner and cashier accounts. pin_hash is a salted scrypt hash (pos_app.staff), never
+        -- the PIN. Names are unique ignoring case: "Sri" and "sri" are one person at a till.
+        -- A user is deactivated, never deleted: orders and the audit log name them.
+        CREATE TABLE users (
+            id              TEXT PRIMARY KEY,
+            name            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            role            TEXT NOT NULL CHECK (role IN ('owner', 'cashier')),
+            pin_hash        TEXT NOT NULL,
+            active          INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until    TEXT,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
