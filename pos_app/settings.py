@@ -469,6 +469,10 @@ _KEY_LIST: tuple[Key, ...] = (
     Key("hardware.printer.auto_print", "switch", "on",
         "Print the receipt when a sale is completed (off: only with 'Cetak ulang')",
         _switch, _switch_text, choices=("on", "off")),
+    # backups
+    Key("backup.second_folder", "text", "",
+        "A second folder (a USB stick) that gets a copy of every backup; empty for none",
+        _text(500)),
     # ui
     Key("ui.language", "choice", "id", "User interface language: id (Indonesian) or en",
         _choice(("id", "en")), choices=("id", "en")),

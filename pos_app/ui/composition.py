@@ -12,8 +12,10 @@
    through one :class:`~pos_app.ui.events.AppEvents`; then the database's integrity check on
    the writer thread, which starts the engine when the file is sound and checks the chosen
    payment provider's settings: a provider that can't work shows in the window's banner at
-   once (its health changes, an event like any other), not at the first QRIS sale;
-4. ``App.close()`` once the window has closed: the engine, the writer thread, the database.
+   once (its health changes, an event like any other), not at the first QRIS sale; then
+   the day's backup, when it is still to be taken (``pos_app.backups``);
+4. ``App.close()`` once the window has closed: the engine, the devices, the backups, the
+   writer thread, the database.
 
 How events flow (the events themselves are listed in ``pos_app/ui/events.py``)::
 
@@ -49,6 +51,7 @@ from pos_app.ui.tasks import TaskManager
 if TYPE_CHECKING:
     from PySide6.QtGui import QWindow
 
+    from pos_app.backups import DailyBackups
     from pos_app.payments import PaymentService
     from pos_app.ui.customer_display import CustomerDisplay
     from pos_app.ui.devices import DeviceHub
@@ -105,6 +108,7 @@ class App:
         self.service: PaymentService | None = None
         self.display: CustomerDisplay | None = None
         self.devices: DeviceHub | None = None
+        self.backups: DailyBackups | None = None
         self.events: AppEvents | None = None
         self._focus_watch: Callable[[QWindow | None], None] | None = None
 
@@ -152,6 +156,14 @@ class App:
         if damaged is None:
             assert self.service is not None
             self.service.start()
+            # The day's backup (SQLite's online backup, on a thread of its own), once the
+            # file is known to be sound.
+            from pos_app.backups import DailyBackups
+
+            settings = self.ctx.settings
+            self.backups = DailyBackups(
+                self.ctx.data_dir, settings.timezone(),
+                second_folder=str(settings.get("backup.second_folder"))).start()
             # Reads the settings and the secret store, and records what it finds: the writer.
             self.tasks.write(self.service.check_provider, None, self._check_failed)
             return
@@ -177,6 +189,8 @@ class App:
             self.service.stop(timeout_s=3)
         if self.devices is not None:  # after the engine: no PAID event can come any more
             self.devices.close()
+        if self.backups is not None:
+            self.backups.close()
         self.tasks.shutdown()
         self.ctx.close()
 
