@@ -228,3 +228,53 @@ class DailyBackups:
                 log.exception("daily backup failed")
             if self._stop.wait(self.check_every_s):
                 return
+
+
+def restore(data_dir: Path, src_path: Path, now: datetime) -> str:
+    """Replace the shop's database with the backup ``src_path`` (the till must be closed);
+    what was done, in English. The database being replaced is kept first: as a backup when
+    it opens, as a ``.bad`` file copy when it is damaged. :class:`BackupError` when the file
+    is not a usable pos-app backup, or is from a newer pos-app."""
+    from pos_app.context import Access, open_context
+    from pos_app.storage.database import StorageError, copy_file_database, replace_database_file
+    from pos_app.storage.migrations import LATEST_VERSION
+
+    if not src_path.is_file():
+        raise BackupError(f"{src_path}: no such file")
+    try:
+        # immutable: a backup is not being written, and reading it must leave no -shm behind.
+        src = sqlite3.connect(f"{src_path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        ok = src.execute("PRAGMA integrity_check").fetchone()[0]
+        version = int(src.execute("PRAGMA user_version").fetchone()[0])
+        has_orders = src.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'orders'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{src_path} is not a pos-app backup: {exc}") from None
+    try:
+        if ok != "ok" or not has_orders:
+            raise BackupError(f"{src_path} is not a usable pos-app backup (integrity: {ok})")
+        if version > LATEST_VERSION:
+            raise BackupError(f"{src_path} comes from a newer pos-app (schema {version} > "
+                              f"{LATEST_VERSION})")
+        # The database being replaced may be damaged or empty (the usual reasons to
+        # restore): then it is kept as a file copy and replaced as a file, unopened.
+        try:
+            ctx = open_context(str(data_dir), access=Access.WRITE)
+        except StorageError as exc:
+            live = db_path(data_dir)
+            # Not named *.sqlite3: it must never be offered as "the newest backup".
+            safety = backup_dir(data_dir) / f"pos-unusable-{_stamp(now)}.sqlite3.bad"
+            copy_file_database(live, safety)
+            replace_database_file(src, live)
+            return (f"restored {src_path}; the previous database ({exc.__class__.__name__}) "
+                    f"is kept as {safety}")
+        try:
+            safety = ctx.db.backup_to(
+                backup_dir(ctx.data_dir) / f"pos-before-restore-{_stamp(now)}.sqlite3")
+            with ctx.db.lock:
+                src.backup(ctx.db.conn)
+        finally:
+            ctx.close()
+        return f"restored {src_path}; the previous database is saved as {safety}"
+    finally:
+        src.close()

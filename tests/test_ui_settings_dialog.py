@@ -152,7 +152,7 @@ def test_provider_offers_every_provider_this_version_runs(qtbot, data_dir: Path)
 def test_labels_are_indonesian(qtbot, data_dir: Path) -> None:
     dlg = open_dialog(qtbot, data_dir)
     texts = [dlg.tabs.tabText(i) for i in range(dlg.tabs.count())]
-    assert texts == ["Toko", "Pajak (PPN)", "Pembayaran", "Tampilan", "Perangkat"]
+    assert texts == ["Toko", "Pajak (PPN)", "Pembayaran", "Tampilan", "Perangkat", "Cadangan"]
     assert dlg.save_button.text() == "Simpan" and dlg.cancel_button.text() == "Batal"
     ttl_label = dlg.findChild(QSpinBox, "payment.invoice_ttl_s")
     assert ttl_label is not None
@@ -617,6 +617,7 @@ def test_tab_order_follows_the_form(qtbot, data_dir: Path) -> None:
         "hardware.announce_language", "hardware.speaker",
         "hardware.printer.connection", "hardware.printer.address", "hardware.printer.width_mm",
         "hardware.printer.cash_drawer", "hardware.printer.auto_print",
+        "backup.second_folder",
         "Simpan", "Batal",
     ]
 

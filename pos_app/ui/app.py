@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 # Our Qt-free modules before PySide6: once it is loaded, its "__feature__" import hook reads
 # the source of every module imported after it (~0.1 ms each). sync.events and the catalogue
@@ -112,7 +113,29 @@ def run(args: argparse.Namespace) -> int:
         QTimer.singleShot(0, shown)
     QTimer.singleShot(0, till.start)
     try:
-        return int(app.exec())
+        status = int(app.exec())
     finally:
         till.close()
         log.info("window closed")
+    if till.pending_restore is not None:
+        restore_and_restart(ctx.data_dir, Path(till.pending_restore))
+    return status
+
+
+def restore_and_restart(data_dir: Path, backup: Path) -> None:
+    """The owner's restore from Settings, with the till closed (nothing has the database
+    open), then the app started again the way it was started. A failed restore leaves the
+    data as it was and says why at the next start's log; the app starts again either way."""
+    from pos_app.backups import BackupError, restore
+    from pos_app.clock import utcnow
+
+    try:
+        log.info("%s", restore(data_dir, backup, utcnow()))
+    except BackupError as exc:
+        log.error("restore refused: %s", exc)
+    logging.shutdown()
+    if os.environ.get("POS_APP_NO_RESTART"):  # tests: restore only
+        return
+    if getattr(sys, "frozen", False):  # the packaged app: its own binary, same arguments
+        os.execv(sys.executable, sys.argv)
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])

@@ -111,6 +111,14 @@ class App:
         self.backups: DailyBackups | None = None
         self.events: AppEvents | None = None
         self._focus_watch: Callable[[QWindow | None], None] | None = None
+        #: a backup to restore once everything is closed (see pos_app.ui.app.run)
+        self.pending_restore: str | None = None
+        self.window.restoreRequested.connect(self._restore_requested)
+
+    def _restore_requested(self, path: str) -> None:
+        log.info("restore of %s asked for: closing the till first", path)
+        self.pending_restore = path
+        self.window.close()
 
     def show(self) -> None:
         window = self.window

@@ -206,6 +206,9 @@ class SearchInput(QLineEdit):
 class CashierWindow(QMainWindow):
     searchShown = Signal(int)  # the search sequence number whose results are on screen
     saleCompleted = Signal(str)  # order id
+    # A backup file the owner chose to restore (Settings -> Cadangan): the till closes,
+    # restores it with nothing open, and starts again (pos_app.ui.app.run).
+    restoreRequested = Signal(str)
 
     def __init__(self, settings: Settings, service: PaymentService | None, tasks: TaskManager,
                  display: CustomerDisplay | None = None, *, demo: bool = False,
@@ -1108,6 +1111,7 @@ class CashierWindow(QMainWindow):
                              provider_states=self.provider_states)
         _free_on_close(dlg)
         dlg.saved.connect(self._settings_saved)
+        dlg.restoreRequested.connect(self.restoreRequested)
         devices = self.devices
         if devices is not None:  # the devices page's "Tes soundbox" / "Tes printer"
             dlg.deviceTestRequested.connect(

@@ -60,6 +60,7 @@ from pos_app.secrets import MASK
 from pos_app.settings import KEYS, Settings
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.login_dialog import LoginDialog
+from pos_app.ui.settings.backups import BackupsPage
 from pos_app.ui.settings.devices import PRINTER, SOUNDBOX, DevicesPage
 from pos_app.ui.settings.display import DisplayPage
 from pos_app.ui.settings.form import (
@@ -88,7 +89,8 @@ register({
     "Belum disimpan. Periksa: {fields}": "Not saved. Check: {fields}",
 })
 
-PAGES: tuple[type[Page], ...] = (StorePage, TaxPage, PaymentPage, DisplayPage, DevicesPage)
+PAGES: tuple[type[Page], ...] = (StorePage, TaxPage, PaymentPage, DisplayPage, DevicesPage,
+                                 BackupsPage)
 """The tabs, in order. (Staff and backups will each be a module and a line here.)"""
 
 
@@ -114,6 +116,10 @@ class SettingsDialog(QDialog):
     """"soundbox" or "printer": its "Tes" button was pressed and its fields are valid. The
     window runs the test off the GUI thread with :meth:`device_values` and reports back with
     :meth:`show_device_test_result`."""
+
+    restoreRequested = Signal(str)
+    """The owner confirmed restoring this backup file (the *Cadangan* page); the dialog has
+    closed. The window closes the till, which restores it and starts again."""
 
     def __init__(self, settings: Settings, parent: QWidget | None = None, *,
                  screens_count: int | None = None,
@@ -150,6 +156,8 @@ class SettingsDialog(QDialog):
         self._devices = next(p for p in self.pages if isinstance(p, DevicesPage))
         self._devices.testSoundbox.connect(self._test_soundbox)
         self._devices.testPrinter.connect(self._test_printer)
+        self._backups = next(p for p in self.pages if isinstance(p, BackupsPage))
+        self._backups.restoreRequested.connect(self._restore)
 
         self.summary = QLabel(self)
         self.summary.setObjectName("settingsSummary")
@@ -263,6 +271,10 @@ class SettingsDialog(QDialog):
         """What the *Perangkat* page says under ``device``'s "Tes" button ("" when nothing)."""
         label = self._devices.test_status[device]
         return "" if label.isHidden() else label.text()
+
+    def _restore(self, path: str) -> None:
+        self.reject()  # nothing typed on the other pages is saved: the data is replaced
+        self.restoreRequested.emit(path)
 
     def _test_soundbox(self) -> None:
         self.deviceTestRequested.emit(SOUNDBOX)
