@@ -230,8 +230,10 @@ def test_restarted_result_restarts_the_delay(clock, qtbot) -> None:
     display.show_paid(10_000)  # a second result: its own full delay, not the rest of the first
     left_after = qt_seconds_until(qtbot, lambda: display.state is not DisplayState.PAID, paid_at,
                                   "the display to leave PAID")
-    # The rest of the first delay would be 0.15 s; its own is 0.4 s (coarse timers: -5 %).
-    assert left_after >= 0.95 * display.idle_after_s, f"left PAID after {left_after:.3f} s"
+    # The rest of the first delay would be 0.15 s; its own is 0.4 s. Qt's coarse timers may
+    # fire up to 5 % early, which put a loaded CI run exactly on a 0.95 line (0.380 s): 0.9
+    # still tells the two apart by far.
+    assert left_after >= 0.9 * display.idle_after_s, f"left PAID after {left_after:.3f} s"
     assert display.state is DisplayState.IDLE
 
 
