@@ -35,6 +35,10 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
         "cash": {"count": 0, "amount": 0},
         "qris": {"count": 0, "amount": 0},
     }
+    # by_payment_method (SPEC): "cash" and "qris", and each QRIS provider by name too -- the
+    # same sales counted once per method and once per provider. qris_by_provider holds the
+    # providers alone, so that a reader (the text report) can show them *under* QRIS.
+    qris_by_provider: dict[str, dict[str, int]] = {}
     for row in db.query(
         "SELECT p.method, p.provider, count(*) AS n, sum(o.total) AS amount"
         " FROM orders o JOIN payments p ON p.order_id = o.id AND p.status IN ('paid', 'late')"
@@ -45,6 +49,10 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
             slot = by_method.setdefault(key, {"count": 0, "amount": 0})
             slot["count"] += int(row["n"])
             slot["amount"] += int(row["amount"] or 0)
+        if row["method"] == "qris" and row["provider"]:
+            qslot = qris_by_provider.setdefault(row["provider"], {"count": 0, "amount": 0})
+            qslot["count"] += int(row["n"])
+            qslot["amount"] += int(row["amount"] or 0)
 
     hourly = [{"hour": h, "count": 0, "amount": 0} for h in range(24)]
     for row in orders:
@@ -118,7 +126,9 @@ def daily_report(db: Database, day: date, tz: ZoneInfo) -> dict[str, Any]:
         "tax": tax,
         "collected": collected,
         "net_sales": collected - tax,
+        "average_basket": collected // len(orders) if orders else 0,
         "by_payment_method": by_method,
+        "qris_by_provider": qris_by_provider,
         "hourly": hourly,
         "top_products": top,
         "refunds": {
@@ -168,10 +178,17 @@ def report_text(report: dict[str, Any]) -> str:
         f"  PPN              : {rp(report['tax'])}",
         f"  Diterima         : {rp(report['collected'])}",
         f"  Penjualan bersih : {rp(report['net_sales'])}",
+        f"  Rata-rata belanja: {rp(report['average_basket'])}",
         "Per metode pembayaran:",
     ]
-    for method, slot in report["by_payment_method"].items():
-        out.append(f"  {method:<18}{slot['count']:>5} x  {rp(slot['amount'])}")
+    methods = report["by_payment_method"]
+    providers = report.get("qris_by_provider", {})
+    for method, label in (("cash", "Tunai"), ("qris", "QRIS")):
+        slot = methods[method]
+        out.append(f"  {label:<18}{slot['count']:>5} x  {rp(slot['amount'])}")
+        if method == "qris":  # the same QRIS sales, by provider: part of the line above
+            out.extend(f"    - {name:<14}{p['count']:>5} x  {rp(p['amount'])}"
+                       for name, p in providers.items())
     busy = [h for h in report["hourly"] if h["count"]]
     if busy:
         out.append("Per jam:")
@@ -196,8 +213,11 @@ def report_csv(report: dict[str, Any]) -> str:
     w.writerow(["section", "key", "count", "amount"])
     for key in ("order_count", "gross_sales", "discounts", "tax", "collected", "net_sales"):
         w.writerow(["summary", key, "", report[key]])
-    for method, slot in report["by_payment_method"].items():
+    for method in ("cash", "qris"):
+        slot = report["by_payment_method"][method]
         w.writerow(["payment_method", method, slot["count"], slot["amount"]])
+    for name, slot in report.get("qris_by_provider", {}).items():
+        w.writerow(["qris_provider", name, slot["count"], slot["amount"]])
     for h in report["hourly"]:
         w.writerow(["hourly", f"{h['hour']:02d}", h["count"], h["amount"]])
     for p in report["top_products"]:

@@ -52,8 +52,16 @@ def test_charge_simulator_json_events_and_report(data_dir: Path) -> None:
         assert key in report
     assert set(report["reconciliation"]) >= {
         "matched", "unmatched_credits", "unconfirmed_sales", "late_payments"}
+    # The providers are a breakdown of QRIS, shown under it, not a second method beside it.
+    assert report["qris_by_provider"] == {"simulator": {"count": 1, "amount": 15000}}
+    assert report["average_basket"] == 15000
     text = run(data_dir, "report", "daily").stdout
-    assert "Rp 15.000" in text
+    lines = text.splitlines()
+    qris_at = next(i for i, line in enumerate(lines) if line.strip().startswith("QRIS "))
+    assert lines[qris_at].split() == ["QRIS", "1", "x", "Rp", "15.000"]
+    assert lines[qris_at + 1].split() == ["-", "simulator", "1", "x", "Rp", "15.000"]
+    assert not any(line.split()[:1] == ["simulator"] for line in lines)
+    assert "Rata-rata belanja: Rp 15.000" in text
 
 
 def test_charge_timeout_leaves_pending_then_sync_resumes(data_dir: Path) -> None:
