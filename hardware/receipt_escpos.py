@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pos_app.cart import TaxMode
+from pos_app.money import require_int
 from pos_app.order_state import PaymentMethod
 from pos_app.receipt import (
     Row,
@@ -57,15 +58,9 @@ def columns_for(width_mm: int) -> int:
         raise ValueError(f"paper width must be 58 or 80 (mm), got {width_mm!r}") from None
 
 
-def _require_int(value: object, what: str) -> None:
-    # bool is an int subclass; a True amount is always a bug.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, got {type(value).__name__}: {value!r}")
-
-
 def _optional_int(value: object, what: str) -> None:
     if value is not None:
-        _require_int(value, what)
+        require_int(value, what)
 
 
 @dataclass(frozen=True)
@@ -80,7 +75,7 @@ class ReceiptLine:
 
     def __post_init__(self) -> None:
         for what in ("quantity", "unit_price", "line_total", "discount"):
-            _require_int(getattr(self, what), f"{what} of {self.name!r}")
+            require_int(getattr(self, what), f"{what} of {self.name!r}")
         if self.line_total != self.quantity * self.unit_price:
             raise ValueError(f"line total of {self.name!r} is {self.line_total}, but "
                              f"{self.quantity} x {self.unit_price} = "
@@ -128,7 +123,7 @@ class ReceiptData:
             if not isinstance(line, ReceiptLine):
                 raise TypeError(f"receipt lines must be ReceiptLine, got {line!r}")
         for what in ("subtotal", "order_discount", "tax_rate_bp", "tax", "total"):
-            _require_int(getattr(self, what), what)
+            require_int(getattr(self, what), what)
         for what in ("tendered", "change", "paid"):
             _optional_int(getattr(self, what), what)
         for what in ("store_name", "address", "order_id", "when", "footer"):

@@ -81,13 +81,14 @@ class AmountTooLarge(ValueError):
 
 def check_amount(amount: int, what: str = "amount") -> int:
     """Return ``amount`` if one sale may hold it, else raise :class:`AmountTooLarge`."""
-    _require_int(amount, what)
+    require_int(amount, what)
     if amount > MAX_SALE_AMOUNT:
         raise AmountTooLarge(amount, what)
     return amount
 
 
-def _require_int(value: object, what: str) -> int:
+def require_int(value: object, what: str) -> int:
+    """``value`` when it is an int (not a bool); TypeError naming ``what`` otherwise."""
     # bool is an int subclass; True rupiah is always a bug, never an amount.
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an int, got {type(value).__name__}: {value!r}")
@@ -96,7 +97,7 @@ def _require_int(value: object, what: str) -> int:
 
 def format_rupiah(amount: int) -> str:
     """Format integer rupiah for display: ``Rp 50.000``, ``-Rp 5.000``, ``Rp 0``."""
-    _require_int(amount, "amount")
+    require_int(amount, "amount")
     grouped = f"{abs(amount):,}".replace(",", ".")
     return f"-Rp {grouped}" if amount < 0 else f"Rp {grouped}"
 
@@ -167,8 +168,8 @@ def div_round_half_up(numerator: int, denominator: int) -> int:
 
     Exact integer arithmetic (no float, no Decimal context), so it is safe for any size.
     """
-    _require_int(numerator, "numerator")
-    _require_int(denominator, "denominator")
+    require_int(numerator, "numerator")
+    require_int(denominator, "denominator")
     if denominator <= 0:
         raise ValueError(f"denominator must be positive, got {denominator}")
     if numerator < 0:
@@ -183,8 +184,8 @@ def percent_of(amount: int, basis_points: int) -> int:
     ``percent_of(10_005, 1_000) == 1_001`` (1 000.5 rounds up); ``percent_of(-x, bp) ==
     -percent_of(x, bp)``.
     """
-    _require_int(amount, "amount")
-    _require_int(basis_points, "basis_points")
+    require_int(amount, "amount")
+    require_int(basis_points, "basis_points")
     return div_round_half_up(amount * basis_points, BASIS_POINTS_PER_UNIT)
 
 
@@ -272,7 +273,7 @@ def terbilang(amount: int) -> str:
     leading ``"minus"``. Raises ``ValueError`` beyond +-999 999 999 999 999 (999 triliun ...).
     The caller adds the unit ("rupiah").
     """
-    _require_int(amount, "amount")
+    require_int(amount, "amount")
     if abs(amount) > MAX_TERBILANG:
         raise ValueError(
             f"terbilang supports amounts up to {format_rupiah(MAX_TERBILANG)}, got {amount}"
