@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from pos_app.cart import Cart
@@ -41,9 +41,16 @@ class CheckoutError(Exception):
 
 @dataclass(frozen=True)
 class Till:
+    """Where and by whom a sale is rung up. ``cashier``/``cashier_id`` are the signed-in user
+    (empty for ``pos-app charge``); ``shift_id``/``business_date`` the open shift, whose day
+    its sales belong to even after midnight (``pos_app.shifts``)."""
+
     terminal_id: str
     tz: ZoneInfo
     cashier: str = ""
+    cashier_id: str | None = None
+    shift_id: str | None = None
+    business_date: date | None = None
 
 
 class CheckoutService:
@@ -57,19 +64,27 @@ class CheckoutService:
         if cart.is_empty:
             raise CheckoutError("the cart is empty")
         totals = cart.totals()
-        business_date = local_date(now, self.till.tz)
-        order_id, seq = allocate_order_id(conn, self.till.terminal_id, business_date)
+        till = self.till  # one reading: the window may sign someone else in meanwhile
+        business_date = till.business_date or local_date(now, till.tz)
+        if till.shift_id is not None:
+            row = conn.execute("SELECT status FROM shifts WHERE id = ?",
+                               (till.shift_id,)).fetchone()
+            if row is None or row["status"] != "open":
+                raise CheckoutError("the shift is closed: open the till again (Buka kasir)")
+        order_id, seq = allocate_order_id(conn, till.terminal_id, business_date)
         stamp = to_iso(now)
         conn.execute(
             "INSERT INTO orders (id, uuid, terminal_id, business_date, seq, status, subtotal,"
             " line_discounts, order_discount, tax_mode, tax_rate_bp, tax, total, note, cashier,"
-            " created_at, updated_at, paid_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " cashier_id, shift_id, created_at, updated_at, paid_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                order_id, _new_id(), self.till.terminal_id,
+                order_id, _new_id(), till.terminal_id,
                 business_date.isoformat(), seq, status.value, totals.subtotal,
                 totals.line_discounts, totals.order_discount, cart.tax_config.mode.value,
                 cart.tax_config.rate_bp,
-                totals.tax, totals.total, note, self.till.cashier, stamp, stamp,
+                totals.tax, totals.total, note, till.cashier, till.cashier_id, till.shift_id,
+                stamp, stamp,
                 stamp if status is OrderStatus.PAID else None,
             ),
         )

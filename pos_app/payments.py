@@ -93,6 +93,13 @@ class PaymentService:
             late_watch_s=float(settings.get("payment.late_watch_s")),
         )
 
+    def use_till(self, till: Till) -> None:
+        """Sell as ``till`` from now on: who is signed in, and the open shift (the window
+        calls it at sign-in, shift open and close). A sale being written keeps the till it
+        started with (:meth:`CheckoutService._insert_order` reads it once)."""
+        self.till = till
+        self.checkout.till = till
+
     # -- providers -----------------------------------------------------------------------
     def default_provider(self) -> str:
         return self.provider_override or str(self.settings.get("payment.provider"))

@@ -473,6 +473,10 @@ _KEY_LIST: tuple[Key, ...] = (
     Key("backup.second_folder", "text", "",
         "A second folder (a USB stick) that gets a copy of every backup; empty for none",
         _text(500)),
+    # staff
+    Key("staff.discount_limit_percent", "int", "10",
+        "The largest discount (percent of the sale) a cashier gives without an owner's PIN",
+        _int_range(0, 100), bounds=(0, 100)),
     # ui
     Key("ui.language", "choice", "id", "User interface language: id (Indonesian) or en",
         _choice(("id", "en")), choices=("id", "en")),

@@ -348,6 +348,71 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        8,
+        "who sold it, shifts, voids and refunds",
+        """
+        -- The signed-in user behind an order (orders.cashier keeps their name as it was then)
+        -- and the shift it was sold in. NULL for sales from the command line (pos-app charge)
+        -- and for orders written before staff accounts existed.
+        ALTER TABLE orders ADD COLUMN cashier_id TEXT REFERENCES users (id);
+        ALTER TABLE orders ADD COLUMN shift_id TEXT REFERENCES shifts (id);
+        -- A voided order (unpaid, cancelled with an owner's approval): who approved, why.
+        ALTER TABLE orders ADD COLUMN void_reason TEXT;
+        ALTER TABLE orders ADD COLUMN voided_by TEXT;
+        CREATE INDEX orders_by_shift ON orders (shift_id);
+
+        -- A till's shift (Buka/Tutup kasir). business_date is the store-local day it opened:
+        -- a shift that runs past midnight belongs to that day, and so do its sales.
+        CREATE TABLE shifts (
+            id              TEXT PRIMARY KEY,
+            terminal_id     TEXT NOT NULL,
+            business_date   TEXT NOT NULL,
+            status          TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+            opened_by       TEXT NOT NULL,
+            opened_at       TEXT NOT NULL,
+            opening_float   INTEGER NOT NULL CHECK (opening_float >= 0),
+            closed_by       TEXT,
+            closed_at       TEXT,
+            expected_cash   INTEGER,
+            counted_cash    INTEGER CHECK (counted_cash IS NULL OR counted_cash >= 0),
+            counts          TEXT,
+            note            TEXT NOT NULL DEFAULT ''
+        );
+        -- One open shift per till at a time.
+        CREATE UNIQUE INDEX shifts_one_open ON shifts (terminal_id) WHERE status = 'open';
+        CREATE INDEX shifts_by_date ON shifts (business_date);
+
+        -- Money given back for a paid order, whole or by line. The order stays "paid" (it was
+        -- a sale, on the day it was sold); the refund counts on the day it was made.
+        -- paid_back: 'cash' from the drawer, 'transfer' done, or 'owed' (a QRIS refund: the
+        -- back-ends have no refund API, the owner pays it back by hand and marks it).
+        CREATE TABLE refunds (
+            id              TEXT PRIMARY KEY,
+            order_id        TEXT NOT NULL REFERENCES orders (id),
+            business_date   TEXT NOT NULL,
+            shift_id        TEXT REFERENCES shifts (id),
+            created_at      TEXT NOT NULL,
+            cashier         TEXT NOT NULL,
+            approved_by     TEXT NOT NULL,
+            reason          TEXT NOT NULL,
+            method          TEXT NOT NULL CHECK (method IN ('cash', 'qris')),
+            amount          INTEGER NOT NULL CHECK (amount > 0),
+            paid_back       TEXT NOT NULL CHECK (paid_back IN ('cash', 'transfer', 'owed')),
+            paid_back_at    TEXT
+        );
+        CREATE INDEX refunds_by_order ON refunds (order_id);
+        CREATE INDEX refunds_by_date ON refunds (business_date);
+        CREATE INDEX refunds_by_shift ON refunds (shift_id);
+        CREATE TABLE refund_lines (
+            refund_id   TEXT NOT NULL REFERENCES refunds (id),
+            line_no     INTEGER NOT NULL,
+            quantity    INTEGER NOT NULL CHECK (quantity > 0),
+            amount      INTEGER NOT NULL CHECK (amount >= 0),
+            PRIMARY KEY (refund_id, line_no)
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
