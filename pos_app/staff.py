@@ -51,8 +51,8 @@ class PinInvalid(StaffError):
 
 
 class NameInvalid(StaffError):
-    def __init__(self, why: str) -> None:
-        super().__init__(f"the name {why}", f"Nama {why}")
+    def __init__(self, why: str, why_id: str) -> None:
+        super().__init__(f"the name {why}", f"Nama {why_id}")
 
 
 class UserExists(StaffError):
@@ -102,11 +102,12 @@ def check_pin(pin: str) -> str:
 def check_name(name: str) -> str:
     value = " ".join(name.split())
     if not value:
-        raise NameInvalid("must not be empty")
+        raise NameInvalid("must not be empty", "tidak boleh kosong")
     if len(value) > 40:
-        raise NameInvalid("is longer than 40 characters")
+        raise NameInvalid("is longer than 40 characters", "lebih dari 40 huruf")
     if any(not ch.isprintable() for ch in value):
-        raise NameInvalid("must not contain control characters")
+        raise NameInvalid("must not contain control characters",
+                          "tidak boleh berisi karakter kontrol")
     return value
 
 

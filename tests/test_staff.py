@@ -116,6 +116,42 @@ def test_set_pin_replaces_the_pin_and_lifts_the_lock(db: Database, clock: FakeCl
         staff.sign_in(db, "Budi", "5678", clock())
 
 
+def test_set_active_never_leaves_the_shop_without_an_owner(db: Database,
+                                                          clock: FakeClock) -> None:
+    from pos_app.storage.staff import LastOwner
+
+    staff.add_user(db, "Bu Sri", Role.OWNER, "1234", clock(), actor="test")
+    staff.add_user(db, "Andi", Role.CASHIER, "5678", clock(), actor="test")
+    with pytest.raises(LastOwner) as last:
+        staff.set_active(db, "bu sri", False, clock(), actor="user:Bu Sri")
+    assert last.value.message_id == (
+        "Bu Sri adalah pemilik aktif terakhir: tidak bisa dinonaktifkan")
+    assert staff.get_user(db, "Bu Sri").active
+
+    andi = staff.set_active(db, "Andi", False, clock(), actor="user:Bu Sri")
+    assert not andi.active and not staff.get_user(db, "Andi").active
+    with pytest.raises(UnknownUser):  # an inactive user can't sign in
+        staff.sign_in(db, "Andi", "5678", clock())
+    staff.set_active(db, "Andi", False, clock(), actor="user:Bu Sri")  # already: no change
+    assert staff.set_active(db, "Andi", True, clock(), actor="user:Bu Sri").active
+    assert staff.sign_in(db, "Andi", "5678", clock()).name == "Andi"
+
+    # With a second owner, either may go, but not both.
+    staff.add_user(db, "Pak Budi", Role.OWNER, "2468", clock(), actor="test")
+    staff.set_active(db, "Bu Sri", False, clock(), actor="user:Pak Budi")
+    with pytest.raises(LastOwner):
+        staff.set_active(db, "Pak Budi", False, clock(), actor="user:Pak Budi")
+    assert staff.owner_count(db) == 1
+    with pytest.raises(UnknownUser):
+        staff.set_active(db, "Tono", False, clock(), actor="test")
+    audit = [(r["actor"], r["action"], json.loads(r["details"])["user"]) for r in db.query(
+        "SELECT actor, action, details FROM audit_log WHERE action LIKE 'user_%activated'"
+        " ORDER BY id")]
+    assert audit == [("user:Bu Sri", "user_deactivated", "Andi"),
+                     ("user:Bu Sri", "user_activated", "Andi"),
+                     ("user:Pak Budi", "user_deactivated", "Bu Sri")]
+
+
 # -- the command line ------------------------------------------------------------------------
 def test_user_commands_take_the_pin_from_stdin_and_never_show_it(data_dir: Path) -> None:
     r = run(data_dir, "user", "add", "Bu Sri", "--role", "owner", stdin="482916\n")

@@ -152,7 +152,8 @@ def test_provider_offers_every_provider_this_version_runs(qtbot, data_dir: Path)
 def test_labels_are_indonesian(qtbot, data_dir: Path) -> None:
     dlg = open_dialog(qtbot, data_dir)
     texts = [dlg.tabs.tabText(i) for i in range(dlg.tabs.count())]
-    assert texts == ["Toko", "Pajak (PPN)", "Pembayaran", "Tampilan", "Perangkat", "Cadangan"]
+    assert texts == ["Toko", "Pajak (PPN)", "Pembayaran", "Tampilan", "Perangkat", "Cadangan",
+                     "Staf"]
     assert dlg.save_button.text() == "Simpan" and dlg.cancel_button.text() == "Batal"
     ttl_label = dlg.findChild(QSpinBox, "payment.invoice_ttl_s")
     assert ttl_label is not None

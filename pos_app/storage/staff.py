@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from pos_app.clock import from_iso, to_iso
@@ -17,6 +18,7 @@ from pos_app.staff import (
     MAX_FAILURES,
     LockedOut,
     Role,
+    StaffError,
     UnknownUser,
     User,
     UserExists,
@@ -79,6 +81,38 @@ def set_pin(db: Database, name: str, pin: str, now: datetime, *, actor: str) -> 
         conn.execute("UPDATE users SET pin_hash = ?, failed_attempts = 0, locked_until = NULL,"
                      " updated_at = ? WHERE id = ?", (pin_hash, to_iso(now), user.id))
         db.audit(conn, actor, "user_pin_set", details=json.dumps({"user": user.name}))
+
+
+class LastOwner(StaffError):
+    """Deactivating this owner would leave the shop without one (nobody could approve)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is the last active owner and can't be deactivated",
+                         f"{name} adalah pemilik aktif terakhir: tidak bisa dinonaktifkan")
+
+
+def set_active(db: Database, name: str, active: bool, now: datetime, *, actor: str) -> User:
+    """Activate or deactivate a user; the user as it is now. Deactivating the last active owner
+    raises :class:`LastOwner`: refunds, voids and the staff list need one. The check and the
+    change are one transaction, so two tills can't each deactivate one of the last two."""
+    with db.transaction() as conn:
+        row = conn.execute(f"SELECT {_COLUMNS} FROM users WHERE name = ?",
+                           (" ".join(name.split()),)).fetchone()
+        if row is None:
+            raise UnknownUser(name)
+        user = _user(row)
+        if user.active == active:
+            return user  # nothing changes, nothing to audit
+        if not active and user.role is Role.OWNER:
+            owners = conn.execute("SELECT count(*) FROM users WHERE role = 'owner'"
+                                  " AND active = 1").fetchone()[0]
+            if owners <= 1:
+                raise LastOwner(user.name)
+        conn.execute("UPDATE users SET active = ?, updated_at = ? WHERE id = ?",
+                     (int(active), to_iso(now), user.id))
+        db.audit(conn, actor, "user_activated" if active else "user_deactivated",
+                 details=json.dumps({"user": user.name}))
+    return replace(user, active=active)
 
 
 def sign_in(db: Database, name: str, pin: str, now: datetime) -> User:

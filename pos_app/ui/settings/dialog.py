@@ -74,6 +74,7 @@ from pos_app.ui.settings.form import (
     configure_form,
 )
 from pos_app.ui.settings.payment import PaymentPage
+from pos_app.ui.settings.staff import StaffPage
 from pos_app.ui.settings.store import StorePage
 from pos_app.ui.settings.tax import TaxPage
 from pos_app.ui.tasks import TaskManager
@@ -90,7 +91,7 @@ register({
 })
 
 PAGES: tuple[type[Page], ...] = (StorePage, TaxPage, PaymentPage, DisplayPage, DevicesPage,
-                                 BackupsPage)
+                                 BackupsPage, StaffPage)
 """The tabs, in order. (Staff and backups will each be a module and a line here.)"""
 
 
