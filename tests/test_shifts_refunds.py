@@ -18,6 +18,7 @@ from pos_app.refunds import (
     NotVoidable,
     PaidBack,
     ReasonMissing,
+    RefundError,
     SoldLine,
     TooMuch,
     WrongPaidBack,
@@ -246,3 +247,32 @@ def test_void_unpaid_only(db, clock) -> None:
     paid = svc.complete_cash_sale(_cart((ROTI, 1)), 12_000)
     with pytest.raises(NotVoidable):  # a paid sale is refunded, not voided
         refund_store.void(db, paid.id, reason="x", cashier="Sri", approved_by="Budi")
+
+
+def test_owed_refund_paid_in_cash_leaves_todays_drawer(db, clock) -> None:
+    first = shift_store.open_shift(db, "K1", WIB, "Sri", 0, clock())
+    svc = CheckoutService(db, _till(first), clock)
+    order, payment = svc.open_qris_sale(_cart((ROTI, 1)), "simulator", ttl_s=300)
+    with db.transaction() as conn:
+        conn.execute("UPDATE payments SET status = 'paid', paid_amount = 12000 WHERE id = ?",
+                     (payment.id,))
+        conn.execute("UPDATE orders SET status = 'paid' WHERE id = ?", (order.id,))
+    r = refund_store.refund(db, order.id, {1: 1}, reason="x", cashier="Sri", approved_by="Budi",
+                            paid_back=PaidBack.OWED, tz=WIB, now=clock(), shift_id=first.id,
+                            expected_amount=12_000)
+    closed = shift_store.close_shift(db, first.id, "Sri", CashCount(), "", clock())
+    assert closed.expected_cash == 0  # owed: nothing left this drawer
+    second = shift_store.open_shift(db, "K1", WIB, "Ani", 50_000, clock())
+    assert refund_store.mark_paid_back(db, r.id, PaidBack.CASH, actor="Budi", now=clock(),
+                                       shift_id=second.id)
+    assert shift_store.shift_totals(db, second.id).expected_cash == 38_000
+    assert shift_store.get_shift(db, first.id).expected_cash == 0  # stored at close, unchanged
+
+
+def test_refund_refused_when_the_amount_approved_changed(db, clock) -> None:
+    svc = CheckoutService(db, _till(), clock)
+    order = svc.complete_cash_sale(_cart((KOPI, 3)), 15_000)
+    with pytest.raises(RefundError, match="not the 4000 approved"):
+        refund_store.refund(db, order.id, {1: 1}, reason="x", cashier="Sri", approved_by="Budi",
+                            paid_back=PaidBack.CASH, tz=WIB, now=clock(), expected_amount=4_000)
+    assert refund_store.refunded_amount(db, order.id) == 0

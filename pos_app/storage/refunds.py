@@ -66,7 +66,9 @@ def refunded_amount(db: Database, order_id: str) -> int:
                          (order_id,)))
 
 
-def _paid_method(conn: sqlite3.Connection, order_id: str) -> str:
+def paid_method(conn: sqlite3.Connection, order_id: str) -> str:
+    """How the order was paid: the method of its payment that paid it (a QRIS that failed
+    before a cash payment must not make a cash sale look like QRIS)."""
     row = conn.execute(
         "SELECT method FROM payments WHERE order_id = ? AND status IN ('paid', 'late')"
         " ORDER BY created_at DESC, rowid DESC LIMIT 1", (order_id,)).fetchone()
@@ -75,11 +77,12 @@ def _paid_method(conn: sqlite3.Connection, order_id: str) -> str:
 
 def refund(db: Database, order_id: str, quantities: Mapping[int, int], *, reason: str,
            cashier: str, approved_by: str, paid_back: PaidBack, tz: ZoneInfo, now: datetime,
-           shift_id: str | None = None) -> Refund:
+           shift_id: str | None = None, expected_amount: int | None = None) -> Refund:
     """Give back ``quantities`` (line number -> how many) of the paid order ``order_id``.
 
     ``approved_by`` is the owner whose PIN was checked (by the caller: the window's approval
-    dialog); ``shift_id`` the open shift the money leaves from. Raises a
+    dialog); ``shift_id`` the open shift the money leaves from; ``expected_amount`` the
+    amount the owner approved (refused if another till's refund changed it meanwhile). Raises a
     :class:`~pos_app.refunds.RefundError` when the refund is not possible as asked."""
     reason = check_reason(reason)
     refund_id = str(uuid.uuid4())
@@ -88,7 +91,7 @@ def refund(db: Database, order_id: str, quantities: Mapping[int, int], *, reason
                              (order_id,)).fetchone()
         if order is None or order["status"] != "paid":
             raise NotRefundable(order_id, order["status"] if order else "unknown")
-        method = _paid_method(conn, order_id)
+        method = paid_method(conn, order_id)
         check_paid_back(method, paid_back)
         already = int(conn.execute("SELECT coalesce(sum(amount), 0) FROM refunds"
                                    " WHERE order_id = ?", (order_id,)).fetchone()[0])
@@ -98,6 +101,9 @@ def refund(db: Database, order_id: str, quantities: Mapping[int, int], *, reason
         if amount <= 0:
             raise RefundError("the chosen lines are worth nothing to give back",
                               "Barang yang dipilih bernilai Rp 0")
+        if expected_amount is not None and amount != expected_amount:
+            raise RefundError(f"the refund is now {amount}, not the {expected_amount} approved",
+                              "Jumlahnya berubah (ada pengembalian lain): periksa lagi")
         conn.execute(
             "INSERT INTO refunds (id, order_id, business_date, shift_id, created_at, cashier,"
             " approved_by, reason, method, amount, paid_back, paid_back_at)"
@@ -121,16 +127,19 @@ def refund(db: Database, order_id: str, quantities: Mapping[int, int], *, reason
 
 
 def mark_paid_back(db: Database, refund_id: str, how: PaidBack, *, actor: str,
-                   now: datetime) -> bool:
+                   now: datetime, shift_id: str | None = None) -> bool:
     """An owed QRIS refund paid back by hand (``how``: cash or transfer). False when it was
-    not owed (already marked, or no such refund)."""
+    not owed (already marked, or no such refund). Cash leaves the drawer of the shift open
+    now (``shift_id``), not of the one the refund was recorded in: its count is that
+    drawer's."""
     if how is PaidBack.OWED:
         raise ValueError("mark an owed refund paid back by cash or transfer")
     with db.transaction() as conn:
         done = conn.execute(
-            "UPDATE refunds SET paid_back = ?, paid_back_at = ?"
+            "UPDATE refunds SET paid_back = ?, paid_back_at = ?,"
+            " shift_id = CASE WHEN ? = 'cash' THEN ? ELSE shift_id END"
             " WHERE id = ? AND paid_back = 'owed'",
-            (how.value, to_iso(now), refund_id)).rowcount
+            (how.value, to_iso(now), how.value, shift_id, refund_id)).rowcount
         if done:
             db.audit(conn, actor, "refund_paid_back",
                      details=json.dumps({"refund_id": refund_id, "how": how.value}))
