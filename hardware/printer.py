@@ -3,8 +3,12 @@ network, chosen in Settings.
 
 A printer that is off, unplugged or out of paper must never block or lose a sale, so:
 
-* :class:`ReceiptPrinter` has ONE worker thread that owns the device. :meth:`print_receipt` and
-  :meth:`kick_drawer` only put work in a queue and return at once, from any thread.
+* :class:`ReceiptPrinter` has ONE worker thread that owns the device. :meth:`print_receipt`,
+  :meth:`print_text` and :meth:`kick_drawer` only put work in a queue and return at once, from
+  any thread.
+* A job is a receipt (:class:`ReceiptData`) or a plain-text document (:class:`TextDocument`,
+  e.g. the Z report at "Tutup kasir"). Both share the one queue and are treated alike: the
+  order, the retries, the paper check, the hand-over at :meth:`close`.
 * Receipts print in the order they were queued. A receipt that fails stays at the head of the
   queue and is tried again after 2 s, 4 s, 8 s ... (at most 30 s between tries), or at once on
   :meth:`retry_now`; it is never dropped. Nothing behind it prints first.
@@ -15,8 +19,9 @@ A printer that is off, unplugged or out of paper must never block or lose a sale
   not answer the status query is not an error: it prints as usual.
 * The state (:class:`PrinterState`, with a :class:`PrinterFault` and a short English reason for
   the log) is reported through ``on_state`` on every change; ``on_printed`` gets the order id
-  of every receipt that printed. Both are called on the worker thread: the window passes them
-  on to the GUI thread itself (this package does not import Qt).
+  of every receipt that printed (of a text document: its ``doc_id``). Both are called on the
+  worker thread: the window passes them on to the GUI thread itself (this package does not
+  import Qt).
 * The cash drawer is kicked ahead of queued receipts (the customer is waiting for change), and
   a kick that fails is reported but not tried again later: a drawer that springs open minutes
   after the sale, with nobody at the till, is worse than the cashier using the key.
@@ -41,7 +46,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from hardware.receipt_escpos import COLUMNS, ReceiptData, receipt_bytes
+from hardware.receipt_escpos import COLUMNS, ReceiptData, TextDocument, receipt_bytes, text_bytes
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,21 @@ DRAWER_PIN = 2  # the drawer port's pin 2: where nearly every drawer cable is wi
 
 StateCallback = Callable[["PrinterState", "str | None"], None]
 PrintedCallback = Callable[[str], None]
+
+#: What the printer's queue holds.
+PrintJob = ReceiptData | TextDocument
+
+
+def job_name(job: PrintJob) -> str:
+    """The job for the log: ``receipt K1-20261127-0001`` or ``document Z-...``."""
+    if isinstance(job, ReceiptData):
+        return f"receipt {job.order_id}"
+    return f"document {job.doc_id}"
+
+
+def job_id(job: PrintJob) -> str:
+    """What ``on_printed`` gets: a receipt's order id, a text document's ``doc_id``."""
+    return job.order_id if isinstance(job, ReceiptData) else job.doc_id
 
 
 class PrinterConnection(StrEnum):
@@ -82,7 +102,7 @@ class PrinterFault(StrEnum):
     OFFLINE = "offline"  # off, unplugged, unreachable, or it broke off mid-job
     PAPER_OUT = "paper_out"
     CONFIG = "config"  # the settings can't work (bad address, USB support missing)
-    RECEIPT = "receipt"  # one receipt could not be laid out (a bug): it was skipped, see the log
+    RECEIPT = "receipt"  # one job could not be laid out (a bug): it was skipped, see the log
 
 
 class PrinterConfigError(ValueError):
@@ -400,8 +420,9 @@ def backoff_delay(failures: int, initial_s: float = 2.0, maximum_s: float = 30.0
 
 @dataclass(frozen=True)
 class PrinterStatus:
-    """A consistent snapshot for the status bar. ``pending`` counts receipts not printed yet
-    (the one being printed included); ``retry_in_s`` is set while receipts wait for a retry."""
+    """A consistent snapshot for the status bar. ``pending`` counts jobs (receipts, text
+    documents) not printed yet, the one being printed included; ``retry_in_s`` is set while
+    they wait for a retry."""
 
     state: PrinterState
     fault: PrinterFault | None = None
@@ -433,6 +454,8 @@ class Printer(Protocol):
     def auto_print(self) -> bool: ...
 
     def print_receipt(self, receipt: ReceiptData) -> bool: ...
+
+    def print_text(self, doc: TextDocument) -> bool: ...
 
     def kick_drawer(self) -> bool: ...
 
@@ -469,6 +492,10 @@ class ReceiptPrinter:
     ``config`` may be the :class:`PrinterConfigError` that the settings produced: the printer
     then stays in ERROR (fault CONFIG) and keeps what it is given, so nothing is lost until the
     window builds a new printer from corrected settings and hands it :meth:`close`'s leftovers.
+
+    :meth:`close` returns the receipts; the text documents it could not print are kept in
+    :attr:`left_documents` for the same hand-over (apart, so that ``close()`` keeps the type
+    its callers know).
     """
 
     def __init__(self, config: PrinterConfig | PrinterConfigError, *,
@@ -490,7 +517,8 @@ class ReceiptPrinter:
         self._status_timeout_s = status_timeout_s
         self._cond = threading.Condition()
         # Guarded by _cond: the queue, the kick, the retry schedule, the state.
-        self._jobs: deque[ReceiptData] = deque()
+        self._jobs: deque[PrintJob] = deque()
+        self.left_documents: tuple[TextDocument, ...] = ()  # set by close()
         self._kick = False
         self._failures = 0
         self._next_try = 0.0  # time.monotonic() of the next try; inf: only on retry_now()
@@ -520,7 +548,7 @@ class ReceiptPrinter:
 
     @property
     def pending(self) -> int:
-        """Receipts not printed yet, the one being printed included."""
+        """Jobs not printed yet, the one being printed included."""
         with self._cond:
             return len(self._jobs)
 
@@ -539,14 +567,24 @@ class ReceiptPrinter:
         :meth:`close`."""
         if not isinstance(receipt, ReceiptData):
             raise TypeError(f"print_receipt takes a ReceiptData, got {type(receipt).__name__}")
+        return self._queue(receipt)
+
+    def print_text(self, doc: TextDocument) -> bool:
+        """Queue a plain-text document (the Z report) behind the others, like a receipt, and
+        return at once. False only after :meth:`close`."""
+        if not isinstance(doc, TextDocument):
+            raise TypeError(f"print_text takes a TextDocument, got {type(doc).__name__}")
+        return self._queue(doc)
+
+    def _queue(self, job: PrintJob) -> bool:
         with self._cond:
             if self._closing:
-                log.warning("printer: closed, receipt %s not queued", receipt.order_id)
+                log.warning("printer: closed, %s not queued", job_name(job))
                 return False
-            self._jobs.append(receipt)
+            self._jobs.append(job)
             count = len(self._jobs)
             self._cond.notify_all()
-        log.info("printer: receipt %s queued (%d waiting)", receipt.order_id, count)
+        log.info("printer: %s queued (%d waiting)", job_name(job), count)
         return True
 
     def kick_drawer(self) -> bool:
@@ -571,10 +609,11 @@ class ReceiptPrinter:
     def close(self, timeout_s: float = 5.0) -> tuple[ReceiptData, ...]:
         """Stop taking work; let the worker print what it can within ``timeout_s`` (not
         while it waits for a retry); return the receipts that did not print, oldest first, so
-        that a printer built from new settings can take them over.
+        that a printer built from new settings can take them over. The text documents that did
+        not print are left in :attr:`left_documents`, oldest first.
 
         A worker still stuck on the device after ``timeout_s`` (a daemon thread) is left to
-        finish on its own; the receipt it holds is among those returned."""
+        finish on its own; the job it holds is among those returned."""
         with self._cond:
             if not self._closing:
                 self._closing = True
@@ -584,12 +623,13 @@ class ReceiptPrinter:
         if self._thread.is_alive():
             log.warning("printer: the worker is still busy with the device after %g s", timeout_s)
         with self._cond:
-            left = tuple(self._jobs)
+            jobs = tuple(self._jobs)
             self._jobs.clear()
-        if left:
-            log.warning("printer: closed with %d receipt(s) not printed: %s", len(left),
-                        ", ".join(r.order_id for r in left))
-        return left
+        if jobs:
+            log.warning("printer: closed with %d job(s) not printed: %s", len(jobs),
+                        ", ".join(job_name(job) for job in jobs))
+        self.left_documents = tuple(j for j in jobs if isinstance(j, TextDocument))
+        return tuple(j for j in jobs if isinstance(j, ReceiptData))
 
     # ------------------------------------------------------------------ the worker
 
@@ -611,9 +651,9 @@ class ReceiptPrinter:
             if isinstance(task, _Kick):
                 self._do_kick()
             else:
-                self._do_receipt(task)
+                self._do_job(task)
 
-    def _next_task(self) -> ReceiptData | _Kick | None:
+    def _next_task(self) -> PrintJob | _Kick | None:
         with self._cond:
             while True:
                 now = time.monotonic()
@@ -636,18 +676,24 @@ class ReceiptPrinter:
         assert self.config is not None
         return open_device(self.config, read_timeout_s=self._status_timeout_s)
 
-    def _do_receipt(self, receipt: ReceiptData) -> None:
+    def _do_job(self, job: PrintJob) -> None:
+        """Print one receipt or text document; both go through the same checks and retries."""
         if self.state is not PrinterState.ERROR:
             # A retry leaves ERROR (and its reason) showing until a receipt prints: the status
             # bar must not flicker between "printing" and the error every few seconds.
             self._set_state(PrinterState.PRINTING, None, None)
+        name = job_name(job)
+        width_mm = self.config.width_mm if self.config else 58
         try:
-            payload = receipt_bytes(receipt, self.config.width_mm if self.config else 58)
+            if isinstance(job, ReceiptData):
+                payload = receipt_bytes(job, width_mm)
+            else:
+                payload = text_bytes(job, width_mm)
         except Exception as exc:  # a bug: no retry can fix it, don't block the rest
-            log.exception("printer: receipt %s could not be laid out; skipped", receipt.order_id)
-            self._finish(receipt)
+            log.exception("printer: %s could not be laid out; skipped", name)
+            self._finish(job)
             self._set_state(PrinterState.ERROR, PrinterFault.RECEIPT,
-                            f"receipt {receipt.order_id} skipped: {_detail(exc)}")
+                            f"{name} skipped: {_detail(exc)}")
             return
         paper: int | None = None
         try:
@@ -660,18 +706,18 @@ class ReceiptPrinter:
             finally:
                 _close_quietly(device)
         except Exception as exc:  # every failure keeps the job; classified below
-            self._failed(exc, f"receipt {receipt.order_id}")
+            self._failed(exc, name)
             return
-        more = self._finish(receipt)
-        log.info("printer: receipt %s printed", receipt.order_id)
-        self._call(self.on_printed, receipt.order_id)
+        more = self._finish(job)
+        log.info("printer: %s printed", name)
+        self._call(self.on_printed, job_id(job))
         low = "paper running low" if paper == 1 else None
         self._set_state(PrinterState.PRINTING if more else PrinterState.READY, None, low)
 
-    def _finish(self, receipt: ReceiptData) -> bool:
-        """Take ``receipt`` off the head of the queue; True when more are waiting."""
+    def _finish(self, job: PrintJob) -> bool:
+        """Take ``job`` off the head of the queue; True when more are waiting."""
         with self._cond:
-            if self._jobs and self._jobs[0] is receipt:
+            if self._jobs and self._jobs[0] is job:
                 self._jobs.popleft()
             self._failures = 0
             self._next_try = 0.0
@@ -757,6 +803,7 @@ class NullPrinter:
         self.config = PrinterConfig(PrinterConnection.OFF)
         self.on_state = on_state
         self.on_printed = on_printed
+        self.left_documents: tuple[TextDocument, ...] = ()
 
     @property
     def state(self) -> PrinterState:
@@ -780,6 +827,10 @@ class NullPrinter:
 
     def print_receipt(self, receipt: ReceiptData) -> bool:
         log.debug("printer: off, receipt %s not printed", receipt.order_id)
+        return False
+
+    def print_text(self, doc: TextDocument) -> bool:
+        log.debug("printer: off, document %s not printed", doc.doc_id)
         return False
 
     def kick_drawer(self) -> bool:

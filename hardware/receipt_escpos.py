@@ -19,6 +19,11 @@ Decisions:
 * Amounts are :func:`pos_app.money.format_rupiah` (``Rp 50.000``), the words Indonesian.
 * python-escpos is imported only when a receipt is written: importing it (Pillow, qrcode) costs
   about half a second, which the till's start-up should not pay.
+
+Besides receipts the printer takes :class:`TextDocument` jobs: plain lines laid out by their
+maker (the Z report of ``pos_app.zreport``), printed as they are in font A, then cut. Their
+spaces are kept (a report aligns its columns with them); a line longer than the paper is
+wrapped like any receipt line, never cut off.
 """
 
 from __future__ import annotations
@@ -204,6 +209,14 @@ _LOOK_ALIKES = {
 
 def printable(text: str) -> str:
     """``text`` in printable ASCII (see the module docstring): one column per character."""
+    plain = _ascii(text)
+    # A left-out emoji between two words leaves two spaces; an indent stays as it is.
+    indent = len(plain) - len(plain.lstrip(" "))
+    return plain[:indent] + re.sub(r" {2,}", " ", plain[indent:])
+
+
+def _ascii(text: str) -> str:
+    """``text`` in printable ASCII, spaces as they are (a text document aligns with them)."""
     for fancy, plain in _LOOK_ALIKES.items():
         text = text.replace(fancy, plain)
     out: list[str] = []
@@ -218,10 +231,7 @@ def printable(text: str) -> str:
             continue
         else:
             out.append("?")  # a letter or digit of another script: show that one is missing
-    plain = "".join(out)
-    # A left-out emoji between two words leaves two spaces; an indent stays as it is.
-    indent = len(plain) - len(plain.lstrip(" "))
-    return plain[:indent] + re.sub(r" {2,}", " ", plain[indent:])
+    return "".join(out)
 
 
 class Align(StrEnum):
@@ -338,4 +348,72 @@ def receipt_bytes(data: ReceiptData, width_mm: int) -> bytes:
 
     dummy = Dummy()
     write_receipt(dummy, data, width_mm)
+    return bytes(dummy.output)
+
+
+# --------------------------------------------------------------------------- text documents
+
+
+@dataclass(frozen=True)
+class TextDocument:
+    """A plain-text print job: ``lines`` printed one under the other, then cut.
+
+    ``doc_id`` names the job in the log and in the printer's ``on_printed`` callback (the Z
+    report uses ``Z-<shift id>``, never an order id). The maker lays the lines out for the
+    paper (32 columns fit both widths); :func:`text_layout` only makes them printable.
+    """
+
+    doc_id: str
+    lines: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.doc_id, str) or not self.doc_id:
+            raise ValueError("a text document needs its doc_id")
+        lines = tuple(self.lines)
+        for line in lines:
+            if not isinstance(line, str):
+                raise TypeError(f"text document lines must be str, got {line!r}")
+        # A line with line breaks in it is several lines: split here, so that the layout (and
+        # the paper) see one line per entry.
+        object.__setattr__(self, "lines", tuple(part for line in lines
+                                                for part in line.splitlines() or [""]))
+
+    @classmethod
+    def from_text(cls, doc_id: str, text: str) -> TextDocument:
+        """The document of ``text``, one printed line per line (a final newline adds none)."""
+        return cls(doc_id, tuple(text.splitlines()))
+
+
+def text_layout(doc: TextDocument, width_mm: int) -> tuple[str, ...]:
+    """The document's lines for ``width_mm`` paper: printable ASCII, spaces kept, a line
+    longer than the paper wrapped, trailing blanks dropped."""
+    columns = columns_for(width_mm)
+    out: list[str] = []
+    for line in doc.lines:
+        plain = _ascii(line).rstrip()
+        if len(plain) <= columns:
+            out.append(plain)
+        else:
+            out.extend(_wrap(plain, columns))
+    return tuple(out)
+
+
+def write_text(p: Any, doc: TextDocument, width_mm: int) -> None:
+    """Write the document through ``p`` (any python-escpos printer): reset, the lines in plain
+    font A, feed and cut."""
+    lines = text_layout(doc, width_mm)
+    p.hw("INIT")  # as for a receipt: a job cut short may have left a style on
+    p.set_with_default(align="left", font="a")
+    for line in lines:
+        p.textln(line)
+    p.set_with_default()
+    p.cut()
+
+
+def text_bytes(doc: TextDocument, width_mm: int) -> bytes:
+    """The whole document as ESC/POS bytes, sent to the device in one write."""
+    from escpos.printer import Dummy
+
+    dummy = Dummy()
+    write_text(dummy, doc, width_mm)
     return bytes(dummy.output)

@@ -35,7 +35,14 @@ from hardware.printer import (
     build_printer,
     printer_from_settings,
 )
-from hardware.receipt_escpos import ReceiptData, receipt_data, write_receipt
+from hardware.receipt_escpos import (
+    ReceiptData,
+    TextDocument,
+    receipt_data,
+    text_bytes,
+    write_receipt,
+    write_text,
+)
 from pos_app.cart import Cart, Discount, Product, TaxConfig, TaxMode
 from pos_app.checkout import CheckoutService, Till
 from pos_app.money import format_rupiah
@@ -854,3 +861,96 @@ def test_usb_printer_needs_pyusb_or_the_device(sales: Sales, recorder: Recorder,
     else:
         assert status.fault is PrinterFault.CONFIG
         assert status.reason is not None and "pyusb" in status.reason
+
+
+# --------------------------------------------------------------------------- text documents
+
+Z_LINES = ("         Warung Bu Sri", "    LAPORAN Z / TUTUP KASIR", "=" * 32,
+           "Modal awal            Rp 200.000", "", "Catatan:", "uang kembalian kurang",
+           "=" * 32)
+
+
+@pytest.mark.parametrize("width_mm", [58, 80])
+def test_text_document_prints_its_lines_then_a_cut(width_mm: int) -> None:
+    doc = TextDocument("Z-shift-1", Z_LINES)
+    dummy = Dummy()
+    write_text(dummy, doc, width_mm)
+    paper = read_paper(dummy.output)
+    # As laid out by its maker: the spaces that align the columns are kept, blank lines too.
+    assert paper.texts == list(Z_LINES)
+    assert not any(line.bold or line.tall or line.centered for line in paper.lines)
+    assert paper.events == ["text"] * len(Z_LINES) + ["cut"]
+    assert dummy.output.startswith(b"\x1b@")
+    assert text_bytes(doc, width_mm) == dummy.output
+
+
+def test_text_document_is_made_printable_and_fits_the_paper() -> None:
+    doc = TextDocument.from_text("Z-2", "Kedai Café ☕ \x1bp\x00\nCatatan: " + "uang kecil " * 6
+                                 + "\n")
+    assert doc.lines[0].startswith("Kedai") and len(doc.lines) == 2
+    paper = read_paper(text_bytes(doc, 58))
+    assert paper.texts[0] == "Kedai Cafe  p"  # accent dropped, emoji and ESC left out
+    assert all(len(text) <= 32 for text in paper.texts) and len(paper.texts) == 4
+    assert " ".join(" ".join(paper.texts[1:]).split()) == "Catatan: " + " ".join(
+        ["uang kecil"] * 6)
+    assert "kick" not in paper.events and paper.events[-1] == "cut"
+    with pytest.raises(ValueError):
+        TextDocument("", ("x",))
+
+
+def test_the_worker_prints_text_documents_between_receipts(
+        sales: Sales, recorder: Recorder, printers: list[ReceiptPrinter],
+        network_printers: list[FakeNetworkPrinter]) -> None:
+    fake = fake_printer(network_printers)
+    printer = make_printer(printers, recorder, "network", fake.address, 80)
+    printer.print_receipt(sales.cash.receipt())
+    queued, took = timed(printer.print_text, TextDocument("Z-shift-1", Z_LINES))
+    assert queued and took < FAST
+    printer.print_receipt(sales.plain.receipt())
+    wait_for(lambda: len(recorder.printed) == 3, "two receipts and the Z report")
+    assert printer.close(5.0) == () and printer.left_documents == ()
+    # In the order they were queued; on_printed names the document by its doc_id.
+    assert recorder.printed == [sales.cash.order.id, "Z-shift-1", sales.plain.order.id]
+    cash, z, plain = fake.receipts()  # one job per connection, each asked for paper first
+    assert z.texts == list(Z_LINES) and z.events[0] == "status" and z.events[-1] == "cut"
+    assert cash.row("TOTAL") == format_rupiah(sales.cash.order.total)
+    assert plain.row("TOTAL") == format_rupiah(sales.plain.order.total)
+    assert recorder.states[-1] == (PrinterState.READY, None)
+    with pytest.raises(TypeError):
+        printer.print_text(sales.cash.receipt())  # type: ignore[arg-type]
+
+
+def test_a_text_document_waits_for_paper_like_a_receipt(
+        sales: Sales, recorder: Recorder, printers: list[ReceiptPrinter],
+        network_printers: list[FakeNetworkPrinter]) -> None:
+    fake = fake_printer(network_printers, paper=FakeNetworkPrinter.PAPER_OUT)
+    printer = make_printer(printers, recorder, "network", fake.address, retry_initial_s=60,
+                           retry_max_s=60)
+    printer.print_text(TextDocument("Z-shift-1", Z_LINES))
+    status = wait_for(lambda: (s := printer.status).state is PrinterState.ERROR and s,
+                      "the paper error")
+    assert status.fault is PrinterFault.PAPER_OUT and status.pending == 1
+    assert recorder.printed == [] and fake.receipts() == []
+
+    fake.paper = FakeNetworkPrinter.PAPER_OK
+    printer.retry_now()
+    wait_for(lambda: recorder.printed == ["Z-shift-1"], "the Z report")
+    printer.close(5.0)
+    [paper] = fake.receipts()
+    assert paper.events[0] == "status" and paper.texts == list(Z_LINES)
+
+
+def test_close_hands_back_text_documents_apart_from_receipts(
+        tmp_path: Path, sales: Sales, recorder: Recorder,
+        printers: list[ReceiptPrinter]) -> None:
+    broken = make_printer(printers, recorder, "file", str(tmp_path / "missing" / "lp0"))
+    doc = TextDocument("Z-shift-1", Z_LINES)
+    broken.print_receipt(sales.cash.receipt())
+    broken.print_text(doc)
+    wait_for(lambda: broken.state is PrinterState.ERROR, "the error")
+    left = broken.close(5.0)
+    assert [r.order_id for r in left] == [sales.cash.order.id]
+    assert broken.left_documents == (doc,)
+
+    off = build_printer("off", "")
+    assert not off.print_text(doc) and off.left_documents == ()

@@ -9,6 +9,7 @@ the till's events:
   clear it;
 * ``sale_completed`` prints the receipt (``hardware.printer.auto_print``) and, after a cash
   sale, opens the cash drawer; ``receipt_wanted`` (Riwayat's "Cetak ulang") prints a copy;
+* :meth:`DeviceHub.print_text` prints a plain-text document (the Z report at "Tutup kasir");
 * ``settings_changed`` with device settings builds the devices afresh (the old ones are closed
   on a thread of their own: closing waits for their workers).
 
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 from hardware.announcer import Announcer
 from hardware.devices import DeviceCallbacks, Devices, DeviceSettings
 from hardware.printer import PrinterFault, PrinterState, build_printer
-from hardware.receipt_escpos import ReceiptData, ReceiptLine
+from hardware.receipt_escpos import ReceiptData, ReceiptLine, TextDocument
 from hardware.soundbox import SoundboxError, SoundboxLink, SoundboxState
 from hardware.speaker import SpeakerState
 from pos_app.settings import Settings
@@ -137,12 +138,18 @@ class DeviceHub(QObject):
 
         def close_and_hand_over() -> None:
             left = devices.close()
+            documents = devices.printer.left_documents  # what close() left besides receipts
             current = self.devices
             for receipt in left:
                 if current is not None:
                     current.printer.print_receipt(receipt)
                 else:
                     log.error("receipt %s not printed: the till closed", receipt.order_id)
+            for doc in documents:
+                if current is not None:
+                    current.printer.print_text(doc)
+                else:
+                    log.error("document %s not printed: the till closed", doc.doc_id)
 
         threading.Thread(target=close_and_hand_over, name="devices-retire", daemon=True).start()
 
@@ -216,6 +223,22 @@ class DeviceHub(QObject):
 
         future = self._reader.submit(read_and_queue)
         future.add_done_callback(_log_failure)
+
+    def print_text(self, doc_id: str, text: str) -> None:
+        """Queue a plain-text document (the Z report: ``doc_id`` ``Z-<shift id>``), one printed
+        line per line of ``text``, laid out by its maker for the paper (ASCII, 32 columns fit
+        both widths). Nothing happens when printing is off. Queued through the hub's thread,
+        so it prints after the receipts asked for before it, and the GUI thread never waits."""
+        if self.devices is None or self.devices.printer.state is PrinterState.OFF:
+            return
+        doc = TextDocument.from_text(doc_id, text)
+
+        def queue() -> None:
+            devices = self.devices
+            if devices is not None:
+                devices.printer.print_text(doc)
+
+        self._reader.submit(queue).add_done_callback(_log_failure)
 
     def _settings_changed(self, changed: object) -> None:
         keys = getattr(changed, "keys", frozenset())
