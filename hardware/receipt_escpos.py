@@ -117,6 +117,7 @@ class ReceiptData:
     provider_ref: str | None = None
     footer: str = ""
     reprint: bool = False
+    cashier: str = ""  # who rang it up (the signed-in user), "" when nobody was
 
     def __post_init__(self) -> None:
         # The stored string forms ("cash", "added") are accepted, as everywhere else.
@@ -131,7 +132,7 @@ class ReceiptData:
             require_int(getattr(self, what), what)
         for what in ("tendered", "change", "paid"):
             _optional_int(getattr(self, what), what)
-        for what in ("store_name", "address", "order_id", "when", "footer"):
+        for what in ("store_name", "address", "order_id", "when", "footer", "cashier"):
             if not isinstance(getattr(self, what), str):
                 raise TypeError(f"{what} must be a str, got {getattr(self, what)!r}")
         if not self.order_id:
@@ -180,6 +181,7 @@ def receipt_data(order: OrderRecord, payment: PaymentRecord | None, store_name: 
         address=address,
         order_id=order.id,
         when=receipt_time(order.created_at, tz),
+        cashier=order.cashier,
         lines=lines,
         subtotal=order.subtotal,
         order_discount=order.order_discount,
@@ -299,6 +301,8 @@ def receipt_layout(data: ReceiptData, width_mm: int) -> tuple[PaperLine, ...]:
         text(data.address, align=Align.CENTER)
     rule("=")
     rows([Row(data.order_id, data.when)])
+    if data.cashier:
+        rows([Row(f"Kasir: {data.cashier}", None)])
     rule("-")
     for line in data.lines:
         rows(item_rows(line.name, line.quantity, line.unit_price, line.discount))

@@ -125,6 +125,8 @@ def render_receipt(order: OrderRecord, payment: PaymentRecord | None, store: Sto
         out.append(store.address.center(width).rstrip())
     out.append("=" * width)
     out.append(_row(order.id, receipt_time(order.created_at, tz), width))
+    if order.cashier:
+        out.append(f"Kasir: {order.cashier}"[:width])
     out.append("-" * width)
     out += [_fit(row, width) for row in rows]
     out.append("-" * width)

@@ -276,3 +276,18 @@ def test_refund_refused_when_the_amount_approved_changed(db, clock) -> None:
         refund_store.refund(db, order.id, {1: 1}, reason="x", cashier="Sri", approved_by="Budi",
                             paid_back=PaidBack.CASH, tz=WIB, now=clock(), expected_amount=4_000)
     assert refund_store.refunded_amount(db, order.id) == 0
+
+
+def test_receipts_name_the_cashier(db, clock) -> None:
+    from hardware.receipt_escpos import receipt_data, receipt_layout
+    from pos_app.receipt import StoreHeader, render_receipt
+    from pos_app.storage.orders import latest_payment
+
+    order = CheckoutService(db, _till(), clock).complete_cash_sale(_cart((ROTI, 1)), 20_000)
+    payment = latest_payment(db, order.id)
+    assert "Kasir: Sri" in render_receipt(order, payment, StoreHeader("Warung"), WIB)
+    data = receipt_data(order, payment, "Warung", "", "", WIB)
+    assert any(line.text.startswith("Kasir: Sri") for line in receipt_layout(data, 58))
+    lone = CheckoutService(db, Till("K1", WIB), clock).complete_cash_sale(_cart((ROTI, 1)),
+                                                                          20_000)
+    assert "Kasir" not in render_receipt(lone, None, StoreHeader("Warung"), WIB)

@@ -73,6 +73,7 @@ def test_a_confirmed_restore_closes_the_till_and_restores(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from pos_app.ui.app import open_data, restore_and_restart
     from pos_app.ui.composition import App
+    from tests.till_helpers import ready_to_sell
 
     monkeypatch.setenv("POS_APP_NO_RESTART", "1")
     till = App(open_data(None), qapp, demo=True)
@@ -80,6 +81,7 @@ def test_a_confirmed_restore_closes_the_till_and_restores(
         w = till.window
         qtbot.addWidget(w)
         till.show()
+        ready_to_sell(till, qtbot, shift=False)
         w.open_settings()
         dlg = next(d for d in w.findChildren(SettingsDialog) if d.isVisible())
         page = page_of(dlg)

@@ -83,6 +83,7 @@ def test_the_till_joins_window_payments_and_display(data_dir: Path, qapp, qtbot)
     from pos_app.ui.composition import App
     from pos_app.ui.customer_display import DisplayState
     from pos_app.ui.events import AppEvents
+    from tests.till_helpers import ready_to_sell
     from tests.waiting import WAIT_MS
 
     Settings.load(data_dir).set("simulator.pay_after_s", "never")
@@ -95,6 +96,7 @@ def test_the_till_joins_window_payments_and_display(data_dir: Path, qapp, qtbot)
         till.start()
         assert till.display is not None and till.service is not None
         qtbot.addWidget(till.display)
+        ready_to_sell(till, qtbot)
         assert isinstance(till.events, AppEvents)
         assert w.events is till.events and w.service is till.service and w.display is till.display
         qtbot.waitUntil(lambda: bool(w.grid.shown), timeout=WAIT_MS)  # demo products

@@ -105,6 +105,8 @@ class App:
             catalog.seed_demo(ctx.db)  # marked as demo items: a shop leaves them behind
         self.tasks = TaskManager()
         self.window = CashierWindow(ctx.settings, None, self.tasks, None, demo=demo, db=ctx.db)
+        # PINs and shifts: the PIN pad comes up once the window is on screen (start()).
+        self.session = self.window.enable_staff()
         self.service: PaymentService | None = None
         self.display: CustomerDisplay | None = None
         self.devices: DeviceHub | None = None
@@ -156,6 +158,7 @@ class App:
             # kiosk with no window manager it would otherwise cover the search box for good).
             window.raise_()
         window.activateWindow()
+        self.session.begin()
         # The integrity check runs first on the writer thread, so no sale is written before
         # it; a damaged file refuses writes from then on, and the engine is not started.
         self.tasks.write(self.ctx.db.verify, self._verified)

@@ -78,12 +78,21 @@ if TYPE_CHECKING:
         HistoryDialog,
         ReceiptDialog,
     )
+    from pos_app.ui.staff_session import StaffSession
     from sync.providers.base import Provider
 from sync.events import EventKind
 
 log = logging.getLogger(__name__)
 
 register({
+    "Laporan (F10)": "Reports (F10)",
+    "Diskon {amount} (di atas batas {limit}%)": "Discount {amount} (above the {limit}% limit)",
+    "Terima bayar terlambat {id}": "Accept the late payment {id}",
+    "Kembalikan bayar terlambat {id}": "Give back the late payment {id}",
+    "Membuka Laporan": "Opening Reports", "Membuka Produk": "Opening Products",
+    "Membuka Pengaturan": "Opening Settings", "Refund belum dibayar": "Refunds owed",
+    "Pengembalian {amount} untuk {id} dicatat": "Refund of {amount} for {id} recorded",
+    "Transaksi {id} di-void": "Order {id} voided",
     "Kasir": "Cashier", "Cari produk atau scan barcode (F2)": "Search or scan a barcode (F2)",
     "Tunai (F4)": "Cash (F4)", "QRIS (F5)": "QRIS (F5)", "Diskon (F9)": "Discount (F9)",
     "Kosongkan (Esc)": "Clear (Esc)", "Riwayat (F8)": "History (F8)", "Pengaturan": "Settings",
@@ -243,6 +252,10 @@ class CashierWindow(QMainWindow):
         self.history_dialog: HistoryDialog | None = None
         self.custom_dialog: CustomAmountDialog | None = None
         self.clear_question: QMessageBox | None = None
+        self.report_screen: QDialog | None = None
+        #: who is signed in and the till's shift (pos_app.ui.staff_session); None: no PIN pad
+        #: nor shifts (a window built bare by tests and benches sells as the OS user)
+        self.session: StaffSession | None = None
         self.last_receipt: str | None = None
         self.setObjectName("cashierWindow")
         self._build()
@@ -257,10 +270,18 @@ class CashierWindow(QMainWindow):
 
             connect(self, service=service, display=display)
 
-    @functools.cached_property
+    @property
     def cashier(self) -> str:
-        """Who is at the till, for the audit log: the logged-in OS user (looked up on first use,
-        off the start-up path)."""
+        """Who is at the till, for the audit log: the signed-in user, or (a window without a
+        staff session: tests, benches) the logged-in OS user."""
+        session = self.session
+        if session is not None and session.user is not None:
+            return session.user.name
+        return self._os_user
+
+    @functools.cached_property
+    def _os_user(self) -> str:
+        """Looked up on first use, off the start-up path."""
         import getpass
 
         try:
@@ -285,13 +306,26 @@ class CashierWindow(QMainWindow):
         events to the app events (kept here: benches watch what reached the GUI thread)."""
         self.service = service
         self.bridge = bridge
+        if self.session is not None:
+            self.session.service_attached()
+
+    def enable_staff(self) -> StaffSession:
+        """PINs and shifts for this till (the app does it; see pos_app.ui.staff_session):
+        the signed-in user and the shift in the header, F7 opens/closes the till, F12 locks."""
+        from pos_app.ui.staff_session import StaffSession
+
+        session = self.session = StaffSession(self, demo=self.demo, clock=self.clock)
+        self.header.insertWidget(1, session.bar)
+        if self.service is not None:
+            session.service_attached()
+        return session
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
         root = QWidget()
         outer = QVBoxLayout(root)
         outer.setContentsMargins(10, 8, 10, 8)
-        header = QHBoxLayout()
+        header = self.header = QHBoxLayout()
         self.store_label = QLabel(str(self.settings.get("store.name")), objectName="storeName")
         header.addWidget(self.store_label)
         header.addStretch(1)
@@ -299,10 +333,14 @@ class CashierWindow(QMainWindow):
         self.products_button.clicked.connect(self.open_products)
         self.history_button = QPushButton()
         self.history_button.clicked.connect(self.show_history)
+        self.report_button = QPushButton(objectName="reportButton")
+        self.report_button.clicked.connect(self.open_report)
         self.settings_button = QPushButton()
         self.settings_button.clicked.connect(self.open_settings)
-        no_focus(self.products_button, self.history_button, self.settings_button)
-        for b in (self.products_button, self.history_button, self.settings_button):
+        no_focus(self.products_button, self.history_button, self.report_button,
+                 self.settings_button)
+        for b in (self.products_button, self.history_button, self.report_button,
+                  self.settings_button):
             header.addWidget(b)
         outer.addLayout(header)
         self.demo_banner = QLabel(objectName="demoBanner")
@@ -396,7 +434,10 @@ class CashierWindow(QMainWindow):
         self.setWindowTitle(f"{tr('Kasir')} — {self.settings.get('store.name')}")
         self.products_button.setText(tr("Produk (F3)"))
         self.history_button.setText(tr("Riwayat (F8)"))
+        self.report_button.setText(tr("Laporan (F10)"))
         self.settings_button.setText(tr("Pengaturan"))
+        if self.session is not None:
+            self.session.retranslate()
         self.demo_banner.setText(tr("MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang "
                                     "sungguhan. Buka Pengaturan untuk memasang QRIS toko Anda."))
         self.search_input.setPlaceholderText(tr("Cari produk atau scan barcode (F2)"))
@@ -411,6 +452,7 @@ class CashierWindow(QMainWindow):
             ("F2", self.focus_search), ("F3", self.open_products), ("F4", self.pay_cash),
             ("F5", self.pay_qris), ("F6", self.sell_free_price), ("F8", self.show_history),
             ("F9", self.edit_discount), ("Esc", self._escape),
+            ("F7", self._toggle_shift), ("F10", self.open_report), ("F12", self._lock),
             ("Ctrl+,", self.open_settings),
         ]
         for key, slot in keys:
@@ -682,14 +724,37 @@ class CashierWindow(QMainWindow):
         name = self.cart.line(sku).product.name if sku else None
         from pos_app.ui.small_dialogs import DiscountDialog
 
+        def set_on(cart: Cart, discount: Discount | None, for_line: bool) -> None:
+            if for_line and sku:
+                cart.set_line_discount(sku, discount)
+            else:
+                cart.set_order_discount(discount)
+
         def apply(discount: Discount | None, for_line: bool) -> None:
             """Set by the dialog; the cart's ValueError (a line discount above the line) keeps
-            the dialog open with the reason."""
-            if for_line and sku:
-                self.cart.set_line_discount(sku, discount)
-            else:
-                self.cart.set_order_discount(discount)
-            self._refresh_cart()
+            the dialog open with the reason. Above the shop's limit a cashier needs an owner's
+            PIN; the approval is audited with the amount."""
+            trial = copy.deepcopy(self.cart)
+            set_on(trial, discount, for_line)
+            totals = trial.totals()
+            limit = int(self.settings.get("staff.discount_limit_percent"))
+            if self.session is None or totals.discount_total * 100 <= limit * totals.subtotal:
+                set_on(self.cart, discount, for_line)
+                self._refresh_cart()
+                return
+            cart, amount = self.cart, totals.discount_total
+
+            def approved(owner: str) -> None:
+                if self.cart is not cart:
+                    return
+                set_on(cart, discount, for_line)
+                self._refresh_cart()
+                self._audit("discount_approved", {"approved_by": owner, "discount": amount,
+                                                  "subtotal": totals.subtotal})
+
+            self.session.owner_only(
+                tr("Diskon {amount} (di atas batas {limit}%)", amount=format_rupiah(amount),
+                   limit=limit), approved)
 
         dlg = DiscountDialog(name, apply, self)
         _free_on_close(dlg)
@@ -744,9 +809,12 @@ class CashierWindow(QMainWindow):
         if self.cart.is_empty:
             self.say(tr("Keranjang masih kosong"))
             return False
-        # A sale being written (F5 pressed twice faster than the QR dialog opens, F4's Enter
-        # repeated) must not start a second sale of the same cart.
-        return self.qris_dialog is None and not self._writing_sale
+        if self.qris_dialog is not None or self._writing_sale:
+            # A sale being written (F5 pressed twice faster than the QR dialog opens, F4's
+            # Enter repeated) must not start a second sale of the same cart.
+            return False
+        # Signed in, with the till's shift open (asks for what is missing).
+        return self.session is None or self.session.can_sell()
 
     def _sale_not_saved(self, exc: BaseException, what: str) -> None:
         """An unexpected failure writing a sale: the details to the log, one line to the cashier."""
@@ -1044,12 +1112,17 @@ class CashierWindow(QMainWindow):
         from pos_app.storage.history import orders_of_day
 
         tz = self.settings.timezone()
-        today = local_date(self.clock(), tz).isoformat()
+        session = self.session
+        # A shift past midnight: its day's orders (its sales carry the day it opened).
+        today = (session.shift.business_date.isoformat() if session and session.shift
+                 else local_date(self.clock(), tz).isoformat())
 
         def rows() -> list[dict[str, object]]:  # on the reader thread
             return [{"id": r.id, "status": r.status.value, "total": r.total,
                      "method": method_label(r.method),
-                     "time": r.created_at.astimezone(tz).strftime("%H:%M")}
+                     "time": r.created_at.astimezone(tz).strftime("%H:%M"),
+                     "refunded": r.refunded, "voided": r.voided_by is not None,
+                     "cashier": r.cashier}
                     for r in orders_of_day(self.db, today)]
 
         def shown(data: list[dict[str, object]]) -> None:
@@ -1060,6 +1133,9 @@ class CashierWindow(QMainWindow):
             self.history_dialog = dlg
             dlg.lateDecision.connect(self._resolve_late)
             dlg.reprintRequested.connect(self.reprint)
+            dlg.refundRequested.connect(self.refund)
+            dlg.voidRequested.connect(self.void)
+            dlg.owedRequested.connect(self.show_owed_refunds)
             dlg.finished.connect(lambda _r: self._history_closed(dlg))
             dlg.open()
 
@@ -1082,6 +1158,7 @@ class CashierWindow(QMainWindow):
             self.show_receipt(dlg.chosen)
 
     def _resolve_late(self, order_id: str, accept: bool) -> None:
+        """A late payment kept as a sale or given back: the owner decides (their PIN)."""
         service, actor = self.service, self.cashier
 
         def done(ok: bool) -> None:
@@ -1089,10 +1166,115 @@ class CashierWindow(QMainWindow):
                 self.say(tr("Pembayaran terlambat {id} diterima", id=order_id) if accept
                          else tr("Pembayaran terlambat {id} dikembalikan", id=order_id), 15000)
 
-        self.tasks.write(lambda: service.resolve_late(order_id, accept, actor), done)
+        def approved(owner: str) -> None:
+            who = actor if owner == actor else f"{actor} (disetujui {owner})"
+            self.tasks.write(lambda: service.resolve_late(order_id, accept, who), done)
+
+        self._owner_only(
+            tr("Terima bayar terlambat {id}", id=order_id) if accept
+            else tr("Kembalikan bayar terlambat {id}", id=order_id), approved)
+
+    def _owner_only(self, what: str, action: Callable[[str], None]) -> None:
+        """``action(approver)`` after an owner's PIN (no staff session: at once)."""
+        if self.session is None:
+            action(self.cashier)
+        else:
+            self.session.owner_only(what, action)
+
+    def _audit(self, action: str, details: dict[str, object], order_id: str | None = None) -> None:
+        import json
+
+        db, actor = self.db, self.cashier
+
+        def write() -> None:
+            with db.transaction() as conn:
+                db.audit(conn, actor, action, order_id=order_id, details=json.dumps(details))
+
+        self.tasks.write(write)
+
+    def _toggle_shift(self) -> None:
+        if self.session is not None:
+            self.session.toggle_shift()
+
+    def _lock(self) -> None:
+        if self.session is not None:
+            self.session.lock()
+
+    def open_report(self) -> None:
+        """Laporan (F10): the owner's report screen."""
+        self._owner_only(tr("Membuka Laporan"), lambda _owner: self._open_report())
+
+    def _open_report(self) -> None:
+        from pos_app.ui.report.screen import ReportScreen
+
+        if self.report_screen is not None:
+            self.report_screen.raise_()
+            return
+        dlg = ReportScreen(self.db, self.settings.timezone(), self.tasks,
+                           str(self.settings.get("store.name")), clock=self.clock, parent=self)
+        _free_on_close(dlg)
+        self.report_screen = dlg
+        dlg.orderRequested.connect(lambda oid: self.show_receipt(oid))
+        dlg.finished.connect(lambda _r: self._report_closed(dlg))
+        dlg.open()
+
+    def _report_closed(self, dlg: QDialog) -> None:
+        if self.report_screen is dlg:
+            self.report_screen = None
+        self.focus_search()
+
+    def _approve(self, what: str, on_approved: Callable[[str], None]) -> None:
+        """For the refund and void dialogs: an owner's approval of ``what``."""
+        self._owner_only(what, on_approved)
+
+    def refund(self, order_id: str) -> None:
+        """Riwayat's "Pengembalian…": give back a paid sale, whole or by line."""
+        from pos_app.ui.refund_dialog import RefundDialog
+
+        session = self.session
+        dlg = RefundDialog(self.db, self.tasks, order_id, self.settings.timezone(), self.cashier,
+                           self._approve,
+                           shift_id=session.shift.id if session and session.shift else None,
+                           clock=self.clock, parent=self)
+        _free_on_close(dlg)
+        dlg.accepted.connect(lambda: self.say(
+            tr("Pengembalian {amount} untuk {id} dicatat",
+               amount=format_rupiah(dlg.refund.amount), id=order_id), 15000))
+        dlg.open()
+
+    def show_owed_refunds(self) -> None:
+        """QRIS refunds still owed to customers: the owner marks each paid back by hand."""
+        self._owner_only(tr("Refund belum dibayar"), self._show_owed_refunds)
+
+    def _show_owed_refunds(self, owner: str) -> None:
+        from pos_app.ui.refund_dialog import OwedRefundsDialog
+
+        session = self.session
+        dlg = OwedRefundsDialog(self.db, self.tasks, self.settings.timezone(), owner,
+                                clock=self.clock, parent=self,
+                                shift_id=session.shift.id if session and session.shift else None)
+        _free_on_close(dlg)
+        dlg.open()
+
+    def void(self, order_id: str) -> None:
+        """Riwayat's "Void…": take an unpaid order off the books (a QRIS still waiting is
+        cancelled at its gateway first)."""
+        from pos_app.ui.refund_dialog import VoidDialog
+
+        service = self.service
+        dlg = VoidDialog(self.db, self.tasks, order_id, self.settings.timezone(), self.cashier,
+                         self._approve,
+                         cancel=(lambda oid: service.cancel(oid, self.cashier)) if service
+                         else None, parent=self)
+        _free_on_close(dlg)
+        dlg.accepted.connect(lambda: self.say(tr("Transaksi {id} di-void", id=order_id), 15000))
+        dlg.open()
 
     def open_products(self) -> None:
         """The owner's products screen (Produk); the grid, tabs and search follow its changes."""
+        self._owner_only(tr("Membuka Produk"), lambda _owner: self._open_products())
+
+    def _open_products(self) -> None:
         from pos_app.ui.products import ProductsDialog
 
         dlg = ProductsDialog(self.db, self.tasks, self.settings, demo=self.demo, parent=self)
@@ -1105,13 +1287,19 @@ class CashierWindow(QMainWindow):
         self.search(self.search_input.text())
 
     def open_settings(self) -> None:
+        self._owner_only(tr("Membuka Pengaturan"), self._open_settings)
+
+    def _open_settings(self, owner: str) -> None:
         from pos_app.ui.settings import SettingsDialog
+        from pos_app.ui.settings.staff import StaffPage
 
         dlg = SettingsDialog(self.settings, self, screens_count=len(QGuiApplication.screens()),
                              provider_states=self.provider_states)
         _free_on_close(dlg)
         dlg.saved.connect(self._settings_saved)
         dlg.restoreRequested.connect(self.restoreRequested)
+        # Staf: the accounts, changed in the name of the owner who opened Settings.
+        StaffPage.of(dlg).attach(self.db, actor=f"user:{owner}", tasks=self.tasks)
         devices = self.devices
         if devices is not None:  # the devices page's "Tes soundbox" / "Tes printer"
             dlg.deviceTestRequested.connect(

@@ -28,6 +28,9 @@ from pos_app.money import MAX_SALE_AMOUNT, AmountTooLarge, check_amount, format_
 from pos_app.ui.i18n import register, tr
 
 register({
+    "Pengembalian…": "Refund…", "Refund belum dibayar…": "Refunds owed…", "Void…": "Void…",
+    "void": "voided",
+    "lunas, dikembalikan {amount}": "paid, {amount} refunded",
     "Diskon": "Discount", "Seluruh pesanan": "Whole order",
     "Baris terpilih: {name}": "Selected line: {name}",
     "Contoh: 5000 atau 10%": "E.g. 5000 or 10%", "Terapkan": "Apply",
@@ -240,6 +243,9 @@ class HistoryDialog(QDialog):
 
     lateDecision = Signal(str, bool)  # order id, accept
     reprintRequested = Signal(str)  # order id of a paid order
+    refundRequested = Signal(str)  # a paid order: give money back (owner's PIN)
+    voidRequested = Signal(str)  # an unpaid order: take it off the books (owner's PIN)
+    owedRequested = Signal()  # the QRIS refunds still to be paid back by hand
 
     def __init__(self, rows: Sequence[dict], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -258,7 +264,7 @@ class HistoryDialog(QDialog):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for r, row in enumerate(self.rows):
-            values = [row["time"], row["id"], tr(STATUS_TEXT.get(row["status"], row["status"])),
+            values = [row["time"], row["id"], self._status_text(row),
                       row["method"], format_rupiah(row["total"])]
             for c, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
@@ -291,11 +297,22 @@ class HistoryDialog(QDialog):
         self.reprint = QPushButton(tr("Cetak ulang"), objectName="reprintButton")
         self.reprint.setEnabled(False)
         self.reprint.clicked.connect(self._reprint)
+        self.refund_button = QPushButton(tr("Pengembalian…"), objectName="refundButton")
+        self.refund_button.setEnabled(False)
+        self.refund_button.clicked.connect(self._refund)
+        self.void_button = QPushButton(tr("Void…"), objectName="voidButton")
+        self.void_button.setEnabled(False)
+        self.void_button.clicked.connect(self._void)
         close = QPushButton(tr("Tutup"))
         close.clicked.connect(lambda: self.reject())  # not the C++ slot: see QrisDialog
         row.addStretch(1)
         row.addWidget(receipt)
         row.addWidget(self.reprint)
+        row.addWidget(self.refund_button)
+        row.addWidget(self.void_button)
+        owed = QPushButton(tr("Refund belum dibayar…"), objectName="owedButton")
+        owed.clicked.connect(lambda: (self.owedRequested.emit(), self.reject()))
+        row.addWidget(owed)
         row.addWidget(close)
         layout.addLayout(row)
         self.resize(820, 520)
@@ -306,6 +323,32 @@ class HistoryDialog(QDialog):
         self.refund_late.setEnabled(late)
         self.late_hint.setVisible(late)
         self.reprint.setEnabled(self._paid(row))
+        self.refund_button.setEnabled(self._paid(row))
+        self.void_button.setEnabled(self._voidable(row))
+
+    @staticmethod
+    def _status_text(row: dict) -> str:
+        if row.get("voided"):
+            return tr("void")
+        if row["status"] == "paid" and row.get("refunded"):
+            return tr("lunas, dikembalikan {amount}", amount=format_rupiah(row["refunded"]))
+        return tr(STATUS_TEXT.get(row["status"], row["status"]))
+
+    def _voidable(self, row: int) -> bool:
+        return (0 <= row < len(self.rows) and not self.rows[row].get("voided")
+                and self.rows[row]["status"] in ("awaiting_payment", "expired", "cancelled"))
+
+    def _refund(self) -> None:
+        row = self.table.currentRow()
+        if self._paid(row):
+            self.refundRequested.emit(self.rows[row]["id"])
+            self.reject()
+
+    def _void(self) -> None:
+        row = self.table.currentRow()
+        if self._voidable(row):
+            self.voidRequested.emit(self.rows[row]["id"])
+            self.reject()
 
     def _paid(self, row: int) -> bool:
         return 0 <= row < len(self.rows) and self.rows[row]["status"] == "paid"

@@ -32,7 +32,7 @@ from datetime import datetime, tzinfo
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -113,6 +113,9 @@ class UserPinDialog(QDialog):
         self.user_buttons: dict[str, QPushButton] = {}
         """The listed users' buttons, by name (filled once the list is read)."""
         self._selected: str | None = None
+        #: who is picked once the list is read (the till passes who signed in last, so the
+        #: usual cashier only types a PIN); Up/Down change it from the keyboard
+        self.preselect: str | None = None
         self._closing = False  # done() ran: late answers are dropped, the close is allowed
         self.setWindowTitle(title)
         self.setStyleSheet(DIALOG_STYLE)
@@ -252,7 +255,19 @@ class UserPinDialog(QDialog):
             self.pad.set_prompt(tr("Pilih nama dulu"))
         if len(self.users) == 1:
             self.select(self.users[0].name)
+        elif self._selected is None and self.preselect in self.user_buttons:
+            self.select(self.preselect)
         self.pad.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Up/Down pick the previous/next name: a keyboard-only till can sign anyone in."""
+        step = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}.get(Qt.Key(event.key()))
+        names = [u.name for u in self.users]
+        if step is None or not names:
+            super().keyPressEvent(event)
+            return
+        at = names.index(self._selected) if self._selected in names else (-1 if step > 0 else 0)
+        self.select(names[(at + step) % len(names)])
 
     def select(self, name: str) -> None:
         """Pick ``name`` (a listed user): the pad asks for their PIN."""

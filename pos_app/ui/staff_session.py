@@ -1,0 +1,320 @@
+"""Who is at the till, and whether its drawer is open: the signed-in user and the open shift.
+
+The cashier window has one :class:`StaffSession` when the till runs for a shop (the app's
+composition root makes it); tests and benches that build a bare ``CashierWindow`` have none
+and sell as the OS user, as before.
+
+The rules, and why:
+
+* **The till opens on a PIN pad.** The first start of a shop without an owner asks for the
+  owner's account first; demo mode makes a demo owner and cashier whose PIN is on the screen.
+* **Everything rung up names the signed-in user** (orders, payments, audit rows): the
+  session hands the window's payment service a ``Till`` with the user and the shift
+  (``PaymentService.use_till``).
+* **Nothing is sold without an open shift** (``pos_app.shifts``). The shift is the till's,
+  not the user's: a cashier who signs in at a till whose shift is open sells into it.
+* **Owner-only actions ask for an owner's PIN inline** (:meth:`StaffSession.owner_only`); an
+  owner signed in approves their own actions without typing the PIN again. Who approved is
+  passed to the action, which records it.
+* **Locking the till** (F12, "Kunci") signs the user out and shows the PIN pad again; the cart
+  stays, the shift stays open.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QMenu, QToolButton, QWidget
+
+from pos_app.clock import utcnow
+from pos_app.shifts import Shift
+from pos_app.staff import Role, User
+from pos_app.ui.i18n import register, tr
+from pos_app.ui.props import no_focus
+
+if TYPE_CHECKING:
+    from pos_app.ui.main_window import CashierWindow
+
+log = logging.getLogger(__name__)
+
+#: The PIN of demo mode's accounts, shown on the PIN pad (a demo has no secrets).
+DEMO_PIN = "1234"
+DEMO_OWNER, DEMO_CASHIER = "Pemilik Demo", "Kasir Demo"
+
+register({
+    "Kasir: {name}": "Cashier: {name}",
+    "Pemilik: {name}": "Owner: {name}",
+    "Kasir dibuka {time} ({who})": "Till opened {time} ({who})",
+    "Kasir belum dibuka": "Till not opened",
+    "Buka kasir (F7)": "Open till (F7)",
+    "Tutup kasir (F7)": "Close till (F7)",
+    "Kunci (F12)": "Lock (F12)",
+    "Buka kasir dulu (F7) sebelum menjual": "Open the till first (F7) before selling",
+    "Masuk dulu dengan PIN": "Sign in with a PIN first",
+    "Kasir ditutup — selisih {diff}": "Till closed — difference {diff}",
+    "Kasir ditutup — uang pas": "Till closed — cash matches",
+    "Kasir dibuka oleh {who}": "Till opened by {who}",
+})
+
+
+class StaffSession(QObject):
+    """The signed-in user and the till's open shift, for one cashier window."""
+
+    changed = Signal()  # user or shift changed
+
+    def __init__(self, window: CashierWindow, *, demo: bool,
+                 clock: Callable[[], object] = utcnow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.db = window.db
+        self.tasks = window.tasks
+        self.settings = window.settings
+        self.demo = demo
+        self.user: User | None = None
+        self.shift: Shift | None = None
+        self._dialog: QWidget | None = None  # the sign-in / first-owner dialog on screen
+        self._last_name: str | None = None
+        self.bar = self._build_bar()
+        self._refresh()
+
+    # -- the header's corner ----------------------------------------------------------------
+    def _build_bar(self) -> QToolButton:
+        """One compact button in the header (a 1366 px wide header has no room for three):
+        who is signed in over the shift's state; its menu opens/closes the till and locks."""
+        button = QToolButton(objectName="staffButton")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        no_focus(button)
+        menu = QMenu(button)
+        self.shift_action = menu.addAction("", self.toggle_shift)
+        self.lock_action = menu.addAction("", self.lock)
+        button.setMenu(menu)
+        return button
+
+    def retranslate(self) -> None:
+        self._refresh()
+
+    def _refresh(self) -> None:
+        user, shift = self.user, self.shift
+        if user is None:
+            who = tr("Masuk dulu dengan PIN")
+        elif user.role is Role.OWNER:
+            who = tr("Pemilik: {name}", name=user.name)
+        else:
+            who = tr("Kasir: {name}", name=user.name)
+        if shift is None:
+            state = tr("Kasir belum dibuka")
+        else:
+            when = shift.opened_at.astimezone(self.settings.timezone()).strftime("%H:%M")
+            state = tr("Kasir dibuka {time} ({who})", time=when, who=shift.opened_by)
+        self.bar.setText(f"{who}\n{state}")
+        self.bar.setProperty("warn", shift is None)
+        self.bar.style().unpolish(self.bar)
+        self.bar.style().polish(self.bar)
+        self.shift_action.setText(tr("Buka kasir (F7)") if shift is None
+                                  else tr("Tutup kasir (F7)"))
+        self.shift_action.setEnabled(user is not None)
+        self.lock_action.setText(tr("Kunci (F12)"))
+        self.lock_action.setEnabled(user is not None)
+
+    # -- the till the service sells as -------------------------------------------------------
+    def _apply(self) -> None:
+        """Tell the payment service who sells and into which shift (a till not joined to a
+        service yet gets it when joined: :meth:`service_attached`)."""
+        self._refresh()
+        service = self.window.service
+        if service is not None:
+            user, shift = self.user, self.shift
+            service.use_till(replace(
+                service.till, cashier=user.name if user else "",
+                cashier_id=user.id if user else None,
+                shift_id=shift.id if shift else None,
+                business_date=shift.business_date if shift else None))
+        self.changed.emit()
+
+    def service_attached(self) -> None:
+        self._apply()
+
+    @property
+    def actor(self) -> str | None:
+        return self.user.name if self.user else None
+
+    # -- start: first owner, sign in, shift --------------------------------------------------
+    def begin(self) -> None:
+        """The PIN pad (after the first owner's account, or demo mode's accounts, if there
+        are none yet)."""
+        from pos_app.storage.staff import owner_count
+
+        def counted(owners: int) -> None:
+            if self.user is not None:  # signed in meanwhile (tests sign in directly)
+                return
+            if owners:
+                self.sign_in()
+            elif self.demo:
+                self.tasks.write(self._make_demo_users, lambda _r: self.sign_in(),
+                                 self._failed)
+            else:
+                self._first_owner()
+
+        self.tasks.read(lambda: owner_count(self.db), counted, self._failed)
+
+    def _make_demo_users(self) -> None:
+        from pos_app.storage.staff import add_user
+
+        now = utcnow()
+        add_user(self.db, DEMO_OWNER, Role.OWNER, DEMO_PIN, now, actor="demo")
+        add_user(self.db, DEMO_CASHIER, Role.CASHIER, DEMO_PIN, now, actor="demo")
+
+    def _first_owner(self) -> None:
+        from pos_app.ui.staff.first_owner import FirstOwnerDialog
+
+        dlg = FirstOwnerDialog(db=self.db, tasks=self.tasks, parent=self.window)
+        self._show(dlg, lambda: self._signed_in(dlg.user))
+
+    def sign_in(self) -> None:
+        from pos_app.ui.staff.sign_in import SignInDialog
+
+        if self._dialog is not None or self.user is not None:
+            return
+        dlg = SignInDialog(db=self.db, tasks=self.tasks, tz=self.settings.timezone(),
+                           parent=self.window, demo_pin=DEMO_PIN if self.demo else None,
+                           allow_cancel=False)
+        dlg.preselect = self._last_name  # locked for a break: the same cashier comes back
+        self._show(dlg, lambda: self._signed_in(dlg.user))
+
+    def _show(self, dlg: QWidget, accepted: Callable[[], None]) -> None:
+        self._dialog = dlg
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def finished(result: int) -> None:
+            self._dialog = None
+            if result:
+                accepted()
+            self.window.dialog_closed()  # the keyboard back to the search box (no WM: F-keys)
+
+        dlg.finished.connect(finished)  # type: ignore[attr-defined]
+        dlg.open()  # type: ignore[attr-defined]
+
+    def _signed_in(self, user: User) -> None:
+        from pos_app.storage.shifts import current_shift
+
+        log.info("signed in: %s (%s)", user.name, user.role.value)
+        self.user = user
+        self._last_name = user.name
+        self._apply()
+        terminal = str(self.settings.get("store.terminal_id"))
+
+        def found(shift: Shift | None) -> None:
+            self.shift = shift
+            self._apply()
+            if shift is None:
+                self.open_shift()
+            self.window.focus_search()
+
+        self.tasks.read(lambda: current_shift(self.db, terminal), found, self._failed)
+
+    def lock(self) -> None:
+        """Sign out: the PIN pad again; the cart and the shift stay."""
+        if self.user is None:
+            return
+        log.info("till locked by %s", self.user.name)
+        self.user = None
+        self._apply()
+        self.sign_in()
+
+    @staticmethod
+    def _failed(exc: BaseException) -> None:
+        log.error("staff session: %s", exc, exc_info=exc)
+
+    # -- shifts ----------------------------------------------------------------------------
+    def toggle_shift(self) -> None:
+        if self.shift is None:
+            self.open_shift()
+        else:
+            self.close_shift()
+
+    def open_shift(self) -> None:
+        from pos_app.ui.shift_dialogs import OpenShiftDialog
+
+        if self.user is None or self.shift is not None or self._dialog is not None:
+            return
+        dlg = OpenShiftDialog(self.db, self.tasks, str(self.settings.get("store.terminal_id")),
+                              self.settings.timezone(), self.user.name, parent=self.window)
+
+        def opened() -> None:
+            self.shift = dlg.shift
+            self._apply()
+            self.window.say(tr("Kasir dibuka oleh {who}", who=dlg.shift.opened_by))
+
+        self._show(dlg, opened)
+
+    def close_shift(self) -> None:
+        from pos_app.ui.shift_dialogs import CloseShiftDialog
+
+        shift, user = self.shift, self.user
+        if user is None or shift is None or self._dialog is not None:
+            return
+        devices = self.window.devices
+        # The Z report prints by itself once the shift is closed, when a printer is set up.
+        dlg = CloseShiftDialog(self.db, self.tasks, shift, self.settings.timezone(), user.name,
+                               parent=self.window, store_name=str(self.settings.get("store.name")),
+                               print_text=devices.print_text if devices and devices.printing
+                               else None)
+
+        def closed() -> None:
+            self.shift = None
+            self._apply()
+            self._after_close(dlg.closed)
+
+        self._show(dlg, closed)
+
+    def _after_close(self, closed: Shift | None) -> None:
+        from pos_app.money import format_rupiah
+
+        diff = closed.difference if closed is not None else None
+        self.window.say(tr("Kasir ditutup — uang pas") if not diff else
+                        tr("Kasir ditutup — selisih {diff}", diff=format_rupiah(diff)), 15000)
+        # The shift's backup: SQLite's online backup, on a thread of its own (a year of
+        # sales takes seconds: not the GUI thread, nor the writer's, where the next sale waits).
+        if self.db.path is not None:
+            data_dir = self.db.path.parent
+            second = str(self.settings.get("backup.second_folder"))
+            threading.Thread(target=_shift_backup, args=(data_dir, second), daemon=True,
+                             name="shift-backup").start()
+
+    def can_sell(self) -> bool:
+        """Whether a sale may start now; if not, says why and offers what is missing."""
+        if self.user is None:
+            self.window.say(tr("Masuk dulu dengan PIN"))
+            self.sign_in()
+            return False
+        if self.shift is None:
+            self.window.say(tr("Buka kasir dulu (F7) sebelum menjual"))
+            self.open_shift()
+            return False
+        return True
+
+    # -- owner approvals -------------------------------------------------------------------
+    def owner_only(self, what: str, action: Callable[[str], None]) -> None:
+        """Run ``action(approver_name)`` once an owner approved ``what`` (the sentence shown
+        on the approval dialog); an owner signed in approves by being signed in."""
+        from pos_app.ui.staff.approve import ask_owner
+
+        ask_owner(self.window, self.db, self.tasks, self.settings.timezone(), what,
+                  lambda owner: action(owner.name), current_user=self.user)
+
+
+def _shift_backup(data_dir: Path, second_folder: str) -> None:
+    from pos_app.backups import BackupError, Kind, prune, take
+
+    try:
+        take(data_dir, Kind.SHIFT, utcnow(), second_folder=second_folder)
+        prune(data_dir)
+    except (BackupError, OSError) as exc:
+        log.error("backup at shift close failed: %s", exc)
