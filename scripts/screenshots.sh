@@ -17,6 +17,9 @@ export DISPLAY=$display POS_APP_DATA_DIR=$data POS_APP_SECRET_BACKEND=file
 app=$!
 sleep 4
 xdotool windowactivate "$(xdotool search --name Kasir | head -1)" 2>/dev/null || true
+# the PIN pad (demo: "Kasir Demo", PIN 1234), then "Buka kasir" with a float
+xdotool type --delay 40 1234; xdotool key Return; sleep 2
+xdotool type --delay 20 200000; xdotool key Return; sleep 1
 shot() { import -window root -display "$display.$1" "docs/$2.png"; }
 for code in 089686010947 089686010947 8998866200011; do
   xdotool type --delay 20 "$code"; xdotool key Return; sleep 0.5

@@ -185,7 +185,8 @@ class StaffSession(QObject):
         dlg = SignInDialog(db=self.db, tasks=self.tasks, tz=self.settings.timezone(),
                            parent=self.window, demo_pin=DEMO_PIN if self.demo else None,
                            allow_cancel=False)
-        dlg.preselect = self._last_name  # locked for a break: the same cashier comes back
+        # Locked for a break: the same cashier comes back; a demo starts as its cashier.
+        dlg.preselect = self._last_name or (DEMO_CASHIER if self.demo else None)
         self._show(dlg, lambda: self._signed_in(dlg.user))
 
     def _show(self, dlg: QWidget, accepted: Callable[[], None]) -> None:
