@@ -218,3 +218,79 @@ def test_report_json_lists_every_order_of_the_day(data_dir: Path) -> None:
     for o in orders:
         assert {"order_id", "created_at", "payable_amount", "provider_ref", "credit_id"} <= o.keys()
     assert orders[0]["provider_ref"] and orders[0]["credit_id"] is None
+
+
+def _report_sales(data_dir: Path) -> None:
+    """Three cash sales on 1 and 3 March 2026 (WIB), written in-process like the till does."""
+    from pos_app.cart import Cart, Product
+    from pos_app.checkout import CheckoutService, Till
+    from pos_app.storage import open_database
+
+    db = open_database(data_dir / "pos.sqlite3")
+    try:
+        for at in (datetime(2026, 3, 1, 3, tzinfo=UTC), datetime(2026, 3, 1, 9, tzinfo=UTC),
+                   datetime(2026, 3, 3, 16, 59, 59, tzinfo=UTC)):  # 23:59:59 WIB
+            till = Till("K1", ZoneInfo("Asia/Jakarta"), cashier="Sri")
+            cart = Cart()
+            cart.add(Product(sku="A", name="Kopi", price=5000), 2)
+            CheckoutService(db, till, clock=lambda at=at: at).complete_cash_sale(cart, 10000)
+    finally:
+        db.close()
+
+
+def test_report_range_json_text_csv(data_dir: Path, tmp_path: Path) -> None:
+    _report_sales(data_dir)
+    r = run(data_dir, "report", "range", "--from", "2026-03-01", "--to", "2026-03-03",
+            "--format", "json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert (report["from"], report["to"], "date" in report) == ("2026-03-01", "2026-03-03", False)
+    assert report["order_count"] == 3 and report["collected"] == 30000
+    assert [(d["date"], d["order_count"], d["collected"]) for d in report["days"]] == [
+        ("2026-03-01", 2, 20000), ("2026-03-02", 0, 0), ("2026-03-03", 1, 10000)]
+    assert report["by_cashier"] == [{"cashier": "Sri", "count": 3, "amount": 30000}]
+    text = run(data_dir, "report", "range", "--from", "2026-03-01", "--to", "2026-03-03").stdout
+    assert text.splitlines()[0] == "Laporan 2026-03-01 s.d. 2026-03-03 (Asia/Jakarta)"
+    out = tmp_path / "range.csv"
+    r = run(data_dir, "report", "range", "--from", "2026-03-01", "--to", "2026-03-03",
+            "--format", "csv", "--out", str(out))
+    assert r.returncode == 0 and r.stdout == ""
+    assert "day,2026-03-02,0,0" in out.read_text(encoding="utf-8").splitlines()
+    day = json.loads(run(data_dir, "report", "daily", "--date", "2026-03-03",
+                         "--format", "json").stdout)
+    assert (day["date"], day["order_count"], day["hourly"][23]["count"]) == ("2026-03-03", 1, 1)
+
+
+def test_report_usage_errors_are_one_line(data_dir: Path) -> None:
+    cases = [
+        (["range", "--from", "2026-03-05", "--to", "2026-03-01"], "before"),
+        (["range", "--from", "2025-01-01", "--to", "2026-01-02"], "366"),
+        (["range", "--from", "2026-3-1", "--to", "2026-03-02"], "YYYY-MM-DD"),
+        (["range", "--from", "2026-03-01"], "--to"),
+        (["daily", "--format", "pdf"], "--out"),
+        (["daily", "--format", "xlsx"], "--out"),
+        (["range", "--from", "2026-03-01", "--to", "2026-03-02", "--format", "pdf"], "--out"),
+    ]
+    for args, words in cases:
+        r = run(data_dir, "report", *args)
+        assert r.returncode == 2, (args, r.stderr)
+        assert words in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+        assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+def test_report_pdf_and_xlsx_files(data_dir: Path, tmp_path: Path) -> None:
+    import os
+
+    _report_sales(data_dir)
+    xlsx = tmp_path / "maret.xlsx"
+    r = run(data_dir, "report", "range", "--from", "2026-03-01", "--to", "2026-03-31",
+            "--format", "xlsx", "--out", str(xlsx))
+    assert r.returncode == 0, r.stderr
+    assert xlsx.read_bytes()[:2] == b"PK" and r.stdout == ""
+    pdf = tmp_path / "harian.pdf"
+    r = run(data_dir, "report", "daily", "--date", "2026-03-01", "--format", "pdf",
+            "--out", str(pdf))
+    assert r.returncode == 0, r.stderr
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    if os.name == "posix":  # like every file the command line writes (docs/cli.md)
+        assert pdf.stat().st_mode & 0o777 == xlsx.stat().st_mode & 0o777 == 0o600

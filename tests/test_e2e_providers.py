@@ -119,7 +119,9 @@ def test_orderkuota_kill_while_pending_then_resume(data_dir: Path, orderkuota) -
     assert r.returncode == 0, r.stderr
     rep = report(data_dir)
     assert rep["order_count"] == 1 and rep["by_payment_method"]["orderkuota"]["count"] == 1
-    assert rep["reconciliation"]["matched"] == {"count": 1, "amount": 15037}
+    matched = rep["reconciliation"]["matched"]
+    assert (matched["count"], matched["amount"]) == (1, 15037)
+    assert [(m["paid_amount"], m["provider"]) for m in matched["items"]] == [(15037, "orderkuota")]
     assert len(orderkuota.requests_to("/api/v2/invoices/create")) == 1
 
 

@@ -66,10 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("report", help="reports for the owner")
     rp_sub = rp.add_subparsers(dest="report_command", required=True, parser_class=_Parser)
+    report_formats = ["text", "json", "csv", "pdf", "xlsx"]
     daily = rp_sub.add_parser("daily", help="one day's sales")
-    daily.add_argument("--date", metavar="YYYY-MM-DD")
-    daily.add_argument("--format", choices=["text", "json", "csv", "pdf"], default="text")
-    daily.add_argument("--out", metavar="FILE")
+    daily.add_argument("--date", metavar="YYYY-MM-DD", help="store-local day (default: today)")
+    daily.add_argument("--format", choices=report_formats, default="text")
+    daily.add_argument("--out", metavar="FILE", help="write FILE (needed for pdf and xlsx)")
+    rng = rp_sub.add_parser("range", help="the sales of several days (at most 366), day by day")
+    rng.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD")
+    rng.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
+    rng.add_argument("--format", choices=report_formats, default="text")
+    rng.add_argument("--out", metavar="FILE", help="write FILE (needed for pdf and xlsx)")
 
     q = sub.add_parser("qris", help="QRIS payload tools")
     q_sub = q.add_subparsers(dest="qris_command", required=True, parser_class=_Parser)

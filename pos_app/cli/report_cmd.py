@@ -1,36 +1,96 @@
-"""``pos-app report daily``."""
+"""``pos-app report daily`` and ``pos-app report range``: the owner's report, in five formats.
+
+``text`` (Indonesian), ``json`` (docs/report-schema.json) and ``csv`` go to stdout or ``--out``;
+``pdf`` and ``xlsx`` are files, so they need ``--out``. Their writers live elsewhere
+(``pos_app.ui.report.pdf`` draws with Qt, ``pos_app.report_xlsx`` with openpyxl) and are
+imported only when asked for: a text report never loads Qt.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pos_app.cli.common import Exit, die, open_ctx
 from pos_app.clock import local_date, utcnow, zone
-from pos_app.reports import daily_report, report_csv, report_text
+from pos_app.reports import MAX_RANGE_DAYS, build_report, report_csv, report_text
 
 _FIRST, _LAST = "0001-01-02", "9999-12-30"
+_FILE_FORMATS = ("pdf", "xlsx")
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        die(f"bad {option} {text!r}: expected YYYY-MM-DD")
+
+
+def _days(args: argparse.Namespace, tz_name: str) -> tuple[date, date]:
+    """The first and last business day the command asks for (exit 2 on a bad one)."""
+    if args.report_command == "range":
+        first, last = _day(args.first, "--from"), _day(args.last, "--to")
+        if last < first:
+            die(f"bad range: --to {last} is before --from {first}")
+        days = (last - first).days + 1
+        if days > MAX_RANGE_DAYS:
+            die(f"bad range: {days} days; a report covers at most {MAX_RANGE_DAYS} days")
+        return first, last
+    day = _day(args.date, "--date") if args.date else local_date(utcnow(), zone(tz_name))
+    return day, day
+
+
+def _qt_app() -> Any:
+    """The QApplication the PDF writer draws with; offscreen when there is no display (a
+    shop PC's scheduled task, an SSH session), so the report never needs a screen."""
+    if sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication(["pos-app"])
+
+
+def _write_file(fmt: str, report: dict[str, Any], out: Path, store_name: str) -> None:
+    try:
+        if fmt == "pdf":
+            from pos_app.ui.report.pdf import write_pdf
+        else:
+            from pos_app.report_xlsx import write_xlsx
+    except ImportError as exc:
+        die(f"{fmt.upper()} export is not available in this installation ({exc})")
+    try:
+        if fmt == "pdf":
+            _app = _qt_app()  # held until the file is written
+            write_pdf(report, out, store_name)
+        else:
+            write_xlsx(report, out)
+    except OSError as exc:
+        die(f"cannot write {out}: {exc.strerror or exc}", Exit.FAILED)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.format == "pdf":
-        die("PDF export is not available in this version yet; use --format csv or json")
+    if args.format in _FILE_FORMATS and not args.out:
+        die(f"--format {args.format} writes a file: give it with --out FILE")
     ctx = open_ctx(args, access="read")
     try:
-        tz = zone(str(ctx.settings.get("store.timezone")))
-        if args.date:
-            try:
-                day = date.fromisoformat(args.date)
-            except ValueError:
-                die(f"bad --date {args.date!r}: expected YYYY-MM-DD")
-        else:
-            day = local_date(utcnow(), tz)
+        tz_name = str(ctx.settings.get("store.timezone"))
+        first, last = _days(args, tz_name)
         try:
-            report = daily_report(ctx.db, day, tz)
+            report = build_report(ctx.db, first, last, zone(tz_name))
         except OverflowError:  # the store-local day reaches past year 1 or 9999 in UTC
-            die(f"bad --date {args.date!r}: must be between {_FIRST} and {_LAST}")
+            what = (f"--date {args.date!r}" if args.report_command == "daily"
+                    else f"range {first} .. {last}")
+            die(f"bad {what}: must be between {_FIRST} and {_LAST}")
+        if args.format in _FILE_FORMATS:
+            store = str(ctx.settings.get("store.name") or "")
+            _write_file(args.format, report, Path(args.out), store)
+            return Exit.OK
         if args.format == "json":
             text = json.dumps(report, ensure_ascii=False, indent=None) + "\n"
         elif args.format == "csv":
