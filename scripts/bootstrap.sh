@@ -22,6 +22,8 @@ APT_PACKAGES=(
   # a virtual screen for trying the window by hand and for screenshots (`xvfb-run -a ...`;
   # xvfb-run needs xauth, which is only a Recommends of xvfb)
   xvfb xauth
+  # reading the exported PDF reports in tests (pdftoppm, pdftotext)
+  poppler-utils
   # Indonesian fonts render fine with DejaVu
   fonts-dejavu-core
 )
