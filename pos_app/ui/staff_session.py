@@ -307,8 +307,29 @@ class StaffSession(QObject):
         on the approval dialog); an owner signed in approves by being signed in."""
         from pos_app.ui.staff.approve import ask_owner
 
-        ask_owner(self.window, self.db, self.tasks, self.settings.timezone(), what,
-                  lambda owner: action(owner.name), current_user=self.user)
+        user = self.user
+
+        def approved(owner: User) -> None:
+            if user is None or user.id != owner.id:  # an owner's PIN typed for someone else
+                self._audit_approval(owner.name, user.name if user else "", what)
+            action(owner.name)
+
+        ask_owner(self.window, self.db, self.tasks, self.settings.timezone(), what, approved,
+                  current_user=user)
+
+    def _audit_approval(self, owner: str, asked_by: str, what: str) -> None:
+        """Who approved what, for whom: one audit row (the action records its own details,
+        e.g. a refund's approved_by)."""
+        import json
+
+        db = self.db
+
+        def write() -> None:
+            with db.transaction() as conn:
+                db.audit(conn, owner, "owner_approved",
+                         details=json.dumps({"what": what, "asked_by": asked_by}))
+
+        self.tasks.write(write, None, self._failed)
 
 
 def _shift_backup(data_dir: Path, second_folder: str) -> None:

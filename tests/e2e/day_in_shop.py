@@ -264,6 +264,18 @@ def test_a_day_in_the_shop(data_dir: Path, qapp, qtbot, tmp_path: Path,  # type:
         box.close()
         gateway.stop()
 
+    # -- who approved what: the refund and opening the report, each with the owner's PIN ------
+    import sqlite3
+
+    con = sqlite3.connect(data_dir / "pos.sqlite3")
+    try:
+        approvals = con.execute("SELECT actor, details FROM audit_log"
+                                " WHERE action = 'owner_approved' ORDER BY id").fetchall()
+    finally:
+        con.close()
+    assert [a for a, _ in approvals] == [OWNER, OWNER]
+    assert all(json.loads(d)["asked_by"] == CASHIER for _, d in approvals)
+
     # -- the PDF's totals are the JSON report's ------------------------------------------------
     report = json.loads(_cli(data_dir, "report", "daily", "--date", business_date,
                              "--format", "json"))
