@@ -17,8 +17,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from pos_app.cart import Cart
-from pos_app.clock import local_date, to_iso, utcnow
+from pos_app.clock import from_iso, local_date, to_iso, utcnow
 from pos_app.order_state import CashTender, OrderStatus, PaymentMethod, PaymentStatus
+from pos_app.shifts import too_old
 from pos_app.storage.database import Database
 from pos_app.storage.orders import (
     OrderRecord,
@@ -59,18 +60,21 @@ class CheckoutService:
         self.till = till
         self.clock = clock
 
-    def _insert_order(self, conn, cart: Cart, status: OrderStatus,  # type: ignore[no-untyped-def]
-                      now: datetime, note: str) -> tuple[str, int]:
+    def _insert_order(self, conn, till: Till, cart: Cart,  # type: ignore[no-untyped-def]
+                      status: OrderStatus, now: datetime, note: str) -> tuple[str, int]:
+        """``till``: read once by the caller (the window may sign someone else in meanwhile),
+        so the order and its audit row name the same cashier."""
         if cart.is_empty:
             raise CheckoutError("the cart is empty")
         totals = cart.totals()
-        till = self.till  # one reading: the window may sign someone else in meanwhile
         business_date = till.business_date or local_date(now, till.tz)
         if till.shift_id is not None:
-            row = conn.execute("SELECT status FROM shifts WHERE id = ?",
+            row = conn.execute("SELECT status, opened_at FROM shifts WHERE id = ?",
                                (till.shift_id,)).fetchone()
             if row is None or row["status"] != "open":
                 raise CheckoutError("the shift is closed: open the till again (Buka kasir)")
+            if too_old(from_iso(row["opened_at"]), now):
+                raise CheckoutError("the shift is more than 20 hours old: close it (Tutup kasir)")
         order_id, seq = allocate_order_id(conn, till.terminal_id, business_date)
         stamp = to_iso(now)
         conn.execute(
@@ -106,7 +110,7 @@ class CheckoutService:
         tender = CashTender(total=total, tendered=tendered)  # raises InsufficientCash
         payment_id = _new_id()
         with self.db.transaction() as conn:
-            order_id, _ = self._insert_order(conn, cart, OrderStatus.PAID, now, note)
+            order_id, _ = self._insert_order(conn, self.till, cart, OrderStatus.PAID, now, note)
             stamp = to_iso(now)
             conn.execute(
                 "INSERT INTO payments (id, order_id, method, provider, amount, payable_amount,"
@@ -124,11 +128,11 @@ class CheckoutService:
     def open_qris_sale(
         self, cart: Cart, provider: str, *, ttl_s: int, note: str = ""
     ) -> tuple[OrderRecord, PaymentRecord]:
-        now = self.clock()
+        now, till = self.clock(), self.till
         payment_id = _new_id()
         with self.db.transaction() as conn:
-            order_id, total = self._insert_order(conn, cart, OrderStatus.AWAITING_PAYMENT, now,
-                                                 note)
+            order_id, total = self._insert_order(conn, till, cart, OrderStatus.AWAITING_PAYMENT,
+                                                 now, note)
             stamp = to_iso(now)
             conn.execute(
                 "INSERT INTO payments (id, order_id, method, provider, amount, status,"
@@ -139,7 +143,7 @@ class CheckoutService:
             enqueue(conn, OutboxKind.CREATE_PAYMENT, now, order_id=order_id, payment_id=payment_id,
                     payload={"provider": provider, "amount": total, "ttl_s": ttl_s})
             details = json.dumps({"provider": provider, "amount": total})
-            self.db.audit(conn, self.till.cashier or "cashier", "qris_requested", order_id=order_id,
+            self.db.audit(conn, till.cashier or "cashier", "qris_requested", order_id=order_id,
                           payment_id=payment_id, details=details)
         order = load_order(self.db, order_id)
         payment = latest_payment(self.db, order_id)

@@ -279,6 +279,29 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the flock
 
 
+def write_atomically(path: Path, fill: Callable[[Path], None]) -> None:
+    """Call ``fill(tmp)`` to write a temporary file next to ``path``, fsync it and rename it
+    to ``path``: a reader (or a power cut) never finds half a file. The file is owner-only
+    (mkstemp's 0600): reports and exports are the shop's business. On any failure the
+    temporary file is removed and the error re-raised (``OSError`` keeps its errno: ENOSPC
+    disk full, EACCES no permission, ENOENT no such folder)."""
+    path = Path(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        fill(tmp)
+        with open(tmp, "rb+") as f:  # the rename must not reach the disk before the data
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    with contextlib.suppress(OSError):
+        _fsync_dir(path.parent)
+
+
 def _fsync_dir(directory: Path) -> None:
     if not _POSIX:
         return

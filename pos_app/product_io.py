@@ -36,12 +36,10 @@ Rules decided here (the products screen and ``pos-app product import`` rely on t
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import logging
-import os
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -50,6 +48,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pos_app.paths import write_atomically
 from pos_app.products import (
     CatalogItem,
     RupiahTextError,
@@ -767,8 +766,7 @@ def export_items(db: Database, path: Path, *, include_demo: bool = False) -> int
     items = [i for i in catalog.list_items(db, include_archived=True)
              if include_demo or not i.demo]
     items.sort(key=lambda i: (i.category.casefold(), i.name.casefold(), i.sku))
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    def fill(tmp: Path) -> None:
         if suffix == ".csv":
             with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
                 writer = csv.writer(fh)
@@ -776,11 +774,8 @@ def export_items(db: Database, path: Path, *, include_demo: bool = False) -> int
                 writer.writerows(export_row(it) for it in items)
         else:
             _write_xlsx(tmp, items)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+
+    write_atomically(path, fill)
     log.info("exported %d products to %s", len(items), path.name)
     return len(items)
 

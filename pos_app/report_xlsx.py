@@ -9,8 +9,9 @@ Void, Rekonsiliasi, Transaksi and, for a range, Tren. Rules:
 * times are the store's local time (``report["timezone"]``) as real date-time cells;
 * each sheet's header row is bold and frozen, so it stays while the owner scrolls;
 * the file appears whole or not at all: it is written to a temporary file in the same folder
-  and renamed over the target (:func:`write_atomically`, which the PDF and CSV exports of the
-  Laporan screen use too), so a full disk never leaves half a workbook under the owner's name.
+  and renamed over the target (:func:`pos_app.paths.write_atomically`, which the PDF and CSV
+  exports of the Laporan screen use too), so a full disk never leaves half a workbook under
+  the owner's name.
 
 Labels are Indonesian, like the printed report. Keys a report may not have yet (the report is
 being extended: ``by_cashier``, ``voids``, ``days`` ...) are read with defaults.
@@ -18,18 +19,16 @@ being extended: ``by_cashier``, ``voids``, ``days`` ...) are read with defaults.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pos_app.clock import DEFAULT_ZONE, from_iso
+from pos_app.paths import write_atomically
 
-__all__ = ["OUTCOME_TEXT", "PAID_BACK_TEXT", "STATUS_TEXT", "write_atomically", "write_xlsx"]
+__all__ = ["OUTCOME_TEXT", "PAID_BACK_TEXT", "STATUS_TEXT", "write_xlsx"]
 
 MONEY = "#,##0"
 MONEY_RED = "#,##0;[Red]-#,##0"
@@ -46,27 +45,6 @@ PAID_BACK_TEXT = {"cash": "tunai", "transfer": "transfer", "owed": "belum dibaya
 OUTCOME_TEXT = {"waiting": "menunggu keputusan", "accepted": "diterima",
                 "refunded": "dikembalikan"}
 METHOD_TEXT = {"cash": "Tunai", "qris": "QRIS"}
-
-
-def write_atomically(path: Path, fill: Callable[[Path], None]) -> None:
-    """Call ``fill(tmp)`` to write a temporary file next to ``path``, flush it to disk and
-    rename it to ``path``; on any failure remove it and re-raise (``OSError`` keeps its errno:
-    ``ENOSPC`` disk full, ``EACCES`` no permission, ``ENOENT`` no such folder)."""
-    path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        fill(tmp)
-        with open(tmp, "rb+") as f:  # the rename must not be on disk before the data
-            os.fsync(f.fileno())
-        # mkstemp makes the file owner-only (0600), and so it stays: the report is the
-        # shop's business, like everything else pos-app writes (docs/cli.md, data directory).
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def _zone(name: str | None) -> ZoneInfo:

@@ -22,7 +22,8 @@ Rules the numbers follow (decided with the owner, relied on by the tests):
   changes because of a refund made today.
 * An order with status ``refunded`` is a *late payment given back* (the sync engine's word),
   never a sale: it shows under ``reconciliation.late_payments`` with outcome ``refunded``.
-* A voided order is one with ``voided_by`` set: unpaid, cancelled with the owner's approval.
+* A voided order is one with ``voided_by`` set and still unpaid (``VOIDABLE``): cancelled with
+  the owner's approval. Money that reaches it anyway makes it a late payment like any other.
 * A shift's expected cash is its opening float + its cash sales - the refunds paid back in cash
   during it. A closed shift keeps the figure it was closed with; an open one is computed now.
 * Hours are the store's local hours (``store.timezone``), also for a zone with summer time.
@@ -50,6 +51,7 @@ from zoneinfo import ZoneInfo
 from pos_app.clock import from_iso, to_iso
 from pos_app.money import format_rupiah
 from pos_app.storage.database import Database
+from pos_app.storage.refunds import VOIDABLE
 
 __all__ = [
     "MAX_RANGE_DAYS",
@@ -406,7 +408,10 @@ def build_report(db: Database, first: date, last: date, tz: ZoneInfo) -> dict[st
             "provider_ref": ref, "credit_id": credit_id, "cashier": cashier,
             "refunded": refunded or 0, "voided_by": voided_by,
         })
-        if voided_by is not None:
+        # A void whose money arrived after all (a late payment, then accepted) is that: a late
+        # payment, then a sale -- not a void too.
+        voided = voided_by is not None and status in VOIDABLE
+        if voided:
             voids.append({"order_id": oid, "created_at": created, "cashier": cashier,
                           "voided_by": voided_by, "reason": void_reason, "amount": total})
         # Late payments, all three outcomes: still waiting for the cashier, accepted (a paid
@@ -423,7 +428,8 @@ def build_report(db: Database, first: date, last: date, tz: ZoneInfo) -> dict[st
             matched.append({"order_id": oid, "amount": total, "paid_amount": paid_amount,
                             "provider": provider, "provider_ref": ref, "credit_id": credit_id,
                             "credited_at": credited_at})
-        elif status in ("awaiting_payment", "expired") and pay_status in ("pending", "expired"):
+        elif (status in ("awaiting_payment", "expired") and pay_status in ("pending", "expired")
+              and not voided):  # a voided order needs no look: the owner decided
             unconfirmed.append({"order_id": oid, "status": status, "amount": total,
                                 "provider": provider})
 

@@ -9,6 +9,9 @@ The rules, and why:
 * **A shift belongs to the day it opened.** A warung that closes at 02:00 thinks of the night
   as the same day: the shift's sales carry its ``business_date`` (``pos_app.checkout``), so
   they are in that day's report, with that day's order numbers.
+* **A shift is at most 20 hours long** (:data:`MAX_SHIFT`). A warung open 07:00-02:00 fits;
+  a shift forgotten open over a weekend would otherwise put Monday's sales on Friday. After
+  that the till sells nothing until the old shift is closed (and a new one opened).
 * **Expected cash** = the opening float + cash sales of the shift - cash given back for refunds
   in the shift. The difference is counted - expected: negative means money is missing.
 * **The count is by denomination** (rupiah notes 100.000 ... 1.000, coins 1.000 ... 100): the
@@ -21,14 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 #: Rupiah notes and coins in circulation, largest first (the 1.000 coin and note count
 #: as one denomination: the drawer holds both in the same slot).
 DENOMINATIONS: tuple[int, ...] = (100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000,
                                   500, 200, 100)
-COINS_FROM = 1_000  # this and below are (also) coins: shown as "koin" on the counter
+COINS_FROM = 1_000
+MAX_SHIFT = timedelta(hours=20)  # this and below are (also) coins: shown as "koin" on the counter
 
 
 class ShiftStatus(StrEnum):
@@ -53,6 +57,22 @@ class ShiftAlreadyOpen(ShiftError):
 class NoOpenShift(ShiftError):
     def __init__(self) -> None:
         super().__init__("no shift is open on this till", "Kasir belum dibuka")
+
+
+class ShiftTooOld(ShiftError):
+    def __init__(self, opened: date) -> None:
+        super().__init__(f"the shift opened on {opened} is more than 20 hours old: close it",
+                         f"Kasir dibuka sejak {opened:%d/%m/%Y} — tutup kasir dulu (F7)")
+
+
+def too_old(opened_at: datetime, now: datetime) -> bool:
+    return now - opened_at > MAX_SHIFT
+
+
+class NoteRequired(ShiftError):
+    def __init__(self, difference: int) -> None:
+        super().__init__(f"the count differs from the expected cash by {difference}: a note is "
+                         "required", "Tulis catatan untuk selisih")
 
 
 class BadCount(ShiftError):

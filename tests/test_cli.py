@@ -165,6 +165,10 @@ def test_report_formats_and_bad_date(data_dir: Path) -> None:
     assert r.returncode == 2 and "YYYY-MM-DD" in r.stderr
     csv = run(data_dir, "report", "daily", "--format", "csv", "--date", "2026-01-01")
     assert csv.returncode == 0 and csv.stdout.startswith("section,key,count,amount")
+    out = data_dir / "laporan.json"
+    r = run(data_dir, "report", "daily", "--format", "json", "--out", str(out))
+    assert r.returncode == 0 and json.loads(out.read_text(encoding="utf-8"))["order_count"] == 0
+    assert out.stat().st_mode & 0o777 == 0o600, "the shop's business: owner-only"
 
 
 def _order_count(data_dir: Path) -> int:

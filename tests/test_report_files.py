@@ -350,7 +350,7 @@ def test_a_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path: Path,
                                                             monkeypatch) -> None:
     import errno
 
-    from pos_app import report_xlsx
+    from pos_app import paths, report_xlsx
 
     path = tmp_path / "laporan.xlsx"
     path.write_bytes(b"the owner's older file")
@@ -359,7 +359,7 @@ def test_a_failed_write_leaves_no_file_and_keeps_the_old_one(tmp_path: Path,
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with pytest.raises(OSError) as caught:
-        report_xlsx.write_atomically(path, full_disk)
+        paths.write_atomically(path, full_disk)
     assert caught.value.errno == errno.ENOSPC
     assert path.read_bytes() == b"the owner's older file"
     assert [p.name for p in tmp_path.iterdir()] == ["laporan.xlsx"]  # no temporary left

@@ -24,7 +24,14 @@ from pos_app.refunds import (
     WrongPaidBack,
     refund_lines,
 )
-from pos_app.shifts import DENOMINATIONS, BadCount, CashCount, NoOpenShift, ShiftAlreadyOpen
+from pos_app.shifts import (
+    DENOMINATIONS,
+    BadCount,
+    CashCount,
+    NoOpenShift,
+    NoteRequired,
+    ShiftAlreadyOpen,
+)
 from pos_app.storage import catalog, refunds as refund_store, shifts as shift_store
 
 WIB = zone("Asia/Jakarta")
@@ -71,6 +78,8 @@ def test_shift_close_arithmetic(db, clock) -> None:
     assert (totals.cash_sales, totals.cash_orders, totals.cash_refunds) == (46_000, 3, 12_000)
     assert totals.expected_cash == 200_000 + 46_000 - 12_000
     count = CashCount({100_000: 2, 20_000: 1, 10_000: 1, 2_000: 1})  # 232.000: 2.000 short
+    with pytest.raises(NoteRequired):
+        shift_store.close_shift(db, shift.id, "Sri", count, "  ", clock())
     closed = shift_store.close_shift(db, shift.id, "Sri", count, "  kurang dua ribu ", clock())
     assert closed.expected_cash == 234_000 and closed.counted_cash == 232_000
     assert closed.difference == -2_000 and closed.note == "kurang dua ribu"
@@ -141,7 +150,7 @@ def test_sale_and_close_race_counts_each_sale_once(db, clock) -> None:
 
     t = threading.Thread(target=sell)
     t.start()
-    closed = shift_store.close_shift(db, shift.id, "Sri", CashCount(), "", clock())
+    closed = shift_store.close_shift(db, shift.id, "Sri", CashCount(), "uji", clock())
     t.join()
     in_shift = db.scalar("SELECT coalesce(sum(total), 0) FROM orders WHERE shift_id = ?",
                          (shift.id,))
@@ -291,3 +300,51 @@ def test_receipts_name_the_cashier(db, clock) -> None:
     lone = CheckoutService(db, Till("K1", WIB), clock).complete_cash_sale(_cart((ROTI, 1)),
                                                                           20_000)
     assert "Kasir" not in render_receipt(lone, None, StoreHeader("Warung"), WIB)
+
+
+def test_a_shift_forgotten_open_sells_nothing_more(db, clock) -> None:
+    clock.now = datetime(2026, 3, 10, 1, 0, tzinfo=UTC)  # 08:00 WIB
+    shift = shift_store.open_shift(db, "K1", WIB, "Sri", 0, clock())
+    svc = CheckoutService(db, _till(shift), clock)
+    clock.now += timedelta(hours=19, minutes=59)  # 03:59 the next night: still the shift's
+    assert svc.complete_cash_sale(_cart((ROTI, 1)), 12_000).business_date == "2026-03-10"
+    clock.now = datetime(2026, 3, 13, 3, 0, tzinfo=UTC)  # three days later
+    with pytest.raises(CheckoutError, match="20 hours"):
+        svc.complete_cash_sale(_cart((ROTI, 1)), 12_000)
+    assert db.scalar("SELECT count(*) FROM orders") == 1
+
+
+def test_a_refund_after_midnight_counts_on_its_shifts_day(db, clock) -> None:
+    from pos_app.reports import daily_report
+
+    clock.now = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # 18:00 WIB
+    shift = shift_store.open_shift(db, "K1", WIB, "Sri", 100_000, clock())
+    svc = CheckoutService(db, _till(shift), clock)
+    order = svc.complete_cash_sale(_cart((ROTI, 1)), 12_000)
+    clock.now += timedelta(hours=6, minutes=30)  # 00:30 WIB, 11 March
+    r = refund_store.refund(db, order.id, {1: 1}, reason="x", cashier="Sri", approved_by="Budi",
+                            paid_back=PaidBack.CASH, tz=WIB, now=clock(), shift_id=shift.id)
+    assert r.business_date == date(2026, 3, 10)
+    day = daily_report(db, date(2026, 3, 10), WIB)
+    assert day["refunds"]["amount"] == 12_000 and day["net_after_refunds"] == 0
+    assert day["shifts"][0]["cash_refunds"] == 12_000
+    assert daily_report(db, date(2026, 3, 11), WIB)["refunds"]["amount"] == 0
+
+
+def test_a_voided_order_paid_after_all_is_a_sale_not_a_void(db, clock) -> None:
+    from pos_app.reports import daily_report
+
+    svc = CheckoutService(db, _till(), clock)
+    order, payment = svc.open_qris_sale(_cart((ROTI, 1)), "simulator", ttl_s=300)
+    with db.transaction() as conn:
+        conn.execute("UPDATE orders SET status = 'expired' WHERE id = ?", (order.id,))
+        conn.execute("UPDATE payments SET status = 'expired' WHERE id = ?", (payment.id,))
+    refund_store.void(db, order.id, reason="batal", cashier="Sri", approved_by="Budi")
+    day = daily_report(db, date.fromisoformat(order.business_date), WIB)
+    assert day["voids"]["count"] == 1 and day["reconciliation"]["unconfirmed_sales"] == []
+    with db.transaction() as conn:  # the money came after all, and the owner accepted it
+        conn.execute("UPDATE orders SET status = 'paid' WHERE id = ?", (order.id,))
+        conn.execute("UPDATE payments SET status = 'late', paid_amount = 12000 WHERE id = ?",
+                     (payment.id,))
+    day = daily_report(db, date.fromisoformat(order.business_date), WIB)
+    assert day["voids"]["count"] == 0 and day["collected"] == 12_000

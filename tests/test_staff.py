@@ -178,3 +178,23 @@ def test_user_commands_take_the_pin_from_stdin_and_never_show_it(data_dir: Path)
     for pin in ("482916", "135790", "975310"):
         assert pin not in everything
         assert pin.encode() not in (data_dir / "pos.sqlite3").read_bytes()
+
+
+def test_demo_accounts_never_sign_in_for_real(db, clock) -> None:  # type: ignore[no-untyped-def]
+    """Demo mode's owner has PIN 1234 on the screen: once the till runs for real (a provider
+    set up), those accounts are retired and the shop's first owner is asked for."""
+    from pos_app.staff import Role, UnknownUser
+    from pos_app.storage import staff as store
+
+    store.ensure_demo_user(db, "Pemilik Demo", Role.OWNER, "1234", clock())
+    store.ensure_demo_user(db, "Pemilik Demo", Role.OWNER, "1234", clock())  # again: no error
+    assert store.owner_count(db) == 1
+    assert store.retire_demo_users(db, clock()) == 1
+    assert store.owner_count(db) == 0
+    with pytest.raises(UnknownUser):
+        store.sign_in(db, "Pemilik Demo", "1234", clock())
+    real = store.add_user(db, "Bu Sari", Role.OWNER, "2468", clock(), actor="setup")
+    assert store.retire_demo_users(db, clock()) == 0 and store.owner_count(db) == 1
+    store.ensure_demo_user(db, "Pemilik Demo", Role.OWNER, "1234", clock())  # --demo again
+    assert store.sign_in(db, "Pemilik Demo", "1234", clock()).role is Role.OWNER
+    assert store.sign_in(db, "Bu Sari", "2468", clock()).id == real.id

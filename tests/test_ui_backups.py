@@ -82,7 +82,9 @@ def test_a_confirmed_restore_closes_the_till_and_restores(
         qtbot.addWidget(w)
         till.show()
         ready_to_sell(till, qtbot, shift=False)
-        w.open_settings()
+        w.open_settings()  # the owner signed in: no PIN asked (once their account is read)
+        qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(SettingsDialog)),
+                        timeout=WAIT_MS)
         dlg = next(d for d in w.findChildren(SettingsDialog) if d.isVisible())
         page = page_of(dlg)
         qtbot.waitUntil(lambda: page.table.rowCount() == 2, timeout=WAIT_MS)

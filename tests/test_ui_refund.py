@@ -124,7 +124,8 @@ def test_partial_line_refund_is_shown_asked_and_written(qtbot, db, tasks, clock,
     assert dlg.reason.text() == "Salah pesan"
     assert not dlg.manual_box.isVisibleTo(dlg)  # a cash sale: no choice
     refund = _submit_and_approve(qtbot, dlg, approver)
-    assert approver.sentences == [f"Pengembalian Rp 4.814 untuk {order.id} (Salah pesan)"]
+    assert approver.sentences == [
+        f"Pengembalian Rp 4.814 untuk {order.id} (Salah pesan) — tunai dari laci"]
     stored = refund_store.refunds_of(db, order.id)
     assert [(r.amount, r.approved_by, r.cashier, r.reason, r.paid_back) for r in stored] == [
         (4_814, "Budi", "Sri", "Salah pesan", PaidBack.CASH)]
@@ -171,7 +172,8 @@ def test_reason_is_required_and_enter_does_not_submit(qtbot, db, tasks, clock,
     dlg.reason.setText("basi")  # typing clears the old refusal
     assert dlg.problem.text() == "" and dlg.submit.isEnabled()
     qtbot.keyClick(dlg.reason, Qt.Key.Key_Return)  # with a reason Enter asks the owner
-    assert approver.sentences == [f"Pengembalian Rp 5.000 untuk {order.id} (basi)"]
+    assert approver.sentences == [
+        f"Pengembalian Rp 5.000 untuk {order.id} (basi) — tunai dari laci"]
 
 
 def test_tab_goes_from_quantity_to_quantity(qtbot, db, tasks, clock, checkout) -> None:

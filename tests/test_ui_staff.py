@@ -408,3 +408,29 @@ def test_staff_screens_in_english(qtbot, shop: Database, tasks: TaskManager,  # 
     dlg.select("Andi")
     type_pin(qtbot, dlg.pad, "0000")
     wait_error(qtbot, dlg.pad, "Wrong PIN — 4 tries left")
+
+
+def test_a_real_till_retires_the_demo_accounts_and_asks_for_the_owner(  # type: ignore[no-untyped-def]
+        data_dir, qapp, qtbot) -> None:
+    from pos_app.clock import utcnow
+    from pos_app.staff import Role
+    from pos_app.storage.staff import ensure_demo_user, owner_count
+    from pos_app.ui.app import open_data
+    from pos_app.ui.composition import App
+    from pos_app.ui.staff.first_owner import FirstOwnerDialog
+    from pos_app.ui.staff_session import DEMO_OWNER, DEMO_PIN
+
+    ctx = open_data(None)
+    ensure_demo_user(ctx.db, DEMO_OWNER, Role.OWNER, DEMO_PIN, utcnow())  # yesterday's demo
+    till = App(ctx, qapp, demo=False)
+    try:
+        qtbot.addWidget(till.window)
+        till.show()
+        till.start()
+        qtbot.addWidget(till.display)
+        qtbot.waitUntil(lambda: isinstance(till.session._dialog, FirstOwnerDialog),
+                        timeout=WAIT_MS)
+        assert owner_count(ctx.db) == 0
+        till.window.close()
+    finally:
+        till.close()

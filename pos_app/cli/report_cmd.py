@@ -18,6 +18,7 @@ from typing import Any
 
 from pos_app.cli.common import Exit, die, open_ctx
 from pos_app.clock import local_date, utcnow, zone
+from pos_app.paths import write_atomically
 from pos_app.reports import MAX_RANGE_DAYS, build_report, report_csv, report_text
 
 _FIRST, _LAST = "0001-01-02", "9999-12-30"
@@ -54,6 +55,10 @@ def _qt_app() -> Any:
     from PySide6.QtWidgets import QApplication
 
     return QApplication.instance() or QApplication(["pos-app"])
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
 
 
 def _write_file(fmt: str, report: dict[str, Any], out: Path, store_name: str) -> None:
@@ -99,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             text = report_text(report)
         if args.out:
             try:
-                Path(args.out).write_text(text, encoding="utf-8")
+                write_atomically(Path(args.out), lambda tmp: _write_text(tmp, text))
             except OSError as exc:
                 die(f"cannot write {args.out}: {exc.strerror or exc}", Exit.FAILED)
         else:

@@ -361,6 +361,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE orders ADD COLUMN void_reason TEXT;
         ALTER TABLE orders ADD COLUMN voided_by TEXT;
         CREATE INDEX orders_by_shift ON orders (shift_id);
+        -- Demo mode's accounts (PIN on the screen): retired when the till runs for real.
+        ALTER TABLE users ADD COLUMN demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1));
 
         -- A till's shift (Buka/Tutup kasir). business_date is the store-local day it opened:
         -- a shift that runs past midnight belongs to that day, and so do its sales.

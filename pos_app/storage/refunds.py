@@ -104,11 +104,17 @@ def refund(db: Database, order_id: str, quantities: Mapping[int, int], *, reason
         if expected_amount is not None and amount != expected_amount:
             raise RefundError(f"the refund is now {amount}, not the {expected_amount} approved",
                               "Jumlahnya berubah (ada pengembalian lain): periksa lagi")
+        # The day it counts on: the shift's (a refund at 00:30 in a shift opened at 18:00 is
+        # in that day's report, like the shift's sales and its cash), else the local date.
+        shift = conn.execute("SELECT business_date FROM shifts WHERE id = ?",
+                             (shift_id,)).fetchone() if shift_id else None
+        business_date = (date.fromisoformat(shift["business_date"]) if shift
+                         else local_date(now, tz))
         conn.execute(
             "INSERT INTO refunds (id, order_id, business_date, shift_id, created_at, cashier,"
             " approved_by, reason, method, amount, paid_back, paid_back_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (refund_id, order_id, local_date(now, tz).isoformat(), shift_id, to_iso(now),
+            (refund_id, order_id, business_date.isoformat(), shift_id, to_iso(now),
              cashier, approved_by, reason, method, amount, paid_back.value,
              None if paid_back is PaidBack.OWED else to_iso(now)))
         conn.executemany(
@@ -122,7 +128,7 @@ def refund(db: Database, order_id: str, quantities: Mapping[int, int], *, reason
             "refund_id": refund_id, "amount": amount, "approved_by": approved_by,
             "reason": reason, "paid_back": paid_back.value,
             "lines": {str(line.line_no): line.quantity for line in lines}}))
-    return Refund(refund_id, order_id, local_date(now, tz), now, cashier, approved_by, reason,
+    return Refund(refund_id, order_id, business_date, now, cashier, approved_by, reason,
                   method, amount, paid_back, lines)
 
 
@@ -137,7 +143,7 @@ def mark_paid_back(db: Database, refund_id: str, how: PaidBack, *, actor: str,
     with db.transaction() as conn:
         done = conn.execute(
             "UPDATE refunds SET paid_back = ?, paid_back_at = ?,"
-            " shift_id = CASE WHEN ? = 'cash' THEN ? ELSE shift_id END"
+            " shift_id = CASE WHEN ? = 'cash' THEN coalesce(?, shift_id) ELSE shift_id END"
             " WHERE id = ? AND paid_back = 'owed'",
             (how.value, to_iso(now), how.value, shift_id, refund_id)).rowcount
         if done:

@@ -21,12 +21,14 @@ from pos_app.shifts import (
     BadCount,
     CashCount,
     NoOpenShift,
+    NoteRequired,
     Shift,
     ShiftAlreadyOpen,
     ShiftStatus,
     ShiftTotals,
 )
 from pos_app.storage.database import Database
+from pos_app.storage.refunds import VOIDABLE
 
 _COLUMNS = ("id, terminal_id, business_date, status, opened_by, opened_at, opening_float,"
             " closed_by, closed_at, expected_cash, counted_cash, note")
@@ -104,8 +106,9 @@ def _totals(conn: sqlite3.Connection, shift_id: str) -> ShiftTotals:
         "SELECT coalesce(sum(CASE WHEN paid_back = 'cash' THEN amount END), 0) AS cash,"
         " coalesce(sum(CASE WHEN paid_back != 'cash' THEN amount END), 0) AS other"
         " FROM refunds WHERE shift_id = ?", (shift_id,)).fetchone()
-    voids = conn.execute("SELECT count(*) FROM orders WHERE shift_id = ? AND voided_by IS NOT NULL",
-                         (shift_id,)).fetchone()[0]
+    voids = conn.execute(
+        "SELECT count(*) FROM orders WHERE shift_id = ? AND voided_by IS NOT NULL"
+        f" AND status IN ({', '.join('?' * len(VOIDABLE))})", (shift_id, *VOIDABLE)).fetchone()[0]
     cash, qris = sales.get("cash", (0, 0)), sales.get("qris", (0, 0))
     return ShiftTotals(
         opening_float=int(row["opening_float"]), orders=cash[0] + qris[0],
@@ -123,6 +126,10 @@ def close_shift(db: Database, shift_id: str, user: str, count: CashCount, note: 
         if row is None or row["status"] != ShiftStatus.OPEN.value:
             raise NoOpenShift()
         expected = _totals(conn, shift_id).expected_cash
+        if count.total != expected and not note.strip():
+            # Checked here too: a sale written after the dialog showed its figures may have
+            # turned a count that matched into a difference.
+            raise NoteRequired(count.total - expected)
         conn.execute(
             "UPDATE shifts SET status = 'closed', closed_by = ?, closed_at = ?,"
             " expected_cash = ?, counted_cash = ?, counts = ?, note = ? WHERE id = ?",

@@ -40,16 +40,16 @@ def _user(row: sqlite3.Row) -> User:
 
 
 def add_user(db: Database, name: str, role: Role, pin: str, now: datetime, *,
-             actor: str) -> User:
+             actor: str, demo: bool = False) -> User:
     name = check_name(name)
     pin_hash = hash_pin(pin)  # checks the PIN; slow on purpose: outside the transaction
     user = User(str(uuid.uuid4()), name, role)
     try:
         with db.transaction() as conn:
             conn.execute(
-                "INSERT INTO users (id, name, role, pin_hash, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (user.id, name, role.value, pin_hash, to_iso(now), to_iso(now)))
+                "INSERT INTO users (id, name, role, pin_hash, created_at, updated_at, demo)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (user.id, name, role.value, pin_hash, to_iso(now), to_iso(now), int(demo)))
             db.audit(conn, actor, "user_added",
                      details=json.dumps({"user": name, "role": role.value}))
     except sqlite3.IntegrityError:
@@ -67,6 +67,27 @@ def get_user(db: Database, name: str) -> User:
     if row is None:
         raise UnknownUser(name)
     return _user(row)
+
+
+def ensure_demo_user(db: Database, name: str, role: Role, pin: str, now: datetime) -> None:
+    """Demo mode's account ``name``: made, or active again (a real shop's own accounts of the
+    same name are left alone)."""
+    try:
+        add_user(db, name, role, pin, now, actor="demo", demo=True)
+    except UserExists:
+        with db.transaction() as conn:
+            conn.execute("UPDATE users SET active = 1 WHERE name = ? AND demo = 1", (name,))
+
+
+def retire_demo_users(db: Database, now: datetime) -> int:
+    """Deactivate demo mode's accounts (their PIN is printed on the screen and in the README):
+    a till that runs for real must never accept them. How many were active."""
+    with db.transaction() as conn:
+        n = conn.execute("UPDATE users SET active = 0, updated_at = ? WHERE demo = 1"
+                         " AND active = 1", (to_iso(now),)).rowcount
+        if n:
+            db.audit(conn, "setup", "demo_users_retired", details=json.dumps({"count": n}))
+    return int(n)
 
 
 def owner_count(db: Database) -> int:

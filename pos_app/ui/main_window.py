@@ -86,6 +86,9 @@ log = logging.getLogger(__name__)
 
 register({
     "Laporan (F10)": "Reports (F10)",
+    "Diskon melebihi batas {limit}% — perlu persetujuan pemilik":
+        "The discount is above the {limit}% limit — an owner must approve",
+    "Diskon disetujui — tekan bayar lagi": "Discount approved — press pay again",
     "Diskon {amount} (di atas batas {limit}%)": "Discount {amount} (above the {limit}% limit)",
     "Terima bayar terlambat {id}": "Accept the late payment {id}",
     "Kembalikan bayar terlambat {id}": "Give back the late payment {id}",
@@ -253,6 +256,9 @@ class CashierWindow(QMainWindow):
         self.custom_dialog: CustomAmountDialog | None = None
         self.clear_question: QMessageBox | None = None
         self.report_screen: QDialog | None = None
+        #: (discount, subtotal) an owner approved above the limit: the sale may go with
+        #: exactly that; a cart changed since (fewer items, same rupiah off) asks again
+        self._discount_approved: tuple[int, int] | None = None
         #: who is signed in and the till's shift (pos_app.ui.staff_session); None: no PIN pad
         #: nor shifts (a window built bare by tests and benches sells as the OS user)
         self.session: StaffSession | None = None
@@ -748,6 +754,7 @@ class CashierWindow(QMainWindow):
                 if self.cart is not cart:
                     return
                 set_on(cart, discount, for_line)
+                self._discount_approved = (amount, totals.subtotal)
                 self._refresh_cart()
                 self._audit("discount_approved", {"approved_by": owner, "discount": amount,
                                                   "subtotal": totals.subtotal})
@@ -797,6 +804,7 @@ class CashierWindow(QMainWindow):
     def clear_cart(self, *, update_display: bool = True) -> None:
         # After a payment the customer display keeps its "Terima kasih" until it times out.
         self.cart.clear()
+        self._discount_approved = None
         self._refresh_cart(update_display=update_display)
         self.focus_search()
 
@@ -814,7 +822,34 @@ class CashierWindow(QMainWindow):
             # Enter repeated) must not start a second sale of the same cart.
             return False
         # Signed in, with the till's shift open (asks for what is missing).
-        return self.session is None or self.session.can_sell()
+        if self.session is None or not self.session.can_sell():
+            return self.session is None
+        return self._discount_allowed(self.session)
+
+    def _discount_allowed(self, session: StaffSession) -> bool:
+        """The discount is within the shop's limit, or an owner approved this very one. A
+        discount checked only when it was given would pass a cart emptied afterwards down to
+        one item with the same rupiah off."""
+        totals = self.cart.totals()
+        limit = int(self.settings.get("staff.discount_limit_percent"))
+        user = session.user
+        if (totals.discount_total * 100 <= limit * totals.subtotal
+                or (user is not None and user.role.value == "owner")
+                or self._discount_approved == (totals.discount_total, totals.subtotal)):
+            return True
+        self.say(tr("Diskon melebihi batas {limit}% — perlu persetujuan pemilik", limit=limit))
+        cart, key = self.cart, (totals.discount_total, totals.subtotal)
+
+        def approved(owner: str) -> None:
+            if self.cart is cart:
+                self._discount_approved = key
+                self._audit("discount_approved", {"approved_by": owner,
+                                                  "discount": key[0], "subtotal": key[1]})
+                self.say(tr("Diskon disetujui — tekan bayar lagi"))
+
+        session.owner_only(tr("Diskon {amount} (di atas batas {limit}%)",
+                              amount=format_rupiah(key[0]), limit=limit), approved)
+        return False
 
     def _sale_not_saved(self, exc: BaseException, what: str) -> None:
         """An unexpected failure writing a sale: the details to the log, one line to the cashier."""
@@ -985,6 +1020,7 @@ class CashierWindow(QMainWindow):
             left = self.cart.line(line.sku).quantity - line.quantity
             self.cart.set_quantity(line.sku, max(0, left))
         self.cart.set_order_discount(None)  # it belonged to the sale
+        self._discount_approved = None
         self._refresh_cart(update_display=False)
         self.focus_search()
 
@@ -1110,6 +1146,7 @@ class CashierWindow(QMainWindow):
 
     def show_history(self) -> None:
         from pos_app.storage.history import orders_of_day
+        from pos_app.storage.refunds import VOIDABLE
 
         tz = self.settings.timezone()
         session = self.session
@@ -1121,7 +1158,8 @@ class CashierWindow(QMainWindow):
             return [{"id": r.id, "status": r.status.value, "total": r.total,
                      "method": method_label(r.method),
                      "time": r.created_at.astimezone(tz).strftime("%H:%M"),
-                     "refunded": r.refunded, "voided": r.voided_by is not None,
+                     "refunded": r.refunded,
+                     "voided": r.voided_by is not None and r.status.value in VOIDABLE,
                      "cashier": r.cashier}
                     for r in orders_of_day(self.db, today)]
 
@@ -1232,6 +1270,8 @@ class CashierWindow(QMainWindow):
         from pos_app.ui.refund_dialog import RefundDialog
 
         session = self.session
+        if session is not None and not session.can_sell():
+            return  # money leaves a drawer: the shift's, counted tonight (asks to open one)
         dlg = RefundDialog(self.db, self.tasks, order_id, self.settings.timezone(), self.cashier,
                            self._approve,
                            shift_id=session.shift.id if session and session.shift else None,

@@ -107,7 +107,10 @@ register({
     "Kembalikan (Enter)": "Refund (Enter)", "Batal (Esc)": "Cancel (Esc)",
     "Menunggu persetujuan pemilik…": "Waiting for the owner's approval…",
     "Menyimpan…": "Saving…",
-    "Pengembalian {amount} untuk {id} ({reason})": "Refund {amount} for {id} ({reason})",
+    "Pengembalian {amount} untuk {id} ({reason}) — {how}":
+        "Refund {amount} for {id} ({reason}) — {how}",
+    "tunai dari laci": "cash from the drawer", "sudah ditransfer": "transferred",
+    "transfer nanti (utang)": "transfer later (owed)",
     "Gagal menyimpan. Coba lagi; jika tetap gagal, hubungi pemilik toko.":
         "Could not save. Try again; if it keeps failing, call the shop owner.",
     "Transaksi tidak bisa dibuka. Tutup lalu coba lagi.":
@@ -569,9 +572,13 @@ class RefundDialog(QDialog):
             return
         self._ask += 1
         ask = self._ask
-        sentence = tr("Pengembalian {amount} untuk {id} ({reason})",
+        # How the money goes back is part of what the owner approves: "tunai dari laci" takes
+        # it out of the drawer the cashier counts tonight.
+        how = {PaidBack.CASH: tr("tunai dari laci"), PaidBack.TRANSFER: tr("sudah ditransfer"),
+               PaidBack.OWED: tr("transfer nanti (utang)")}[request.paid_back]
+        sentence = tr("Pengembalian {amount} untuk {id} ({reason}) — {how}",
                       amount=format_rupiah(request.amount), id=self.order_id,
-                      reason=request.reason)
+                      reason=request.reason, how=how)
         self.hint.setText(tr("Menunggu persetujuan pemilik…"))
 
         def approved(owner: str) -> None:

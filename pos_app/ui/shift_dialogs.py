@@ -59,7 +59,15 @@ from PySide6.QtWidgets import (
 
 from pos_app.clock import utcnow
 from pos_app.money import AmountTooLarge, check_amount, format_rupiah, parse_rupiah
-from pos_app.shifts import COINS_FROM, DENOMINATIONS, CashCount, Shift, ShiftError, ShiftTotals
+from pos_app.shifts import (
+    COINS_FROM,
+    DENOMINATIONS,
+    CashCount,
+    NoteRequired,
+    Shift,
+    ShiftError,
+    ShiftTotals,
+)
 from pos_app.storage.database import Database
 from pos_app.storage.shifts import close_shift, open_shift, shift_totals
 from pos_app.ui.i18n import register, tr
@@ -670,6 +678,8 @@ class CloseShiftDialog(QDialog):
         if isinstance(exc, ShiftError):
             log.info("shift %s not closed: %s", self.shift.id, exc)
             self.problem.setText(exc.message_id)
+            if isinstance(exc, NoteRequired):  # a sale came meanwhile: show the new figures
+                self._load()
         else:
             log.error("closing shift %s failed", self.shift.id, exc_info=exc)
             self.problem.setText(tr("Kasir gagal ditutup: {error}", error=_error_text(exc)))

@@ -33,7 +33,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from pos_app.clock import utcnow
-from pos_app.shifts import Shift
+from pos_app.shifts import Shift, ShiftTooOld, too_old
 from pos_app.staff import Role, User
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.props import no_focus
@@ -149,27 +149,32 @@ class StaffSession(QObject):
     def begin(self) -> None:
         """The PIN pad (after the first owner's account, or demo mode's accounts, if there
         are none yet)."""
-        from pos_app.storage.staff import owner_count
+        from pos_app.storage.staff import owner_count, retire_demo_users
+
+        def count() -> int:
+            if not self.demo:  # demo's accounts (PIN 1234 on screen) never sign in for real
+                retire_demo_users(self.db, utcnow())
+            return owner_count(self.db)
 
         def counted(owners: int) -> None:
             if self.user is not None:  # signed in meanwhile (tests sign in directly)
                 return
-            if owners:
-                self.sign_in()
-            elif self.demo:
+            if self.demo:  # its accounts, made (or made active again) first
                 self.tasks.write(self._make_demo_users, lambda _r: self.sign_in(),
                                  self._failed)
+            elif owners:
+                self.sign_in()
             else:
                 self._first_owner()
 
-        self.tasks.read(lambda: owner_count(self.db), counted, self._failed)
+        self.tasks.write(count, counted, self._failed)
 
     def _make_demo_users(self) -> None:
-        from pos_app.storage.staff import add_user
+        from pos_app.storage.staff import ensure_demo_user
 
         now = utcnow()
-        add_user(self.db, DEMO_OWNER, Role.OWNER, DEMO_PIN, now, actor="demo")
-        add_user(self.db, DEMO_CASHIER, Role.CASHIER, DEMO_PIN, now, actor="demo")
+        ensure_demo_user(self.db, DEMO_OWNER, Role.OWNER, DEMO_PIN, now)
+        ensure_demo_user(self.db, DEMO_CASHIER, Role.CASHIER, DEMO_PIN, now)
 
     def _first_owner(self) -> None:
         from pos_app.ui.staff.first_owner import FirstOwnerDialog
@@ -299,15 +304,30 @@ class StaffSession(QObject):
             self.window.say(tr("Buka kasir dulu (F7) sebelum menjual"))
             self.open_shift()
             return False
+        if too_old(self.shift.opened_at, utcnow()):
+            self.window.say(ShiftTooOld(self.shift.business_date).message_id, 15000)
+            self.close_shift()
+            return False
         return True
 
     # -- owner approvals -------------------------------------------------------------------
     def owner_only(self, what: str, action: Callable[[str], None]) -> None:
         """Run ``action(approver_name)`` once an owner approved ``what`` (the sentence shown
         on the approval dialog); an owner signed in approves by being signed in."""
-        from pos_app.ui.staff.approve import ask_owner
-
         user = self.user
+        if user is not None and user.role is Role.OWNER:
+            # Read again: an owner deactivated since signing in approves nothing by being
+            # signed in (the dialog asks for an active owner's PIN instead).
+            from pos_app.storage.staff import get_user
+
+            self.tasks.read(lambda: get_user(self.db, user.name),
+                            lambda fresh: self._ask_owner(what, action, fresh),
+                            lambda _exc: self._ask_owner(what, action, None))
+        else:
+            self._ask_owner(what, action, user)
+
+    def _ask_owner(self, what: str, action: Callable[[str], None], user: User | None) -> None:
+        from pos_app.ui.staff.approve import ask_owner
 
         def approved(owner: User) -> None:
             if user is None or user.id != owner.id:  # an owner's PIN typed for someone else

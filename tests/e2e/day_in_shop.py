@@ -240,6 +240,9 @@ def test_a_day_in_the_shop(data_dir: Path, qapp, qtbot, tmp_path: Path,  # type:
         closing.accept()
         qtbot.waitUntil(lambda: session.shift is None, timeout=WAIT_MS)
         business_date = closing.closed.business_date.isoformat()
+        # The close took a backup (SQLite's online backup, off the GUI thread).
+        qtbot.waitUntil(lambda: any((data_dir / "backups").glob("pos-shift-*.sqlite3")),
+                        timeout=WAIT_MS)
 
         # -- the owner's evening: the day's PDF from the report screen ----------------------------
         pdf = tmp_path / "laporan.pdf"

@@ -18,7 +18,7 @@ How:
 * Charts are QtCharts widgets, made on the GUI thread: the caller passes ``charts`` rendered
   there (:func:`.charts.chart_images`), or, on the GUI thread, they are rendered here. The rest
   (QPainter on a ``QPdfWriter``) is fine on a worker thread, which is where the screen writes.
-* The PDF is made in memory and written with :func:`pos_app.report_xlsx.write_atomically`, so a
+* The PDF is made in memory and written with :func:`pos_app.paths.write_atomically`, so a
   full disk leaves no half file and the ``OSError`` keeps its errno for the message.
 
 A ``QApplication`` must exist (the caller makes one; ``QT_QPA_PLATFORM=offscreen`` is fine).
@@ -46,7 +46,7 @@ from PySide6.QtGui import (
 )
 
 from pos_app.clock import utcnow
-from pos_app.report_xlsx import write_atomically
+from pos_app.paths import write_atomically
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.report.model import (
     DASH,

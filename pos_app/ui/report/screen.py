@@ -17,7 +17,7 @@
   on a ``TaskManager`` of the screen's own (``read``), so that a month's PDF never holds up
   the till's reader thread; the chart images for the PDF are rendered first, here, on the GUI
   thread (they are widgets). A failure says why in Indonesian: disk full, no permission, no
-  such folder. Files appear whole or not at all (``report_xlsx.write_atomically``).
+  such folder. Files appear whole or not at all (``pos_app.paths.write_atomically``).
 
 :attr:`ReportScreen.loaded` is emitted each time a report is on screen (tests and the bench
 wait on it); :attr:`ReportScreen.current_report` is that report.
@@ -837,7 +837,7 @@ class ReportScreen(QDialog):
             return xlsx
 
         def csv() -> None:
-            from pos_app.report_xlsx import write_atomically
+            from pos_app.paths import write_atomically
 
             text = reports.report_csv(report)
             write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8",
