@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import re
 import textwrap
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -41,6 +40,7 @@ from pos_app.money import require_int
 from pos_app.order_state import PaymentMethod
 from pos_app.receipt import (
     Row,
+    ascii_text,
     item_rows,
     paid_amount,
     payment_rows,
@@ -202,38 +202,12 @@ def receipt_data(order: OrderRecord, payment: PaymentRecord | None, store_name: 
 
 # --------------------------------------------------------------------------- layout
 
-_LOOK_ALIKES = {
-    "\u2026": "...", "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'",
-    "\u201c": '"', "\u201d": '"', "\u00d7": "x", "\u2022": "*", "\u00b7": "-", "\u00df": "ss",
-    "\u00e6": "ae", "\u00c6": "AE", "\u00f8": "o", "\u00d8": "O", "\u0131": "i",
-}
-
-
 def printable(text: str) -> str:
     """``text`` in printable ASCII (see the module docstring): one column per character."""
-    plain = _ascii(text)
+    plain = ascii_text(text)
     # A left-out emoji between two words leaves two spaces; an indent stays as it is.
     indent = len(plain) - len(plain.lstrip(" "))
     return plain[:indent] + re.sub(r" {2,}", " ", plain[indent:])
-
-
-def _ascii(text: str) -> str:
-    """``text`` in printable ASCII, spaces as they are (a text document aligns with them)."""
-    for fancy, plain in _LOOK_ALIKES.items():
-        text = text.replace(fancy, plain)
-    out: list[str] = []
-    for char in unicodedata.normalize("NFKD", text):
-        if " " <= char <= "~":
-            out.append(char)
-        elif char in "\t\r\n\u00a0":
-            out.append(" ")
-        elif unicodedata.category(char)[0] in "MSC":
-            # The accent of a decomposed letter ("é" -> "e"), an emoji or other symbol, an
-            # invisible or control character: nothing a reader misses on a receipt.
-            continue
-        else:
-            out.append("?")  # a letter or digit of another script: show that one is missing
-    return "".join(out)
 
 
 class Align(StrEnum):
@@ -394,7 +368,7 @@ def text_layout(doc: TextDocument, width_mm: int) -> tuple[str, ...]:
     columns = columns_for(width_mm)
     out: list[str] = []
     for line in doc.lines:
-        plain = _ascii(line).rstrip()
+        plain = ascii_text(line).rstrip()
         if len(plain) <= columns:
             out.append(plain)
         else:

@@ -10,6 +10,7 @@ proof of payment may be cut off).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -134,3 +135,32 @@ def render_receipt(order: OrderRecord, payment: PaymentRecord | None, store: Sto
     out.append("=" * width)
     out.append("Terima kasih".center(width).rstrip())
     return "\n".join(out) + "\n"
+
+
+_LOOK_ALIKES = {
+    "\u2026": "...", "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'",
+    "\u201c": '"', "\u201d": '"', "\u00d7": "x", "\u2022": "*", "\u00b7": "-", "\u00df": "ss",
+    "\u00e6": "ae", "\u00c6": "AE", "\u00f8": "o", "\u00d8": "O", "\u0131": "i",
+}
+
+
+def ascii_text(text: str) -> str:
+    """``text`` in printable ASCII for a receipt printer with no code page to rely on: look-alike
+    punctuation replaced, accents dropped ("é" -> "e"), a letter of another script ``?``, line
+    breaks and tabs as spaces, other spaces as they are (a text document aligns with them).
+    Shared by the printed receipt and the Z report."""
+    for fancy, plain in _LOOK_ALIKES.items():
+        text = text.replace(fancy, plain)
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKD", text):
+        if " " <= char <= "~":
+            out.append(char)
+        elif char in "\t\r\n\u00a0":
+            out.append(" ")
+        elif unicodedata.category(char)[0] in "MSC":
+            # The accent of a decomposed letter ("é" -> "e"), an emoji or other symbol, an
+            # invisible or control character: nothing a reader misses on a receipt.
+            continue
+        else:
+            out.append("?")  # a letter or digit of another script: show that one is missing
+    return "".join(out)

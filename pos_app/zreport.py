@@ -28,32 +28,16 @@ Decisions:
 from __future__ import annotations
 
 import textwrap
-import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pos_app.money import format_rupiah
+from pos_app.receipt import ascii_text
 from pos_app.shifts import DENOMINATIONS, CashCount, Shift, ShiftTotals
 
 TITLE = "LAPORAN Z / TUTUP KASIR"
 MIN_WIDTH, MAX_WIDTH = 24, 64
-
-
-def _ascii(text: str) -> str:
-    """``text`` in printable ASCII: accents dropped, a character of another script ``?``, line
-    breaks and tabs as spaces (the printer has no code page we could rely on)."""
-    out: list[str] = []
-    for char in unicodedata.normalize("NFKD", text):
-        if " " <= char <= "~":
-            out.append(char)
-        elif char in "\t\r\n\u00a0":
-            out.append(" ")
-        elif unicodedata.category(char)[0] in "MSC":
-            continue  # an accent, an emoji, a control character: nothing a reader misses
-        else:
-            out.append("?")
-    return "".join(out)
 
 
 def _time(moment: datetime | None, tz: ZoneInfo) -> str:
@@ -71,14 +55,14 @@ class _Paper:
         self.lines.append(char * self.width)
 
     def center(self, text: str) -> None:
-        for line in self._wrap(_ascii(text).strip()):
+        for line in self._wrap(ascii_text(text).strip()):
             self.lines.append(line.center(self.width).rstrip())
 
     def text(self, text: str) -> None:
-        self.lines.extend(self._wrap(_ascii(text)))
+        self.lines.extend(self._wrap(ascii_text(text)))
 
     def pair(self, left: str, right: str) -> None:
-        left, right = _ascii(left), _ascii(right)
+        left, right = ascii_text(left), ascii_text(right)
         if len(left) + 1 + len(right) <= self.width:
             self.lines.append(left + right.rjust(self.width - len(left)))
             return

@@ -290,7 +290,24 @@ def _reason_row(field: QLineEdit, reasons: tuple[str, ...], on_pick: Callable[[]
 
 
 # -- the refund dialog --------------------------------------------------------------------------
-class RefundDialog(QDialog):
+class _WritingDialog(QDialog):
+    """A dialog that can't be closed (Esc, the window's X) while its write runs: the cashier
+    must see whether the money was recorded."""
+
+    busy = False
+
+    def reject(self) -> None:
+        if not self.busy:
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+        else:
+            super().closeEvent(event)
+
+
+class RefundDialog(_WritingDialog):
     """"Pengembalian dana — <order id>": pick lines and quantities (or "Semua"), a reason, and
     for a QRIS sale how the money goes back; an owner approves; the refund is written and the
     dialog accepts with :attr:`refund` set to the stored
@@ -634,15 +651,6 @@ class RefundDialog(QDialog):
         else:
             self._changed()
 
-    def reject(self) -> None:
-        if not self.busy:  # the cashier must see whether the money was recorded
-            super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.busy:
-            event.ignore()
-        else:
-            super().closeEvent(event)
 
 
 # -- the void dialog ----------------------------------------------------------------------------
@@ -671,7 +679,7 @@ def load_unpaid(db: Database, order_id: str) -> Unpaid | None:
                   payment.method.value if payment else None)
 
 
-class VoidDialog(QDialog):
+class VoidDialog(_WritingDialog):
     """"Void transaksi — <order id>": an unpaid order (waiting for its QRIS, expired or
     cancelled) taken off the books with a reason and an owner's approval. After approval,
     ``cancel(order_id)`` runs first (the window passes ``PaymentService.cancel``, so the
@@ -834,15 +842,6 @@ class VoidDialog(QDialog):
 
         self.tasks.write(job, done, failed)
 
-    def reject(self) -> None:
-        if not self.busy:
-            super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.busy:
-            event.ignore()
-        else:
-            super().closeEvent(event)
 
 
 # -- refunds still owed ---------------------------------------------------------------------------
