@@ -1110,6 +1110,10 @@ class CashierWindow(QMainWindow):
 
     # -- receipts, history, settings ---------------------------------------------------------
     def show_receipt(self, order_id: str, *, modal: bool = False) -> None:
+        if self.tasks.closed:
+            # The till is closing (a paid QRIS dialog closes with the window): no one to show
+            # it to, and the reader thread is gone.
+            return
         tz = self.settings.timezone()
         from pos_app.receipt import StoreHeader, render_receipt
         from pos_app.storage.orders import latest_payment, load_order
