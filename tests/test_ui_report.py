@@ -358,3 +358,14 @@ def test_a_day_without_sales(qtbot, db, tasks, today) -> None:
     assert screen.tiles["collected"].value.text() == "Rp 0"
     assert screen.tables["orders"].model().rowCount() == 0
     assert "belum ada penjualan" in screen.hourly_view.chart().title()
+
+
+def test_the_screen_opens_on_the_day_it_is_given(qtbot, db, tasks, today) -> None:  # type: ignore[no-untyped-def]
+    """The till passes its open shift's day: at 01:30 the night still belongs to yesterday."""
+    yesterday = today().astimezone(TZ).date() - timedelta(days=1)
+    screen = ReportScreen(db, TZ, tasks, "Warung Bu Sri", clock=today, day=yesterday)
+    qtbot.addWidget(screen)
+    with qtbot.waitSignal(screen.loaded, timeout=WAIT_MS):
+        screen.show()
+    assert screen.current_report is not None
+    assert screen.current_report["date"] == yesterday.isoformat()

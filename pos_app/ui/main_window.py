@@ -1252,8 +1252,11 @@ class CashierWindow(QMainWindow):
         if self.report_screen is not None:
             self.report_screen.raise_()
             return
+        session = self.session
         dlg = ReportScreen(self.db, self.settings.timezone(), self.tasks,
-                           str(self.settings.get("store.name")), clock=self.clock, parent=self)
+                           str(self.settings.get("store.name")), clock=self.clock, parent=self,
+                           day=session.shift.business_date if session and session.shift
+                           else None)
         _free_on_close(dlg)
         self.report_screen = dlg
         dlg.orderRequested.connect(lambda oid: self.show_receipt(oid))

@@ -367,7 +367,10 @@ class ReportScreen(QDialog):
     """A report is on screen (:attr:`current_report`)."""
 
     def __init__(self, db: Database, tz: ZoneInfo, tasks: TaskManager, store_name: str,
-                 clock: Callable[[], datetime] = utcnow, parent: QWidget | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, parent: QWidget | None = None, *,
+                 day: date | None = None) -> None:
+        """``day``: the day shown first (the till passes its open shift's day: after
+        midnight the night still belongs to the day the shift opened); today by default."""
         super().__init__(parent)
         self.setObjectName("reportScreen")
         self.setWindowTitle(tr("Laporan"))
@@ -384,7 +387,7 @@ class ReportScreen(QDialog):
         self._files: TaskManager | None = None  # the exports' own thread, made on first use
         self.finished.connect(lambda _result: self._close_files())
         self.span = Span.DAY
-        self.anchor = self.today()
+        self.anchor = day or self.today()
         self._seq = 0
         self._last_dir = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
