@@ -121,3 +121,57 @@ def test_owner_only_screens_ask_an_owners_pin_and_f12_locks(staffed, qtbot) -> N
     qtbot.keyClick(sign_in.pad, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: session.user is not None and session.user.name == "Dewi",
                     timeout=WAIT_MS)
+
+
+def test_riwayat_goes_back_a_day_for_a_customer_who_returns(staffed, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Yesterday's sale is refunded today: Riwayat's ‹ lists yesterday, and its refund goes
+    out of today's drawer."""
+    from datetime import timedelta
+
+    from pos_app.cart import Cart
+    from pos_app.checkout import CheckoutService, Till as SaleTill
+    from pos_app.ui.refund_dialog import RefundDialog
+
+    w, session, db = staffed.window, staffed.window.session, staffed.db
+    tz = staffed.settings.timezone()
+    yesterday = utcnow() - timedelta(days=1)
+    cart = Cart()
+    cart.add(_demo_product(db), 2)
+    old = CheckoutService(db, SaleTill("K1", tz, cashier="Dewi"),
+                          lambda: yesterday).complete_cash_sale(cart, 100_000)
+    opening = session._dialog
+    qtbot.keyClicks(opening.input, "100000")
+    qtbot.keyClick(opening.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: session.shift is not None and session._dialog is None,
+                    timeout=WAIT_MS)
+    w.show_history()
+    qtbot.waitUntil(lambda: w.history_dialog is not None, timeout=WAIT_MS)
+    assert old.id not in [r["id"] for r in w.history_dialog.rows]
+    assert not w.history_dialog.later.isEnabled()
+    first = w.history_dialog
+    first.earlier.click()
+    qtbot.waitUntil(lambda: w.history_dialog is not None and w.history_dialog is not first,
+                    timeout=WAIT_MS)
+    back = w.history_dialog
+    assert back.later.isEnabled() and back.windowTitle().startswith("Transaksi ")
+    row = next(i for i, r in enumerate(back.rows) if r["id"] == old.id)
+    back.table.selectRow(row)
+    back.refund_button.click()
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in w.findChildren(RefundDialog)),
+                    timeout=WAIT_MS)
+    dlg = next(d for d in w.findChildren(RefundDialog) if d.isVisible())
+    qtbot.waitUntil(lambda: 1 in dlg.steppers, timeout=WAIT_MS)
+    dlg.choose_all()
+    qtbot.keyClicks(dlg.reason, "rusak")
+    dlg.submit.click()
+    _approve(qtbot, w)
+    qtbot.waitUntil(lambda: dlg.refund is not None, timeout=WAIT_MS)
+    assert dlg.refund.amount == old.total
+    totals = shift_store.shift_totals(db, session.shift.id)
+    assert totals.cash_refunds == old.total and totals.expected_cash == 100_000 - old.total
+
+
+def _demo_product(db):  # type: ignore[no-untyped-def]
+    from pos_app.storage import catalog
+
+    return catalog.search(db, "")[0]

@@ -15,7 +15,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -1148,15 +1148,19 @@ class CashierWindow(QMainWindow):
         if self.receipt_dialog is dlg:
             self.receipt_dialog = None
 
-    def show_history(self) -> None:
+    def show_history(self, day: date | None = None) -> None:
+        """Riwayat (F8): one business day's orders, today's unless ``day`` is given (its ‹ ›
+        go back to earlier days: a customer who returns tomorrow gets a refund too)."""
         from pos_app.storage.history import orders_of_day
         from pos_app.storage.refunds import VOIDABLE
 
         tz = self.settings.timezone()
         session = self.session
         # A shift past midnight: its day's orders (its sales carry the day it opened).
-        today = (session.shift.business_date.isoformat() if session and session.shift
-                 else local_date(self.clock(), tz).isoformat())
+        current = (session.shift.business_date if session and session.shift
+                   else local_date(self.clock(), tz))
+        shown_day = min(day or current, current)
+        today = shown_day.isoformat()
 
         def rows() -> list[dict[str, object]]:  # on the reader thread
             return [{"id": r.id, "status": r.status.value, "total": r.total,
@@ -1170,8 +1174,9 @@ class CashierWindow(QMainWindow):
         def shown(data: list[dict[str, object]]) -> None:
             from pos_app.ui.small_dialogs import HistoryDialog
 
-            dlg = HistoryDialog(data, self)
+            dlg = HistoryDialog(data, self, day=shown_day, latest=shown_day >= current)
             _free_on_close(dlg)
+            dlg.dayRequested.connect(self.show_history)
             self.history_dialog = dlg
             dlg.lateDecision.connect(self._resolve_late)
             dlg.reprintRequested.connect(self.reprint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
@@ -36,7 +37,10 @@ register({
     "Contoh: 5000 atau 10%": "E.g. 5000 or 10%", "Terapkan": "Apply",
     "Hapus diskon": "Remove discount",
     "Batal": "Cancel", "Struk": "Receipt", "Tutup (Enter)": "Close (Enter)",
-    "Transaksi hari ini": "Today's orders", "Waktu": "Time", "No. pesanan": "Order no.",
+    "Transaksi hari ini": "Today's orders", "Transaksi {date}": "Orders of {date}",
+    "Total lunas: {amount} dari {count} transaksi": "Paid: {amount} from {count} orders",
+    "Hari sebelumnya": "Previous day", "Hari berikutnya": "Next day",
+    "Waktu": "Time", "No. pesanan": "Order no.",
     "Status": "Status", "Metode": "Method", "Total": "Total", "Tutup": "Close",
     "Lihat struk": "View receipt", "Cetak ulang": "Reprint",
     "Ketik jumlah diskon, mis. 5000 atau 10%": "Type the discount, e.g. 5000 or 10%",
@@ -246,10 +250,16 @@ class HistoryDialog(QDialog):
     refundRequested = Signal(str)  # a paid order: give money back (owner's PIN)
     voidRequested = Signal(str)  # an unpaid order: take it off the books (owner's PIN)
     owedRequested = Signal()  # the QRIS refunds still to be paid back by hand
+    dayRequested = Signal(object)  # a datetime.date: show that day instead (the dialog closes)
 
-    def __init__(self, rows: Sequence[dict], parent: QWidget | None = None) -> None:
+    def __init__(self, rows: Sequence[dict], parent: QWidget | None = None, *,
+                 day: date | None = None, latest: bool = True) -> None:
+        """``day``: the business day listed (None: today, without day buttons); ``latest``:
+        it is the till's current day (no "›" to a later one)."""
         super().__init__(parent)
-        self.setWindowTitle(tr("Transaksi hari ini"))
+        self.day = day
+        self.setWindowTitle(tr("Transaksi hari ini") if latest or day is None
+                            else tr("Transaksi {date}", date=day.strftime("%d/%m/%Y")))
         self.rows = list(rows)
         self.chosen: str | None = None
         layout = QVBoxLayout(self)
@@ -275,9 +285,12 @@ class HistoryDialog(QDialog):
         self.table.cellDoubleClicked.connect(lambda r, _c: self._choose(r))
         layout.addWidget(self.table)
         paid = [row for row in self.rows if row["status"] == "paid"]
-        self.day_total = QLabel(tr("Total lunas hari ini: {amount} dari {count} transaksi",
-                                   amount=format_rupiah(sum(int(r["total"]) for r in paid)),
-                                   count=len(paid)), objectName="dayTotal")
+        amount = format_rupiah(sum(int(r["total"]) for r in paid))
+        total_text = (tr("Total lunas hari ini: {amount} dari {count} transaksi", amount=amount,
+                         count=len(paid)) if latest else
+                      tr("Total lunas: {amount} dari {count} transaksi", amount=amount,
+                         count=len(paid)))
+        self.day_total = QLabel(total_text, objectName="dayTotal")
         layout.addWidget(self.day_total)
         self.late_hint = QLabel(tr("Uang masuk setelah QRIS kedaluwarsa: terima sebagai "
                                    "penjualan, atau kembalikan ke pelanggan."))
@@ -305,6 +318,16 @@ class HistoryDialog(QDialog):
         self.void_button.clicked.connect(self._void)
         close = QPushButton(tr("Tutup"))
         close.clicked.connect(lambda: self.reject())  # not the C++ slot: see QrisDialog
+        if day is not None:
+            self.earlier = QPushButton("‹", objectName="dayBack")
+            self.earlier.setToolTip(tr("Hari sebelumnya"))
+            self.earlier.clicked.connect(lambda: self._go(-1))
+            self.later = QPushButton("›", objectName="dayNext")
+            self.later.setToolTip(tr("Hari berikutnya"))
+            self.later.setEnabled(not latest)
+            self.later.clicked.connect(lambda: self._go(1))
+            row.addWidget(self.earlier)
+            row.addWidget(self.later)
         row.addStretch(1)
         row.addWidget(receipt)
         row.addWidget(self.reprint)
@@ -316,6 +339,11 @@ class HistoryDialog(QDialog):
         row.addWidget(close)
         layout.addLayout(row)
         self.resize(820, 520)
+
+    def _go(self, days: int) -> None:
+        if self.day is not None:
+            self.dayRequested.emit(self.day + timedelta(days=days))
+            self.reject()
 
     def _selected(self, row: int) -> None:
         late = 0 <= row < len(self.rows) and self.rows[row]["status"] == "late_payment"
