@@ -27,6 +27,8 @@ def ready_to_sell(till: Any, qtbot: Any, *, shift: bool = True) -> User:
     terminal = str(settings.get("store.terminal_id"))
     if shift and shift_store.current_shift(db, terminal) is None:
         shift_store.open_shift(db, terminal, settings.timezone(), user.name, 0, now)
+    if till.session is None:  # shown but not started: the session comes with start()
+        till.session = till.window.enable_staff()
     session = till.session
     session._signed_in(user)
     if shift:

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from pos_app.ui.customer_display import CustomerDisplay
     from pos_app.ui.devices import DeviceHub
     from pos_app.ui.events import AppEvents
+    from pos_app.ui.staff_session import StaffSession
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,10 @@ class App:
             catalog.seed_demo(ctx.db)  # marked as demo items: a shop leaves them behind
         self.tasks = TaskManager()
         self.window = CashierWindow(ctx.settings, None, self.tasks, None, demo=demo, db=ctx.db)
-        # PINs and shifts: the PIN pad comes up once the window is on screen (start()).
-        self.session = self.window.enable_staff()
+        #: PINs and shifts (pos_app.ui.staff_session), made in start(): after show(), like
+        #: everything the window's first frame doesn't need; nothing sells before start()
+        #: joins the payment service, which comes after it.
+        self.session: StaffSession | None = None
         self.service: PaymentService | None = None
         self.display: CustomerDisplay | None = None
         self.devices: DeviceHub | None = None
@@ -140,6 +143,7 @@ class App:
         from pos_app.ui.devices import DeviceHub
 
         settings, window = self.ctx.settings, self.window
+        self.session = window.enable_staff()
         rotate_logs_later()
         self.service = PaymentService(self.ctx.db, settings,
                                       provider_override="simulator" if self.demo else None)
@@ -158,7 +162,7 @@ class App:
             # kiosk with no window manager it would otherwise cover the search box for good).
             window.raise_()
         window.activateWindow()
-        self.session.begin()
+        self.session.begin()  # the PIN pad (or the first owner's account)
         # The integrity check runs first on the writer thread, so no sale is written before
         # it; a damaged file refuses writes from then on, and the engine is not started.
         self.tasks.write(self.ctx.db.verify, self._verified)

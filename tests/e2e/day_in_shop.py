@@ -108,10 +108,10 @@ def test_a_day_in_the_shop(data_dir: Path, qapp, qtbot, tmp_path: Path,  # type:
     till = App(open_data(None), qapp, demo=False)
     try:
         w = till.window
-        session = till.session
         qtbot.addWidget(w)
         till.show()
         till.start()
+        session = till.session
         qtbot.addWidget(till.display)
         assert till.display.screen() is QApplication.screens()[1]
 
