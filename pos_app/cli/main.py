@@ -79,8 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     q = sub.add_parser("qris", help="QRIS payload tools")
     q_sub = q.add_subparsers(dest="qris_command", required=True, parser_class=_Parser)
-    dec = q_sub.add_parser("decode", help="parse and validate a payload")
-    dec.add_argument("payload")
+    dec = q_sub.add_parser("decode", help="parse and validate a payload, or the QRIS in a "
+                           "picture (PNG, JPEG) or PDF")
+    dec_from = dec.add_mutually_exclusive_group(required=True)  # exactly one of them
+    dec_from.add_argument("payload", nargs="?", metavar="PAYLOAD")
+    dec_from.add_argument("--image", metavar="FILE",
+                          help="read the QRIS from a photo, screenshot or PDF page of it")
     dec.add_argument("--json", action="store_true")
     dyn = q_sub.add_parser("dynamic", help="static (or dynamic) payload -> dynamic with an amount")
     dyn.add_argument("payload")
@@ -144,9 +148,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp = us_sub.add_parser("set-pin", help="a new PIN for NAME (lifts a lock)")
     sp.add_argument("name")
 
+    su = sub.add_parser("setup", help="a till's first-run steps from a TOML file "
+                        "(docs/setup-example.toml); PINs and secrets from prompts or stdin")
+    su.add_argument("--from", dest="from_file", required=True, metavar="FILE")
+    su.add_argument("--terminal", metavar="ID",
+                    help="this till's id, e.g. K2 (overrides [store] terminal_id)")
+    su.add_argument("--reset-pins", action="store_true",
+                    help="existing accounts take the PINs given (default: they keep theirs)")
+    su.add_argument("--dry-run", action="store_true",
+                    help="check the file and show what would change; ask and write nothing")
+
     sub.add_parser("backup", help="copy the database to the backups folder")
     rs = sub.add_parser("restore", help="replace the database with a backup")
     rs.add_argument("file")
+
+    dr = sub.add_parser("doctor", help="health of everything the shop depends on; exit 1 "
+                        "when a check fails")
+    dr.add_argument("--json", action="store_true")
     return p
 
 
@@ -165,6 +183,8 @@ _COMMANDS: dict[str, str] = {
     "product": "pos_app.cli.product_cmd",
     "soundbox": "pos_app.cli.soundbox_cmd",
     "user": "pos_app.cli.user_cmd",
+    "setup": "pos_app.cli.setup_cmd",
+    "doctor": "pos_app.cli.doctor_cmd",
 }
 
 

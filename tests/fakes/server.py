@@ -10,6 +10,7 @@ that apply to the next matching requests, before ``handle`` runs:
     fake.inject(Fault.malformed())         # 200 with a body that is not JSON
     fake.inject(Fault.status(429, headers={"Retry-After": "1"}))
     fake.inject(Fault.drop())              # close the connection without an answer
+    fake.date_offset_s = 300               # its Date header runs 5 min ahead (a skewed clock)
 
 Every request is recorded in ``fake.requests`` (method, path, query, headers, json body).
 """
@@ -104,6 +105,7 @@ class FakeBackend:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""
+        self.date_offset_s = 0.0  # added to the Date header of every answer
 
     # -- to implement ---------------------------------------------------------------------
     def handle(self, req: Request) -> Reply:  # pragma: no cover - abstract
@@ -148,6 +150,10 @@ class FakeBackend:
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                moment = time.time() if timestamp is None else timestamp
+                return super().date_time_string(moment + fake.date_offset_s)
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
