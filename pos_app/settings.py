@@ -382,6 +382,11 @@ def _static_qris(text: str) -> str:
 PROVIDERS: tuple[str, ...] = tuple(PROVIDER_INFO)
 """Every payment provider's name (the providers describe themselves: ``sync.providers``)."""
 
+#: ``setup.first_run_step``: the first-run guide's steps in order (pos_app/ui/first_run), between
+#: "" (none completed yet) and "done".
+_FIRST_RUN_STEPS: tuple[str, ...] = ("", "store", "owner", "qris", "payment", "products",
+                                     "devices", "test_sale", "done")
+
 _SECRET_MAX = 4096
 _ID_MAX = 256
 
@@ -490,6 +495,11 @@ _KEY_LIST: tuple[Key, ...] = (
     Key("tax.rate_percent", "percent", "11",
         "Tax rate in percent, up to 2 decimals (typed value: basis points, 11% = 1100)",
         _percent_bp, _percent_text),
+    # setup: how far the first-run guide got (pos_app/ui/first_run), so a restart resumes it
+    Key("setup.first_run_step", "choice", "",
+        "The last step of the first-run guide completed: empty (none yet), a step name, or "
+        "'done' once it was finished",
+        _choice(_FIRST_RUN_STEPS), choices=_FIRST_RUN_STEPS),
 )
 
 KEYS: dict[str, Key] = {key.name: key for key in _KEY_LIST}
