@@ -102,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
     app.setApplicationName("pos-app")
     apply_look(app)
     set_language(str(ctx.settings.get("ui.language")))
-    till = App(ctx, app, demo=bool(args.demo) or ctx.settings.is_demo())
+    # A fresh shop opens the first-run guide; `pos-app --demo` goes straight to the demo.
+    till = App(ctx, app, demo=bool(args.demo) or ctx.settings.is_demo(),
+               first_run=not args.demo)
     till.show()
     if os.environ.get("POS_APP_EXIT_AFTER_SHOW"):
         # For bench/bench_startup.py: report the first event-loop turn with the window shown.

@@ -98,8 +98,12 @@ def connect(window: CashierWindow, *, service: PaymentService | None = None,
 class App:
     """One till on screen: its parts, made and joined in order (see the module docstring)."""
 
-    def __init__(self, ctx: AppContext, app: QApplication, *, demo: bool) -> None:
+    def __init__(self, ctx: AppContext, app: QApplication, *, demo: bool,
+                 first_run: bool = False) -> None:
+        """``first_run``: a fresh shop opens the first-run guide (``pos-app`` without
+        ``--demo``)."""
         self.ctx = ctx
+        self.first_run = first_run
         self.app = app
         self.demo = demo
         if catalog.product_count(ctx.db) == 0 and demo:
@@ -143,7 +147,7 @@ class App:
         from pos_app.ui.devices import DeviceHub
 
         settings, window = self.ctx.settings, self.window
-        self.session = window.enable_staff()
+        self.session = window.enable_staff(first_run=self.first_run)
         rotate_logs_later()
         self.service = PaymentService(self.ctx.db, settings,
                                       provider_override="simulator" if self.demo else None)

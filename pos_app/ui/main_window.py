@@ -315,12 +315,13 @@ class CashierWindow(QMainWindow):
         if self.session is not None:
             self.session.service_attached()
 
-    def enable_staff(self) -> StaffSession:
+    def enable_staff(self, *, first_run: bool = False) -> StaffSession:
         """PINs and shifts for this till (the app does it; see pos_app.ui.staff_session):
         the signed-in user and the shift in the header, F7 opens/closes the till, F12 locks."""
         from pos_app.ui.staff_session import StaffSession
 
-        session = self.session = StaffSession(self, demo=self.demo, clock=self.clock)
+        session = self.session = StaffSession(self, demo=self.demo, first_run=first_run,
+                                              clock=self.clock)
         self.header.insertWidget(1, session.bar)
         if self.service is not None:
             session.service_attached()

@@ -54,7 +54,7 @@ register({
     "Kasir belum dibuka": "Till not opened",
     "Buka kasir (F7)": "Open till (F7)",
     "Tutup kasir (F7)": "Close till (F7)",
-    "Kunci (F12)": "Lock (F12)",
+    "Kunci (F12)": "Lock (F12)", "Pemeriksaan toko…": "Shop health check…",
     "Buka kasir dulu (F7) sebelum menjual": "Open the till first (F7) before selling",
     "Masuk dulu dengan PIN": "Sign in with a PIN first",
     "Kasir ditutup — selisih {diff}": "Till closed — difference {diff}",
@@ -68,14 +68,18 @@ class StaffSession(QObject):
 
     changed = Signal()  # user or shift changed
 
-    def __init__(self, window: CashierWindow, *, demo: bool,
+    def __init__(self, window: CashierWindow, *, demo: bool, first_run: bool = False,
                  clock: Callable[[], object] = utcnow) -> None:
+        """``first_run``: a fresh shop gets the first-run guide (``pos_app.ui.first_run``)
+        instead of the bare owner's account; the app passes it unless started with
+        ``--demo`` (a demo on a salesperson's laptop goes straight to the PIN pad)."""
         super().__init__(window)
         self.window = window
         self.db = window.db
         self.tasks = window.tasks
         self.settings = window.settings
         self.demo = demo
+        self.first_run = first_run
         self.user: User | None = None
         self.shift: Shift | None = None
         self._dialog: QWidget | None = None  # the sign-in / first-owner dialog on screen
@@ -94,6 +98,8 @@ class StaffSession(QObject):
         menu = QMenu(button)
         self.shift_action = menu.addAction("", self.toggle_shift)
         self.lock_action = menu.addAction("", self.lock)
+        menu.addSeparator()
+        self.doctor_action = menu.addAction("", self.open_doctor)
         button.setMenu(menu)
         return button
 
@@ -121,6 +127,7 @@ class StaffSession(QObject):
                                   else tr("Tutup kasir (F7)"))
         self.shift_action.setEnabled(user is not None)
         self.lock_action.setText(tr("Kunci (F12)"))
+        self.doctor_action.setText(tr("Pemeriksaan toko…"))
         self.lock_action.setEnabled(user is not None)
 
     # -- the till the service sells as -------------------------------------------------------
@@ -147,8 +154,76 @@ class StaffSession(QObject):
 
     # -- start: first owner, sign in, shift --------------------------------------------------
     def begin(self) -> None:
-        """The PIN pad (after the first owner's account, or demo mode's accounts, if there
-        are none yet)."""
+        """The first-run guide on a fresh shop (when allowed), else the PIN pad (after the
+        first owner's account, or demo mode's accounts, if there are none yet)."""
+        if not self.first_run:
+            self._begin()
+            return
+        from pos_app.ui.first_run.progress import needs_first_run
+
+        settings, db = self.settings, self.db
+        self.tasks.read(lambda: needs_first_run(settings, db),
+                        lambda needed: self._guide() if needed else self._begin(),
+                        self._failed)
+
+    def _guide(self) -> None:
+        """The first-run guide, joined to the till: what it saves is applied as after
+        Pengaturan (a real provider ends demo mode), its device tests use the till's
+        devices, its Rp 1 test sale goes through the till's payment service."""
+        from pos_app.ui.first_run import FirstRunGuide
+
+        window = self.window
+        guide = FirstRunGuide(self.settings, self.db, self.tasks, demo=self.demo, parent=window,
+                              start_test_sale=self._test_sale, events=window.events,
+                              cancel_test_sale=self._cancel_test_sale)
+        guide.saved.connect(window._settings_saved)
+        devices = window.devices
+        if devices is not None:
+            guide.deviceTestRequested.connect(
+                lambda device: devices.test(device, guide.device_values(device)))
+            devices.test_done.connect(guide.show_device_test_result)
+            guide.finished.connect(
+                lambda _r: devices.test_done.disconnect(guide.show_device_test_result))
+
+        def done() -> None:
+            log.info("first-run guide finished (demo: %s)", window.demo)
+            self.demo = window.demo  # a real provider saved in the guide ended demo mode
+            self._begin()  # the owner made in the guide signs in with their PIN
+
+        def skipped() -> None:
+            log.info("first-run guide skipped (demo: %s)", window.demo)
+            self.demo = window.demo  # a real provider saved in the guide ended demo mode
+            self._begin()
+
+        guide.finished_setup.connect(done)
+        guide.skipped_to_demo.connect(skipped)
+        self._dialog = guide
+        guide.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def closed(_result: int) -> None:
+            self._dialog = None
+
+        guide.finished.connect(closed)
+        guide.open()
+
+    def _test_sale(self, amount: int) -> str:
+        """The guide's test sale (on the writer thread): a QRIS of ``amount`` through the
+        provider the owner just chose, outside any shift (like ``pos-app charge``)."""
+        from pos_app.cart import Cart
+
+        service = self.window.service
+        if service is None:
+            raise RuntimeError("payments are not ready yet")
+        cart = Cart()
+        cart.add_custom("Tes QRIS", amount)
+        return service.start_qris(cart, note="first-run test").id
+
+    def _cancel_test_sale(self, order_id: str) -> None:
+        service = self.window.service
+        if service is not None:
+            service.cancel(order_id, "setup")
+
+    def _begin(self) -> None:
         from pos_app.storage.staff import owner_count, retire_demo_users
 
         def count() -> int:
@@ -237,6 +312,24 @@ class StaffSession(QObject):
     @staticmethod
     def _failed(exc: BaseException) -> None:
         log.error("staff session: %s", exc, exc_info=exc)
+
+    def open_doctor(self) -> None:
+        """"Pemeriksaan toko": everything the shop depends on (pos_app.doctor), read-only, so
+        anyone at the till may look. Its checks can take seconds (a gateway timing out): on
+        a TaskManager of its own, never in front of the till's catalogue reads."""
+        from pos_app.ui.doctor_screen import DoctorDialog
+        from pos_app.ui.tasks import TaskManager
+
+        window, db = self.window, self.db
+        if db.path is None:
+            return
+        tasks = TaskManager()
+        devices = window.devices
+        dlg = DoctorDialog(db.path.parent, self.settings, db, tasks, parent=window,
+                           devices=(lambda: devices.devices) if devices is not None else None)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.finished.connect(lambda _r: (tasks.shutdown(), window.dialog_closed()))
+        dlg.open()
 
     # -- shifts ----------------------------------------------------------------------------
     def toggle_shift(self) -> None:

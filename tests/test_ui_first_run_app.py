@@ -1,0 +1,80 @@
+"""The first-run guide and the health check joined to the till (pos_app/ui/staff_session.py):
+a fresh shop opens the guide, skipping it lands on demo mode's PIN pad, a shop with an owner
+goes straight to the PIN pad, `--demo` never shows the guide; "Pemeriksaan toko" runs the
+checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pos_app.ui.app import open_data
+from pos_app.ui.composition import App
+from tests.waiting import WAIT_MS
+
+
+def _till(qapp, qtbot, *, demo: bool, first_run: bool) -> App:  # type: ignore[no-untyped-def]
+    till = App(open_data(None), qapp, demo=demo, first_run=first_run)
+    qtbot.addWidget(till.window)
+    till.show()
+    till.start()
+    qtbot.addWidget(till.display)
+    return till
+
+
+def test_a_fresh_shop_opens_the_guide_and_skipping_it_is_the_demo(  # type: ignore[no-untyped-def]
+        data_dir: Path, qapp, qtbot) -> None:
+    from pos_app.ui.first_run import FirstRunGuide
+    from pos_app.ui.staff.sign_in import SignInDialog
+    from pos_app.ui.staff_session import DEMO_CASHIER
+
+    till = _till(qapp, qtbot, demo=True, first_run=True)
+    try:
+        session = till.session
+        qtbot.waitUntil(lambda: isinstance(session._dialog, FirstRunGuide), timeout=WAIT_MS)
+        session._dialog.skip_to_demo()
+        qtbot.waitUntil(lambda: isinstance(session._dialog, SignInDialog), timeout=WAIT_MS)
+        sign_in = session._dialog
+        qtbot.waitUntil(lambda: sign_in.selected_name == DEMO_CASHIER, timeout=WAIT_MS)
+        till.window.close()
+    finally:
+        till.close()
+
+
+def test_the_guide_is_not_shown_with_an_owner_nor_with_demo_flag(  # type: ignore[no-untyped-def]
+        data_dir: Path, qapp, qtbot) -> None:
+    from pos_app.clock import utcnow
+    from pos_app.staff import Role
+    from pos_app.storage.staff import add_user
+    from pos_app.ui.staff.sign_in import SignInDialog
+
+    till = _till(qapp, qtbot, demo=True, first_run=False)  # pos-app --demo on a fresh dir
+    try:
+        qtbot.waitUntil(lambda: isinstance(till.session._dialog, SignInDialog), timeout=WAIT_MS)
+        add_user(till.ctx.db, "Bu Sari", Role.OWNER, "2468", utcnow(), actor="test")
+        till.window.close()
+    finally:
+        till.close()
+    till = _till(qapp, qtbot, demo=True, first_run=True)  # a shop that has its owner
+    try:
+        qtbot.waitUntil(lambda: isinstance(till.session._dialog, SignInDialog), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: "Bu Sari" in till.session._dialog.user_buttons, timeout=WAIT_MS)
+        till.window.close()
+    finally:
+        till.close()
+
+
+def test_the_health_check_opens_from_the_staff_menu(data_dir: Path, qapp, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from pos_app.ui.doctor_screen import DoctorDialog
+
+    till = _till(qapp, qtbot, demo=True, first_run=False)
+    try:
+        till.session.doctor_action.trigger()
+        qtbot.waitUntil(lambda: any(d.isVisible() for d in till.window.findChildren(DoctorDialog)),
+                        timeout=WAIT_MS)
+        dlg = next(d for d in till.window.findChildren(DoctorDialog) if d.isVisible())
+        qtbot.waitUntil(lambda: dlg.checked_at is not None, timeout=WAIT_MS)
+        assert {"database", "disk", "backup", "provider"} <= {c.name for c in dlg.checks}
+        dlg.reject()
+        till.window.close()
+    finally:
+        till.close()
