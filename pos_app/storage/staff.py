@@ -90,6 +90,13 @@ def retire_demo_users(db: Database, now: datetime) -> int:
     return int(n)
 
 
+def first_real_owner(db: Database) -> str | None:
+    """The name of the shop's first active owner that is not a demo account, or None."""
+    row = db.query_one("SELECT name FROM users WHERE role = 'owner' AND active = 1 AND demo = 0"
+                       " ORDER BY created_at, name LIMIT 1")
+    return None if row is None else str(row["name"])
+
+
 def owner_count(db: Database) -> int:
     return int(db.scalar("SELECT count(*) FROM users WHERE role = 'owner' AND active = 1"))
 

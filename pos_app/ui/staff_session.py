@@ -84,6 +84,7 @@ class StaffSession(QObject):
         self.shift: Shift | None = None
         self._dialog: QWidget | None = None  # the sign-in / first-owner dialog on screen
         self._last_name: str | None = None
+        self._after_guide = False  # the first-run guide just finished: its owner signs in
         self.bar = self._build_bar()
         self._refresh()
 
@@ -188,6 +189,7 @@ class StaffSession(QObject):
         def done() -> None:
             log.info("first-run guide finished (demo: %s)", window.demo)
             self.demo = window.demo  # a real provider saved in the guide ended demo mode
+            self._after_guide = True
             self._begin()  # the owner made in the guide signs in with their PIN
 
         def skipped() -> None:
@@ -224,17 +226,20 @@ class StaffSession(QObject):
             service.cancel(order_id, "setup")
 
     def _begin(self) -> None:
-        from pos_app.storage.staff import owner_count, retire_demo_users
+        from pos_app.storage.staff import first_real_owner, owner_count, retire_demo_users
 
-        def count() -> int:
+        def count() -> tuple[int, str | None]:
             if not self.demo:  # demo's accounts (PIN 1234 on screen) never sign in for real
                 retire_demo_users(self.db, utcnow())
-            return owner_count(self.db)
+            return owner_count(self.db), first_real_owner(self.db)
 
-        def counted(owners: int) -> None:
+        def counted(result: tuple[int, str | None]) -> None:
+            owners, real_owner = result
             if self.user is not None:  # signed in meanwhile (tests sign in directly)
                 return
-            if self.demo:  # its accounts, made (or made active again) first
+            if self._after_guide and real_owner:  # who just set the shop up signs in first
+                self._last_name = real_owner
+            if self.demo and real_owner is None:  # its accounts, made (or active again)
                 self.tasks.write(self._make_demo_users, lambda _r: self.sign_in(),
                                  self._failed)
             elif owners:

@@ -50,13 +50,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -414,6 +416,9 @@ class FirstRunGuide(QDialog):
         self._summary("")
         step.enter()
         self._refresh()
+        # The keyboard goes to the step's first field: a new owner types straight away
+        # (typed into nowhere, the name was lost and the PIN landed in it).
+        QTimer.singleShot(0, lambda: _focus_first(step))
 
     # ------------------------------------------------------------------ language
 
@@ -485,3 +490,18 @@ class FirstRunGuide(QDialog):
 
     def _alive(self) -> bool:
         return shiboken6.isValid(self) and not self._closed
+
+
+def _focus_first(step: QWidget) -> None:
+    """Focus the first enabled, visible text field of ``step`` (none: leave the focus)."""
+    if not shiboken6.isValid(step) or not step.isVisible():
+        return
+    fields = [w for w in step.findChildren(QWidget)
+              if isinstance(w, (QLineEdit, QPlainTextEdit)) and w.isVisible() and w.isEnabled()
+              and not getattr(w, "isReadOnly", lambda: False)()]
+    if fields:
+        # findChildren is creation order; the visual order (top, then left) is what a
+        # person reads, so take the field nearest the top left.
+        first = min(fields, key=lambda w: (w.mapTo(step, w.rect().topLeft()).y(),
+                                           w.mapTo(step, w.rect().topLeft()).x()))
+        first.setFocus(Qt.FocusReason.TabFocusReason)

@@ -76,9 +76,9 @@ def record_completed(settings: Settings, step: str) -> None:
 def real_owner(db: Database) -> str | None:
     """The name of the shop's first active owner that is not a demo account, or None.
     Reads the database: not on the GUI thread."""
-    row = db.query_one("SELECT name FROM users WHERE role = 'owner' AND active = 1 AND demo = 0"
-                       " ORDER BY created_at, name LIMIT 1")
-    return None if row is None else str(row["name"])
+    from pos_app.storage.staff import first_real_owner
+
+    return first_real_owner(db)
 
 
 def needs_first_run(settings: Settings, db: Database) -> bool:
