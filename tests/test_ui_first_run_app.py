@@ -78,3 +78,42 @@ def test_the_health_check_opens_from_the_staff_menu(data_dir: Path, qapp, qtbot)
         till.window.close()
     finally:
         till.close()
+
+
+def test_each_step_of_the_guide_has_the_keyboard_on_its_first_field(  # type: ignore[no-untyped-def]
+        data_dir: Path, qapp, qtbot) -> None:
+    """Typed at once, the owner's name goes into the name field (it went nowhere, and the PIN
+    landed in the name, when the step came up without focus)."""
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    from pos_app.settings import Settings
+    from pos_app.storage import open_database
+    from pos_app.ui.first_run import FirstRunGuide
+    from pos_app.ui.tasks import TaskManager
+
+    settings = Settings.load(data_dir)
+    db = open_database(data_dir / "pos.sqlite3")
+    tasks = TaskManager()
+    guide = FirstRunGuide(settings, db, tasks, demo=True)
+    qtbot.addWidget(guide)
+    try:
+        guide.show()
+        guide.activateWindow()
+        qtbot.waitActive(guide, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit),
+                        timeout=WAIT_MS)
+        qtbot.keyClicks(QApplication.focusWidget(), "Warung Bu Sari")
+        assert settings.get("store.name") != "Warung Bu Sari"  # typed, not saved yet
+        guide.next_button.click()
+        qtbot.waitUntil(lambda: guide.index == 1, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit)
+                        and QApplication.focusWidget().echoMode() == QLineEdit.EchoMode.Normal,
+                        timeout=WAIT_MS)
+        qtbot.keyClicks(QApplication.focusWidget(), "Sari")
+        assert Settings.load(data_dir).get("store.name") == "Warung Bu Sari"
+        owner = guide.steps[1]
+        assert "Sari" in [w.text() for w in owner.findChildren(QLineEdit)]
+    finally:
+        guide.reject()
+        tasks.shutdown()
+        db.close()
