@@ -582,7 +582,9 @@ def check_provider(settings: Settings, *, clock: Clock = utcnow,
 def _local_provider(provider: str, adapter: Any, settings: Settings) -> Check:
     """The simulator and the shop's static QRIS: nothing to call, the QR is made here."""
     if provider == "simulator":
-        return _check("provider", Status.OK,
+        # Amber: a till in demo mode "pays" every QRIS through the simulator; fine on a
+        # salesperson's laptop, never at a shop's counter.
+        return _check("provider", Status.WARN,
                       Text("Mode demo: QRIS lewat simulator (tanpa uang sungguhan, tanpa "
                            "jaringan)",
                            "demo mode: QRIS through the simulator (no real money, no network)"),

@@ -472,7 +472,11 @@ def plan_setup(doc: Mapping[str, Any], *, source: Path, settings: Settings, db: 
     secrets: list[SecretNeed] = []
     next_steps: list[str] = []
     provider = texts.get(PROVIDER_KEY)
-    if provider is not None:
+    if provider == "simulator":
+        # The demo "pays" every QRIS by itself: a till set up for a shop never sells that way.
+        problems.add(_where(PROVIDER_KEY), "'simulator' is the demo (every QRIS is 'paid' "
+                     "without money); choose the shop's gateway or 'static'")
+    elif provider is not None:
         secrets, next_steps = _provider_needs(provider, merged, settings, problems)
 
     # -- the receipt printer's address must fit its connection
@@ -699,7 +703,10 @@ def apply_setup(plan: SetupPlan, inputs: SetupInputs, *, settings: Settings, db:
                 "secrets": sorted(inputs.secrets)}, ensure_ascii=False))
             for key, value in inputs.secrets.items():
                 settings.set(key, value)
-            changed = _write_settings(settings, plan.settings)
+            # The first-run guide is done by this file: it must not reopen at the next start.
+            done_mark = SettingValue("setup.first_run_step", "done",
+                                     settings.get("setup.first_run_step") != "done")
+            changed = _write_settings(settings, (*plan.settings, done_mark))
     except (StaffError, ImportConflict, SettingsError) as exc:
         raise SetupApplyError(f"{exc}; nothing was written to the database") from None
     log.info("setup from %s: %d settings changed, %d accounts, products %s", plan.source.name,

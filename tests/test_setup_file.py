@@ -123,6 +123,8 @@ def test_the_example_file_sets_the_till_up(data_dir: Path, shop: Path) -> None:
                        "hardware.printer.width_mm": "58", "hardware.speaker": "on"}.items():
         assert get(data_dir, key) == value, key
     assert Settings.load(data_dir).get("providers.pakasir.api_key") == API_KEY
+    # The file did the first-run steps: the guide does not open at the till's next start.
+    assert get(data_dir, "setup.first_run_step") == "done"
     assert users(data_dir) == [
         {"name": "Bu Sri", "role": "owner", "active": True, "locked_until": None},
         {"name": "Andi", "role": "cashier", "active": True, "locked_until": None},
@@ -516,3 +518,22 @@ def test_credentials_of_any_name_are_refused_as_such(data_dir: Path, shop: Path)
         f"[users] owner_pin: PINs {tail}: setup asks for each one on a hidden prompt, or reads "
         "them from stdin (one line per account)"]
     assert not any(v in str(caught.value) for v in ("hunter2", "tok-0123", "482916"))
+
+
+def test_the_simulator_is_refused_for_a_shop(data_dir: Path, shop: Path) -> None:
+    """The demo "pays" every QRIS by itself: a till set up from a file never sells that way."""
+    toml = shop
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'provider = "pakasir"', 'provider = "simulator"', 1), encoding="utf-8")
+    r = run(data_dir, "setup", "--from", str(toml), stdin=STDIN)
+    assert r.returncode == 2
+    assert "[payment] provider: 'simulator' is the demo" in r.stderr
+    assert "nothing was written" in r.stderr
+
+
+def test_stdin_lines_that_do_not_line_up_are_refused(data_dir: Path, shop: Path) -> None:
+    """One line too many: a cashier's PIN would have become the API key."""
+    r = run(data_dir, "setup", "--from", str(shop), stdin=STDIN + "REALKEY123\n")
+    assert r.returncode == 2 and "more than asked for" in r.stderr
+    assert "REALKEY123" not in r.stderr + r.stdout
+    assert "no users yet" in run(data_dir, "user", "list").stdout

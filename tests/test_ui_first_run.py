@@ -448,6 +448,28 @@ def test_qris_from_a_png_file(qtbot, shop: Shop, tmp_path: Path) -> None:
     assert shop.reloaded().get("payment.static_qris") == BANKNEO
 
 
+def test_a_picture_with_two_different_qris_is_refused(qtbot, shop: Shop, tmp_path: Path) -> None:
+    """Another merchant's QRIS beside the shop's: the money would go to whichever came first."""
+    from PIL import Image
+
+    from tests.qris_samples import FEE_FIXED
+
+    shop.settings.set(STEP_KEY, "owner")
+    guide = open_guide(qtbot, shop)
+    step = guide.current
+    a = Image.open(write_qr_png(BANKNEO, tmp_path / "a.png")).convert("RGB")
+    b = Image.open(write_qr_png(FEE_FIXED, tmp_path / "b.png")).convert("RGB")
+    both = Image.new("RGB", (a.width + b.width + 40, max(a.height, b.height)), "white")
+    both.paste(a, (0, 0))
+    both.paste(b, (a.width + 40, 0))
+    both.save(tmp_path / "dua.png")
+    step.read_file(tmp_path / "dua.png")
+    idle(qtbot, shop)
+    assert step.page.text() == "", "nothing filled in"
+    assert step.read_status_text().startswith("Ada 2 QRIS berbeda di dua.png")
+    assert shop.reloaded().get("payment.static_qris") == ""
+
+
 def test_qris_from_a_pasted_picture(qtbot, shop: Shop, tmp_path: Path) -> None:
     shop.settings.set(STEP_KEY, "owner")
     guide = open_guide(qtbot, shop)

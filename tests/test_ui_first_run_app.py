@@ -117,3 +117,37 @@ def test_each_step_of_the_guide_has_the_keyboard_on_its_first_field(  # type: ig
         guide.reject()
         tasks.shutdown()
         db.close()
+
+
+def test_an_unfinished_guide_never_opens_before_the_owners_pin(  # type: ignore[no-untyped-def]
+        data_dir: Path, qapp, qtbot) -> None:
+    """A shop that has its owner and a guide left half done opens on the PIN pad: the guide
+    (the shop's QRIS, how payments are confirmed) is the owner's, from the staff menu. And
+    demo mode's accounts (PIN 1234) retire beside the real owner, even in demo mode."""
+    from pos_app.clock import utcnow
+    from pos_app.settings import Settings
+    from pos_app.staff import Role
+    from pos_app.storage.staff import add_user, ensure_demo_user, list_users
+    from pos_app.ui.staff.sign_in import SignInDialog
+    from pos_app.ui.staff_session import DEMO_OWNER, DEMO_PIN
+
+    Settings.load(data_dir).set("setup.first_run_step", "store")
+    ctx = open_data(None)
+    ensure_demo_user(ctx.db, DEMO_OWNER, Role.OWNER, DEMO_PIN, utcnow())
+    add_user(ctx.db, "Bu Sari", Role.OWNER, "2468", utcnow(), actor="test")
+    till = App(ctx, qapp, demo=True, first_run=True)
+    try:
+        qtbot.addWidget(till.window)
+        till.show()
+        till.start()
+        qtbot.addWidget(till.display)
+        session = till.session
+        qtbot.waitUntil(lambda: isinstance(session._dialog, SignInDialog), timeout=WAIT_MS)
+        sign_in = session._dialog
+        assert sign_in.demo_banner is None, "no PIN 1234 beside the shop's own owner"
+        qtbot.waitUntil(lambda: bool(sign_in.user_buttons), timeout=WAIT_MS)
+        assert list(sign_in.user_buttons) == ["Bu Sari"]
+        assert [u.name for u in list_users(ctx.db) if u.active] == ["Bu Sari"]
+        till.window.close()
+    finally:
+        till.close()

@@ -96,6 +96,14 @@ def _read_inputs(plan: SetupPlan) -> SetupInputs:
         if tty and need.stored:
             err(f"{need.key} is stored; press Enter to keep it")
         secrets[need.key] = read_value(need.key)
+    if not tty and sys.stdin is not None:
+        # A line more than asked for means the lines are not where the file says: a
+        # cashier's PIN would otherwise be stored as an API key. Refuse, naming no value.
+        extra = [line for line in sys.stdin.read().splitlines() if line.strip()]
+        if extra:
+            die(f"setup: stdin has {len(extra)} line(s) more than asked for (one PIN line per "
+                "account, the owner first, then the cashiers in file order; then one line per "
+                "secret); nothing was written")
     try:
         return check_inputs(plan, pins, secrets)
     except SetupInputError as exc:

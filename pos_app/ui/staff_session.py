@@ -55,6 +55,7 @@ register({
     "Buka kasir (F7)": "Open till (F7)",
     "Tutup kasir (F7)": "Close till (F7)",
     "Kunci (F12)": "Lock (F12)", "Pemeriksaan toko…": "Shop health check…",
+    "Panduan persiapan toko…": "Shop set-up guide…", "Panduan persiapan toko": "Shop set-up guide",
     "Buka kasir dulu (F7) sebelum menjual": "Open the till first (F7) before selling",
     "Masuk dulu dengan PIN": "Sign in with a PIN first",
     "Kasir ditutup — selisih {diff}": "Till closed — difference {diff}",
@@ -78,15 +79,23 @@ class StaffSession(QObject):
         self.db = window.db
         self.tasks = window.tasks
         self.settings = window.settings
-        self.demo = demo
+        self._demo_at_start = demo
         self.first_run = first_run
         self.user: User | None = None
         self.shift: Shift | None = None
         self._dialog: QWidget | None = None  # the sign-in / first-owner dialog on screen
         self._last_name: str | None = None
         self._after_guide = False  # the first-run guide just finished: its owner signs in
+        self._real_owner_seen = False  # the shop has its own owner: no demo PIN on the pad
         self.bar = self._build_bar()
         self._refresh()
+
+    @property
+    def demo(self) -> bool:
+        """Whether the till sells in demo mode now: the window's, which ends when a real
+        provider is saved (one source, so a PIN pad shown later never offers PIN 1234 on a
+        live till)."""
+        return bool(getattr(self.window, "demo", self._demo_at_start))
 
     # -- the header's corner ----------------------------------------------------------------
     def _build_bar(self) -> QToolButton:
@@ -101,6 +110,7 @@ class StaffSession(QObject):
         self.lock_action = menu.addAction("", self.lock)
         menu.addSeparator()
         self.doctor_action = menu.addAction("", self.open_doctor)
+        self.guide_action = menu.addAction("", self.open_guide)
         button.setMenu(menu)
         return button
 
@@ -129,6 +139,8 @@ class StaffSession(QObject):
         self.shift_action.setEnabled(user is not None)
         self.lock_action.setText(tr("Kunci (F12)"))
         self.doctor_action.setText(tr("Pemeriksaan toko…"))
+        self.guide_action.setText(tr("Panduan persiapan toko…"))
+        self.guide_action.setEnabled(user is not None)
         self.lock_action.setEnabled(user is not None)
 
     # -- the till the service sells as -------------------------------------------------------
@@ -160,12 +172,23 @@ class StaffSession(QObject):
         if not self.first_run:
             self._begin()
             return
+        from pos_app.storage.staff import first_real_owner
         from pos_app.ui.first_run.progress import needs_first_run
 
         settings, db = self.settings, self.db
-        self.tasks.read(lambda: needs_first_run(settings, db),
-                        lambda needed: self._guide() if needed else self._begin(),
-                        self._failed)
+
+        def look() -> bool:
+            # Once the shop has its owner, an unfinished guide is theirs to resume (staff
+            # menu, after the PIN): opened before anyone signed in it would let whoever
+            # starts the till change the shop's QRIS and payment settings.
+            return needs_first_run(settings, db) and first_real_owner(db) is None
+
+        def failed(exc: BaseException) -> None:
+            self._failed(exc)
+            self._begin()  # never a till with neither the guide nor the PIN pad
+
+        self.tasks.read(look, lambda needed: self._guide() if needed else self._begin(),
+                        failed)
 
     def _guide(self) -> None:
         """The first-run guide, joined to the till: what it saves is applied as after
@@ -188,13 +211,11 @@ class StaffSession(QObject):
 
         def done() -> None:
             log.info("first-run guide finished (demo: %s)", window.demo)
-            self.demo = window.demo  # a real provider saved in the guide ended demo mode
             self._after_guide = True
             self._begin()  # the owner made in the guide signs in with their PIN
 
         def skipped() -> None:
             log.info("first-run guide skipped (demo: %s)", window.demo)
-            self.demo = window.demo  # a real provider saved in the guide ended demo mode
             self._begin()
 
         guide.finished_setup.connect(done)
@@ -228,13 +249,19 @@ class StaffSession(QObject):
     def _begin(self) -> None:
         from pos_app.storage.staff import first_real_owner, owner_count, retire_demo_users
 
+        demo = self.demo
+
         def count() -> tuple[int, str | None]:
-            if not self.demo:  # demo's accounts (PIN 1234 on screen) never sign in for real
+            real = first_real_owner(self.db)
+            if not demo or real is not None:
+                # Demo's accounts (PIN 1234 on the screen) never sign in at a live till, nor
+                # beside the shop's real owner.
                 retire_demo_users(self.db, utcnow())
-            return owner_count(self.db), first_real_owner(self.db)
+            return owner_count(self.db), real
 
         def counted(result: tuple[int, str | None]) -> None:
             owners, real_owner = result
+            self._real_owner_seen = real_owner is not None
             if self.user is not None:  # signed in meanwhile (tests sign in directly)
                 return
             if self._after_guide and real_owner:  # who just set the shop up signs in first
@@ -267,11 +294,12 @@ class StaffSession(QObject):
 
         if self._dialog is not None or self.user is not None:
             return
+        demo = self.demo and not self._real_owner_seen
         dlg = SignInDialog(db=self.db, tasks=self.tasks, tz=self.settings.timezone(),
-                           parent=self.window, demo_pin=DEMO_PIN if self.demo else None,
+                           parent=self.window, demo_pin=DEMO_PIN if demo else None,
                            allow_cancel=False)
         # Locked for a break: the same cashier comes back; a demo starts as its cashier.
-        dlg.preselect = self._last_name or (DEMO_CASHIER if self.demo else None)
+        dlg.preselect = self._last_name or (DEMO_CASHIER if demo else None)
         self._show(dlg, lambda: self._signed_in(dlg.user))
 
     def _show(self, dlg: QWidget, accepted: Callable[[], None]) -> None:
@@ -312,11 +340,18 @@ class StaffSession(QObject):
         log.info("till locked by %s", self.user.name)
         self.user = None
         self._apply()
-        self.sign_in()
+        self._begin()  # via the owner count: demo's accounts retire once the till is live
 
     @staticmethod
     def _failed(exc: BaseException) -> None:
         log.error("staff session: %s", exc, exc_info=exc)
+
+    def open_guide(self) -> None:
+        """The first-run guide again (to finish or redo a step), for an owner only: it
+        changes the shop's QRIS and how payments are confirmed."""
+        if self.user is None or self._dialog is not None:
+            return
+        self.owner_only(tr("Panduan persiapan toko"), lambda _owner: self._guide())
 
     def open_doctor(self) -> None:
         """"Pemeriksaan toko": everything the shop depends on (pos_app.doctor), read-only, so

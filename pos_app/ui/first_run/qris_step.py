@@ -90,8 +90,9 @@ register({
         "Filled in from the picture; or paste the text starting with 000201.",
     "Membaca gambar…": "Reading the picture…",
     "QRIS terbaca dari {source}.": "QRIS read from {source}.",
-    "QRIS terbaca dari {source}: {count} QRIS ditemukan, yang pertama dipakai.":
-        "QRIS read from {source}: {count} QRIS found, the first one is used.",
+    "Ada {count} QRIS berbeda di {source} ({names}). Pakai gambar yang hanya berisi QRIS toko "
+    "Anda.": "{source} holds {count} different QRIS ({names}). Use a picture with only the "
+             "shop's own QRIS.",
     "gambar yang ditempel": "the pasted picture",
     "Teks dari papan klip ditempel.": "Text pasted from the clipboard.",
     "Papan klip kosong: salin dulu gambar QRIS atau teks 000201….":
@@ -388,11 +389,17 @@ class QrisStep(FormStep):
             if not current():
                 return
             self._busy(False)
+            merchants = {f.payload.merchant.name for f in found.found}
+            if len({f.text for f in found.found}) > 1:
+                # Two different codes (another merchant's beside the shop's, say): the money
+                # would go to whichever came first. The owner picks a picture of one.
+                self._say(tr("Ada {count} QRIS berbeda di {source} ({names}). Pakai gambar "
+                             "yang hanya berisi QRIS toko Anda.", count=len(found.found),
+                             source=source, names=", ".join(sorted(n or "?" for n in merchants))),
+                          ERROR_STYLE)
+                return
             self.page.box.setPlainText(found.text)
-            count = len(found.found)
-            self._say(tr("QRIS terbaca dari {source}.", source=source) if count == 1 else
-                      tr("QRIS terbaca dari {source}: {count} QRIS ditemukan, yang pertama "
-                         "dipakai.", source=source, count=count), OK_STYLE)
+            self._say(tr("QRIS terbaca dari {source}.", source=source), OK_STYLE)
 
         def failed(exc: BaseException) -> None:
             if not current():
