@@ -714,6 +714,30 @@ def test_the_test_sale_is_paid_by_the_simulator(qtbot, shop: Shop) -> None:
         till.close()
 
 
+def test_a_test_sale_still_being_started_when_the_guide_closes_is_cancelled(
+        qtbot, shop: Shop) -> None:
+    """The owner closes the guide while the sale is being written: it must not stay open at
+    the gateway with no one waiting for it."""
+    import threading
+
+    gate = threading.Event()
+    cancelled: list[str] = []
+
+    def slow_start(_amount: int) -> str:
+        gate.wait(5)
+        return "K1-TEST-0001"
+
+    shop.settings.set(STEP_KEY, "devices")
+    guide = open_guide(qtbot, shop, start_test_sale=slow_start,
+                       cancel_test_sale=cancelled.append)
+    step = guide.current
+    assert isinstance(step, TestSaleStep)
+    click(qtbot, step.start_button)
+    guide.skip_to_demo()  # leaves while the write is under way
+    gate.set()
+    qt_wait_for(qtbot, lambda: cancelled == ["K1-TEST-0001"], "the late sale cancelled")
+
+
 def test_the_qr_is_shown_big_and_leaving_cancels_a_test_still_waiting(qtbot,
                                                                        shop: Shop) -> None:
     from tests.qr_decode import decode

@@ -104,6 +104,7 @@ class TestSaleStep(Step):
         self.ended: QrCleared | None = None
         self.error: str | None = None
         self.starting = False
+        self._abandoned = False  # left (abandon()) while a sale was being started
         self.provider = ""
         self.amount = 1
 
@@ -186,6 +187,7 @@ class TestSaleStep(Step):
     def abandon(self) -> None:
         """Leave a test that is still waiting: cancelled when the window says how, and no
         longer the sale at the till."""
+        self._abandoned = True  # a sale still being started is cancelled when it is
         order_id = self.order_id
         if order_id is None:
             return
@@ -248,7 +250,21 @@ class TestSaleStep(Step):
         amount = self.amount
         self._render()
         self.changed.emit()
-        self.ctx.tasks.write(lambda: start(amount), self._started, self._start_failed)
+        self._abandoned = False
+        cancel, tasks = self.ctx.cancel_test_sale, self.ctx.tasks
+
+        def started(order_id: str) -> None:
+            if self._gone() or self._abandoned:
+                # The guide closed (or moved on) while the sale was being written: no one
+                # waits for it now, so it must not stay open at the gateway.
+                if cancel is not None:
+                    tasks.write(lambda: cancel(str(order_id)), None,
+                                lambda exc: log.warning("first run: cancelling test sale %s "
+                                                        "failed: %s", order_id, exc))
+                return
+            self._started(order_id)
+
+        self.ctx.tasks.write(lambda: start(amount), started, self._start_failed)
 
     def _gone(self) -> bool:
         return not self.ctx.alive() or not shiboken6.isValid(self)
