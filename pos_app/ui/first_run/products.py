@@ -39,8 +39,9 @@ from PySide6.QtWidgets import (
 from pos_app.demo import demo_products
 from pos_app.storage import catalog
 from pos_app.ui.first_run.steps import GuideContext, Step
-from pos_app.ui.i18n import language, register, tr
+from pos_app.ui.i18n import register, tr
 from pos_app.ui.products.import_preview import ImportPreviewDialog
+from pos_app.ui.products.screen import owner_text
 from pos_app.ui.settings.form import ERROR_STYLE, HINT_STYLE, OK_STYLE
 
 if TYPE_CHECKING:
@@ -85,19 +86,6 @@ register({
     "Menyimpan…": "Saving…",
     "Gagal: {error}": "Failed: {error}",
 })
-
-
-def _owner_text(exc: BaseException) -> str:
-    """A refusal in the owner's language: an ImportFileError / ImportConflict has an
-    Indonesian ``.message`` (and English ``str()``), a ProductInvalid its problems."""
-    english = language() == "en"
-    problems = getattr(exc, "problems", None)
-    if problems:
-        return "; ".join(str(p.message_en if english else p.message) for p in problems)
-    message = getattr(exc, "message", None)
-    if message and not english:
-        return str(message)
-    return str(getattr(exc, "message_en", None) or exc)
 
 
 def _use_demo_list(db: Any) -> int:
@@ -209,7 +197,7 @@ class ProductsStep(Step):
             return plan_import(db, path, without_demo=True)
 
         self._run(self.ctx.tasks.read, plan, self._planned, tr("Membaca file…"),
-                  lambda exc: tr("File tidak bisa diimpor: {error}", error=_owner_text(exc)))
+                  lambda exc: tr("File tidak bisa diimpor: {error}", error=owner_text(exc)))
 
     def _planned(self, plan: ImportPlan) -> None:
         preview = ImportPreviewDialog(plan, self.ctx.parent)
@@ -244,7 +232,7 @@ class ProductsStep(Step):
         def failed(exc: BaseException) -> None:
             log.error("first run: product import refused", exc_info=exc)
             if self._current() and shiboken6.isValid(preview):
-                preview.failed(_owner_text(exc))
+                preview.failed(owner_text(exc))
 
         self.ctx.tasks.write(apply, done, failed)
 
@@ -253,7 +241,7 @@ class ProductsStep(Step):
         self._run(self.ctx.tasks.write, lambda: _use_demo_list(db),
                   lambda n: self._done(tr("{n} produk contoh siap dijual; harga bisa diubah di "
                                           "menu Produk.", n=n)),
-                  tr("Menyimpan…"), lambda exc: tr("Gagal: {error}", error=_owner_text(exc)))
+                  tr("Menyimpan…"), lambda exc: tr("Gagal: {error}", error=owner_text(exc)))
 
     def start_empty(self) -> None:
         self._say(tr("Katalog dibiarkan kosong: tambah produk nanti di menu Produk."), OK_STYLE)

@@ -49,7 +49,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -65,6 +64,7 @@ from pos_app.storage.database import Database
 from pos_app.ui.first_run.progress import pc_zone
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.settings.devices import PRINTER, SOUNDBOX, DevicesPage
+from pos_app.ui.settings.dialog import relayout
 from pos_app.ui.settings.form import (
     COMBO_WIDTH,
     INVALID,
@@ -216,15 +216,7 @@ class ScrollContent(QScrollArea):
     def _relayout(self) -> None:
         self._pending = False
         inner = self.widget()
-        layout = inner.layout() if inner is not None else None
-        if inner is None or layout is None:
-            return
-        for box in inner.findChildren(QGroupBox):
-            box_layout = box.layout()
-            if box_layout is not None:
-                box_layout.invalidate()
-        layout.invalidate()
-        layout.activate()
+        relayout(inner)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self.widget():

@@ -557,7 +557,7 @@ class ProductsDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             log.error("products: a change was refused", exc_info=exc)
-            self._set_status(tr("Gagal: {error}", error=_owner_text(exc)), error=True)
+            self._set_status(tr("Gagal: {error}", error=owner_text(exc)), error=True)
 
         self.tasks.write(lambda: change(db), done, failed)
 
@@ -647,7 +647,7 @@ class ProductsDialog(QDialog):
         self._file_busy(False)
         if not hasattr(exc, "message"):  # not ImportFileError: the program, not the file
             log.error("products: import could not read the file", exc_info=exc)
-        self._set_status(tr("File tidak bisa diimpor: {error}", error=_owner_text(exc)),
+        self._set_status(tr("File tidak bisa diimpor: {error}", error=owner_text(exc)),
                          error=True)
 
     def _commit_import(self, plan: ImportPlan) -> None:
@@ -669,7 +669,7 @@ class ProductsDialog(QDialog):
         def failed(exc: BaseException) -> None:
             log.error("products: import refused", exc_info=exc)
             if preview is not None:
-                preview.failed(_owner_text(exc))
+                preview.failed(owner_text(exc))
 
         def apply() -> ImportResult:
             from pos_app.product_io import apply_import
@@ -709,7 +709,7 @@ class ProductsDialog(QDialog):
         def failed(exc: BaseException) -> None:
             self._file_busy(False)
             log.error("products: export failed", exc_info=exc)
-            self._set_status(tr("Ekspor gagal: {error}", error=_owner_text(exc)), error=True)
+            self._set_status(tr("Ekspor gagal: {error}", error=owner_text(exc)), error=True)
 
         def export() -> int:
             from pos_app.product_io import export_items
@@ -752,7 +752,7 @@ def _thousands(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
-def _owner_text(exc: BaseException) -> str:
+def owner_text(exc: BaseException) -> str:
     """A refusal in the owner's language: each problem of a ProductInvalid, the message of an
     ImportFileError / ImportConflict (Indonesian ``.message``, English ``str()``), else the
     error as it is."""

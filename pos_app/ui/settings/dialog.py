@@ -388,15 +388,7 @@ class SettingsDialog(QDialog):
         # "Perlu login" label): the boxes' own layouts cache row heights too.
         page = self.tabs.widget(index)
         inner = page.widget() if isinstance(page, QScrollArea) else None
-        layout = inner.layout() if inner is not None else None
-        if inner is None or layout is None:
-            return
-        for box in inner.findChildren(QGroupBox):
-            box_layout = box.layout()
-            if box_layout is not None:
-                box_layout.invalidate()
-        layout.invalidate()
-        layout.activate()
+        relayout(inner)
 
     def _relayout_widget(self, widget: QWidget) -> None:
         """Recompute the page holding ``widget`` once the pending layout requests are
@@ -438,3 +430,17 @@ class SettingsDialog(QDialog):
             if page is not None and page.isAncestorOf(widget):
                 return page
         return None
+
+
+def relayout(inner: QWidget | None) -> None:
+    """Recompute a page's layout and its group boxes' (they cache row heights from their last
+    paint): for content that changed while hidden, or a box whose content changed."""
+    layout = inner.layout() if inner is not None else None
+    if inner is None or layout is None:
+        return
+    for box in inner.findChildren(QGroupBox):
+        box_layout = box.layout()
+        if box_layout is not None:
+            box_layout.invalidate()
+    layout.invalidate()
+    layout.activate()
