@@ -905,3 +905,12 @@ def test_screenshots(qtbot, shop: Shop, qapp, tmp_path: Path) -> None:  # type: 
         till.close()
         qapp.setStyleSheet(sheet)
         qapp.setFont(font)
+
+
+def test_skipping_once_the_till_is_live_is_finishing_later_not_a_demo(qtbot, shop: Shop) -> None:
+    guide = open_guide(qtbot, shop)
+    assert guide.skip_button.text() == "Lewati — coba mode demo"
+    guide.close()
+    shop.settings.set("payment.provider", "static")  # a real way of confirming payments
+    guide = open_guide(qtbot, shop)
+    assert guide.skip_button.text() == "Lewati — lanjutkan nanti"

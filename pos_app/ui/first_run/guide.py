@@ -93,6 +93,7 @@ register({
     "Dari instalasi sampai penjualan QRIS pertama": "From installing to the first QRIS sale",
     "Langkah {n} dari {total}": "Step {n} of {total}",
     "Lewati — coba mode demo": "Skip — try demo mode",
+    "Lewati — lanjutkan nanti": "Skip — finish later",
     "Kembali": "Back",
     "English": "English",
     "Bahasa Indonesia": "Bahasa Indonesia",
@@ -465,7 +466,11 @@ class FirstRunGuide(QDialog):
         self.intro.setText(tr(step.intro))
         self.language_button.setText(tr("English") if language() != "en"
                                      else tr("Bahasa Indonesia"))
-        self.skip_button.setText(tr("Lewati — coba mode demo"))
+        # Once a real way of confirming payments is saved the till is live: skipping then
+        # leaves the rest for later (the owner resumes from the staff menu), not a demo.
+        live = str(self.settings.get("payment.provider") or "simulator") != "simulator"
+        self.skip_button.setText(tr("Lewati — lanjutkan nanti") if live
+                                 else tr("Lewati — coba mode demo"))
         self.skip_button.setVisible(not last)
         self.back_button.setText(tr("Kembali"))
         self.back_button.setEnabled(self.index > 0 and not step.busy())
