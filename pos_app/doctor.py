@@ -971,11 +971,6 @@ def check_printer(settings: Settings, *, devices: Devices | None = None,
         return _check(name, Status.OK,
                       Text(f"Printer sedang mencetak ({live.pending} struk antre)",
                            f"{where}: printing ({live.pending} waiting)"))
-    if live is not None:
-        # The till's own print worker owns the port: opening it a second time here could
-        # make a receipt printed meanwhile fail (a USB claim, a serial clash). Its state is
-        # the answer.
-        return _check(name, Status.OK, Text(f"Printer siap ({where_id})", f"{where}: ready"))
     try:
         device = open_device(replace(config, timeout_s=min(config.timeout_s, timeout_s)),
                              read_timeout_s=1.0)

@@ -175,3 +175,27 @@ def _demo_product(db):  # type: ignore[no-untyped-def]
     from pos_app.storage import catalog
 
     return catalog.search(db, "")[0]
+
+
+def test_a_demo_account_signed_in_when_the_shop_gets_its_owner_is_signed_out(  # type: ignore[no-untyped-def]
+        data_dir: Path, qtbot) -> None:
+    """The guide, opened from the menu by "Kasir Demo", made the shop its own owner: the demo
+    accounts retire, and no one sells on as the retired one."""
+    from pos_app.staff import Role as R
+    from pos_app.ui.staff_session import DEMO_CASHIER, DEMO_PIN
+
+    t = Till(data_dir, qtbot)
+    try:
+        now = utcnow()
+        staff_store.ensure_demo_user(t.db, DEMO_CASHIER, R.CASHIER, DEMO_PIN, now)
+        session = t.window.enable_staff()
+        session._signed_in(staff_store.sign_in(t.db, DEMO_CASHIER, DEMO_PIN, now))
+        qtbot.waitUntil(lambda: session._dialog is not None, timeout=WAIT_MS)
+        session._dialog.reject()  # no shift for this test
+        staff_store.add_user(t.db, "Bu Sari", R.OWNER, "2468", now, actor="test")
+        session._begin()  # what the guide's end does
+        qtbot.waitUntil(lambda: isinstance(session._dialog, SignInDialog), timeout=WAIT_MS)
+        assert session.user is None
+        assert not staff_store.get_user(t.db, DEMO_CASHIER).active
+    finally:
+        t.close()

@@ -73,6 +73,26 @@ def run(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def _at_end_soon(stream: object) -> bool:
+    """Whether the rest of ``stream`` can be read without waiting: a file, or a pipe whose
+    writer is done (or has data ready). A console that is not a terminal (Git Bash, an IDE)
+    or a script keeping its pipe open would otherwise hang ``setup`` after the last line."""
+    import os
+    import select
+    import stat
+
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+        mode = os.fstat(fd).st_mode
+    except (AttributeError, OSError, ValueError):
+        return False
+    if stat.S_ISREG(mode):
+        return True
+    if stat.S_ISFIFO(mode) and os.name == "posix":
+        return bool(select.select([fd], [], [], 0)[0])
+    return False
+
+
 def _read_inputs(plan: SetupPlan) -> SetupInputs:
     """The PINs, then the secrets, read as ``user set-pin`` and ``config set KEY`` read them."""
     from pos_app.cli.config_cmd import read_value
@@ -96,7 +116,7 @@ def _read_inputs(plan: SetupPlan) -> SetupInputs:
         if tty and need.stored:
             err(f"{need.key} is stored; press Enter to keep it")
         secrets[need.key] = read_value(need.key)
-    if not tty and sys.stdin is not None:
+    if not tty and sys.stdin is not None and _at_end_soon(sys.stdin):
         # A line more than asked for means the lines are not where the file says: a
         # cashier's PIN would otherwise be stored as an API key. Refuse, naming no value.
         extra = [line for line in sys.stdin.read().splitlines() if line.strip()]

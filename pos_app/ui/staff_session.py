@@ -225,6 +225,7 @@ class StaffSession(QObject):
 
         def closed(_result: int) -> None:
             self._dialog = None
+            window.dialog_closed()  # the keyboard back to the till (no WM gives it back)
 
         guide.finished.connect(closed)
         guide.open()
@@ -251,21 +252,30 @@ class StaffSession(QObject):
 
         demo = self.demo
 
-        def count() -> tuple[int, str | None]:
+        def count() -> tuple[int, str | None, int]:
             real = first_real_owner(self.db)
+            retired = 0
             if not demo or real is not None:
                 # Demo's accounts (PIN 1234 on the screen) never sign in at a live till, nor
                 # beside the shop's real owner.
-                retire_demo_users(self.db, utcnow())
-            return owner_count(self.db), real
+                retired = retire_demo_users(self.db, utcnow())
+            return owner_count(self.db), real, retired
 
-        def counted(result: tuple[int, str | None]) -> None:
-            owners, real_owner = result
+        def counted(result: tuple[int, str | None, int]) -> None:
+            owners, real_owner, retired = result
             self._real_owner_seen = real_owner is not None
-            if self.user is not None:  # signed in meanwhile (tests sign in directly)
-                return
+            user = self.user
+            if user is not None:
+                if not (retired and user.name in (DEMO_OWNER, DEMO_CASHIER)):
+                    return  # signed in meanwhile (tests sign in directly)
+                # Signed in as a demo account that just retired (the guide, opened from the
+                # menu, made the shop live): no selling under it; the PIN pad again.
+                log.info("%s retired while signed in: signed out", user.name)
+                self.user = None
+                self._apply()
             if self._after_guide and real_owner:  # who just set the shop up signs in first
                 self._last_name = real_owner
+            self._after_guide = False
             if self.demo and real_owner is None:  # its accounts, made (or active again)
                 self.tasks.write(self._make_demo_users, lambda _r: self.sign_in(),
                                  self._failed)
