@@ -36,11 +36,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _history import build_history
+from _history import history_db
 
 from pos_app.clock import zone
 from pos_app.reports import build_report, daily_report, report_totals
-from pos_app.storage import open_database
 from pos_app.storage.database import Database
 
 FIRST_DAY = date(2025, 12, 1)
@@ -99,12 +98,7 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = a.db or Path(tmp) / "pos.sqlite3"
-        build_s = 0.0
-        if not path.exists():
-            t = time.perf_counter()
-            build_history(path, days=a.days, per_day=a.per_day, first=FIRST_DAY)
-            build_s = time.perf_counter() - t
-        db = open_database(path, check=False)
+        db, build_s = history_db(path, days=a.days, per_day=a.per_day, first=FIRST_DAY)
         tz = zone("Asia/Jakarta")
         day = FIRST_DAY + timedelta(days=a.days // 2)
         month_end = day + timedelta(days=29)

@@ -57,7 +57,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from _history import build_history  # noqa: E402
+from _history import history_db  # noqa: E402
 from _qt_timing import run_header  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -65,7 +65,6 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from pos_app.clock import zone  # noqa: E402
 from pos_app.report_xlsx import write_xlsx  # noqa: E402
 from pos_app.reports import build_report, daily_report  # noqa: E402
-from pos_app.storage import open_database  # noqa: E402
 from pos_app.ui.app import apply_look  # noqa: E402
 from pos_app.ui.report.pdf import write_pdf  # noqa: E402
 from pos_app.ui.report.screen import ReportScreen, month_span  # noqa: E402
@@ -214,12 +213,7 @@ def main() -> None:
     apply_look(app)  # before the widgets exist, as pos_app.ui.app.run does
     with tempfile.TemporaryDirectory(prefix="pos-bench-report-screen-") as tmp:
         path = a.db or Path(tmp) / "pos.sqlite3"
-        build_s = 0.0
-        if not path.exists():
-            t = time.perf_counter()
-            build_history(path, days=a.days, per_day=a.per_day, first=FIRST_DAY)
-            build_s = time.perf_counter() - t
-        db = open_database(path, check=False)
+        db, build_s = history_db(path, days=a.days, per_day=a.per_day, first=FIRST_DAY)
         tz = zone("Asia/Jakarta")
         day = FIRST_DAY + timedelta(days=a.days // 2)
         first, last = month_span(day, date.max)  # the whole month

@@ -18,21 +18,19 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QWidget,
 )
 
 from pos_app import backups
 from pos_app.backups import Backup, BackupError, Kind
 from pos_app.clock import utcnow
 from pos_app.ui.i18n import register, tr
-from pos_app.ui.settings.form import MIN_HEIGHT, Form, Page
+from pos_app.ui.settings.form import Form, Page, action_row
 
 __all__ = ["BackupsPage"]
 
@@ -125,24 +123,13 @@ class BackupsPage(Page, QObject):
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         layout.addRow(self.table)
-        buttons = QWidget()
-        row = QHBoxLayout(buttons)
-        row.setContentsMargins(0, 0, 0, 0)
         self.backup_button = QPushButton(tr("Cadangkan sekarang"))
         self.pin_button = QPushButton(tr("Sematkan / lepas"))
         self.restore_button = QPushButton(tr("Pulihkan…"))
-        for b, slot in ((self.backup_button, self.backup_now), (self.pin_button, self.toggle_pin),
-                        (self.restore_button, self.ask_restore)):
-            b.setMinimumHeight(MIN_HEIGHT)
-            b.setAutoDefault(False)  # Enter in a field means Simpan
-            b.clicked.connect(slot)
-            row.addWidget(b)
-        row.addStretch(1)
-        layout.addRow(buttons)
-        self.status = QLabel()
-        self.status.setObjectName("backupsStatus")
-        self.status.setWordWrap(True)
-        layout.addRow(self.status)
+        self.status = action_row(layout, ((self.backup_button, self.backup_now),
+                                          (self.pin_button, self.toggle_pin),
+                                          (self.restore_button, self.ask_restore)),
+                                 "backupsStatus")
         self.table.itemSelectionChanged.connect(self._selected)
         self._selected()
 

@@ -17,7 +17,7 @@ empty one means "keep the stored one".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -393,3 +394,24 @@ class Page:
                 continue
             # Written: a retry after a later key's failure must not count it again.
             f.initial, f.current = f.read(), KEYS[key].value_of(changes[key])
+
+
+def action_row(layout: QFormLayout, buttons: Sequence[tuple[QPushButton, Callable[[], object]]],
+               status_name: str) -> QLabel:
+    """A page's row of action buttons (touch height; Enter in a field still means Simpan)
+    and the status line under it, which is returned."""
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    for button, slot in buttons:
+        button.setMinimumHeight(MIN_HEIGHT)
+        button.setAutoDefault(False)
+        button.clicked.connect(slot)
+        row.addWidget(button)
+    row.addStretch(1)
+    layout.addRow(box)
+    status = QLabel()
+    status.setObjectName(status_name)
+    status.setWordWrap(True)
+    layout.addRow(status)
+    return status

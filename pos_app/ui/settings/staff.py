@@ -35,13 +35,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QWidget,
 )
 
 from pos_app.clock import utcnow
@@ -49,7 +47,7 @@ from pos_app.staff import Role, StaffError, User
 from pos_app.storage import staff
 from pos_app.storage.database import Database
 from pos_app.ui.i18n import register, tr
-from pos_app.ui.settings.form import ERROR_STYLE, MIN_HEIGHT, OK_STYLE, Form, Page
+from pos_app.ui.settings.form import ERROR_STYLE, MIN_HEIGHT, OK_STYLE, Form, Page, action_row
 from pos_app.ui.staff.first_owner import UserFormDialog
 from pos_app.ui.staff.pin_pad import staff_message
 from pos_app.ui.tasks import TaskManager
@@ -139,28 +137,16 @@ class StaffPage(Page, QObject):
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         layout.addRow(self.table)
-        buttons = QWidget()
-        row = QHBoxLayout(buttons)
-        row.setContentsMargins(0, 0, 0, 0)
         self.add_button = QPushButton(tr("Tambah kasir…"))
         self.add_button.setObjectName("staffAdd")
         self.pin_button = QPushButton(tr("Ganti PIN…"))
         self.pin_button.setObjectName("staffChangePin")
         self.active_button = QPushButton(tr("Nonaktifkan"))
         self.active_button.setObjectName("staffActive")
-        for b, slot in ((self.add_button, self.add_cashier),
-                        (self.pin_button, self.change_pin),
-                        (self.active_button, self.toggle_active)):
-            b.setMinimumHeight(MIN_HEIGHT)
-            b.setAutoDefault(False)  # Enter in a field means Simpan
-            b.clicked.connect(slot)
-            row.addWidget(b)
-        row.addStretch(1)
-        layout.addRow(buttons)
-        self.status = QLabel()
-        self.status.setObjectName("staffStatus")
-        self.status.setWordWrap(True)
-        layout.addRow(self.status)
+        self.status = action_row(layout, ((self.add_button, self.add_cashier),
+                                          (self.pin_button, self.change_pin),
+                                          (self.active_button, self.toggle_active)),
+                                 "staffStatus")
         self.table.itemSelectionChanged.connect(self._selected)
         self._selected()
 
