@@ -329,13 +329,18 @@ def check_database(data_dir: Path) -> Check:
     backups = list_backups(data_dir)
     restore = _restore_fix(backups[0].path if backups else None)
     if not path.exists():
-        if config_path(data_dir).exists() or backups:
+        # Backups or a left-over WAL prove that sales were kept here; settings alone
+        # (`pos-app config set`, `setup --dry-run`) only mean the till was never opened.
+        wal = path.with_name(path.name + "-wal")
+        if backups or wal.exists():
             return _check(name, Status.FAIL,
                           Text(f"{path.name} tidak ada, padahal toko ini sudah dipakai",
                                f"{path} is missing in a data dir that has been used"), restore)
-        return _check(name, Status.WARN,
-                      Text("Belum ada database: folder data baru", "no database yet: a new data "
-                           "dir"),
+        fresh = (Text("Database belum dibuat: baru ada pengaturan",
+                      "no database yet: only settings so far")
+                 if config_path(data_dir).exists() else
+                 Text("Belum ada database: folder data baru", "no database yet: a new data dir"))
+        return _check(name, Status.WARN, fresh,
                       Text("Buka kasir sekali (pos-app); database dibuat otomatis.",
                            "Open the till once (pos-app): it creates the database."))
     size = path.stat().st_size

@@ -283,7 +283,16 @@ def test_database_empty_or_missing(data_dir: Path, tmp_path: Path) -> None:
     fresh.mkdir()
     assert check_database(fresh).status is Status.WARN  # a new data dir
     (fresh / "config.toml").write_text("")
-    assert check_database(fresh).status is Status.FAIL  # used before: the database is lost
+    c = check_database(fresh)  # only `config set` ran: nothing is lost, the till was never opened
+    assert c.status is Status.WARN and "only settings" in c.detail, c
+    (fresh / "pos.sqlite3-wal").write_bytes(b"x")
+    c = check_database(fresh)  # a WAL without its database: sales were kept here
+    assert c.status is Status.FAIL and "has been used" in c.detail, c
+    (fresh / "pos.sqlite3-wal").unlink()
+    backup_dir(fresh).mkdir(parents=True, exist_ok=True)
+    backup = backup_at(fresh, datetime(2026, 11, 26, 1, tzinfo=UTC))
+    c = check_database(fresh)  # backups but no database: lost; the fix names the newest backup
+    assert c.status is Status.FAIL and backup.name in c.fix, c
     db_path(fresh).write_bytes(b"")
     c = check_database(fresh)
     assert c.status is Status.FAIL and "empty" in c.detail
