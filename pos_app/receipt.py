@@ -119,7 +119,10 @@ def render_receipt(order: OrderRecord, payment: PaymentRecord | None, store: Sto
             totals += payment_rows("qris", paid=paid_amount(payment),
                                    qris_label=f"QRIS ({payment.provider})")
             if payment.provider_ref:
-                totals.append(Row("Ref", payment.provider_ref[-20:]))
+                # the end of a long reference is what a bank statement shows; the ellipsis
+                # says it was cut (a bare tail read like a broken print)
+                ref = payment.provider_ref
+                totals.append(Row("Ref", ref if len(ref) <= 20 else "…" + ref[-19:]))
 
     out = [store.name.center(width).rstrip()]
     if store.address:

@@ -151,6 +151,10 @@ def test_pay_cash_with_change(till: Till, qtbot) -> None:
     qtbot.keyClick(dlg.input, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: w.receipt_dialog is not None, timeout=WAIT_MS)
     assert w.cart.is_empty
+    # paid, how and the change, big above the receipt
+    assert w.receipt_dialog.paid.isVisibleTo(w.receipt_dialog)  # type: ignore[union-attr]
+    assert w.receipt_dialog.paid.text() == (  # type: ignore[union-attr]
+        "✓ Lunas — Tunai Rp 9.500   Kembalian Rp 10.500")
     receipt = w.last_receipt
     assert "Tunai" in receipt and "Rp 20.000" in receipt
     assert "Kembali" in receipt and "Rp 10.500" in receipt
@@ -429,6 +433,7 @@ def test_language_switches_live_from_settings(till: Till, qtbot) -> None:
         assert w.cart_panel.total_label.text() == "TOTAL"
         assert w.cart_panel.items.text() == "Items: 1"
         assert w.cart_panel.table.horizontalHeaderItem(1).text() == "Qty"
+        assert w.cart_panel.table.horizontalHeaderItem(2).text() == "Subtotal"
         assert w.windowTitle().startswith("Cashier")
         assert till.display.windowTitle() == "Customer display"
         w.clear_cart()

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 
 from hardware.emulator import VirtualSoundbox
 from hardware.protocol import Cmd
+from hardware.soundbox import SoundboxState
 from pos_app.ui.composition import connect
 from pos_app.ui.devices import DeviceHub
 from tests.test_printer import FakeNetworkPrinter
@@ -106,6 +107,9 @@ def test_the_status_bar_follows_the_soundbox(till: DeviceTill, qtbot) -> None:  
     till.box.replug()
     qtbot.waitUntil(lambda: label.text() == "Soundbox: terhubung", timeout=WAIT_MS)
     assert status.printer_button.text() == "Printer: siap"
+    # Auto-detect with nothing plugged in: said quietly, not "searching…" for ever.
+    status.show_soundbox(SoundboxState.SEARCHING)
+    assert label.text() == "Soundbox: belum terpasang" and label.property("state") == "idle"
 
 
 def test_a_paid_qris_sale_is_one_announce_frame(till: DeviceTill, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -15,9 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QImage
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QSpinBox
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QGuiApplication, QImage, QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from pos_app import qris
 from pos_app.cart import Cart
@@ -36,8 +44,15 @@ from pos_app.ui.first_run import STEPS, FirstRunGuide, needs_first_run
 from pos_app.ui.first_run.owner import OwnerStep
 from pos_app.ui.first_run.products import ProductsStep
 from pos_app.ui.first_run.progress import STEP_KEY, pc_zone, trial_amount
-from pos_app.ui.first_run.qris_step import QrisStep
-from pos_app.ui.first_run.steps import CASHIER, GATEWAY, MUTASI, FormStep, PaymentStep
+from pos_app.ui.first_run.qris_step import QrisStep, names_differ
+from pos_app.ui.first_run.steps import (
+    CASHIER,
+    GATEWAY,
+    MUTASI,
+    DevicesStep,
+    FormStep,
+    PaymentStep,
+)
 from pos_app.ui.first_run.trial_sale import TestSaleStep
 from pos_app.ui.tasks import TaskManager
 from sync.providers import PROVIDERS
@@ -317,6 +332,7 @@ def test_back_keeps_what_was_typed(qtbot, shop: Shop) -> None:
 def test_invalid_input_on_next_shows_the_error_and_stays(qtbot, shop: Shop) -> None:
     guide = open_guide(qtbot, shop)
     type_into(qtbot, editor(guide, "store.terminal_id"), "kasir 1")
+    choose(editor(guide, "tax.mode"), "added")
     type_into(qtbot, editor(guide, "tax.rate_percent"), "sebelas")
     click(qtbot, guide.next_button)
     assert guide.current.key == "store"
@@ -528,6 +544,18 @@ def test_qris_warnings_before_saving(qtbot, shop: Shop) -> None:
     click(qtbot, guide.next_button)
     assert guide.current is step and not shop.reloaded().get("payment.static_qris")
 
+    # Another shop's QRIS (a newcomer's "Warung Bu Sari" holding WARUNG BU SRI's sticker):
+    # a hint, not a refusal (merchant names are often legal or shortened names).
+    shop.settings.set("store.name", "Warung Bu Sari")
+    box.setPlainText(qris.build(STATIC_SORTED))
+    assert warnings.text() == ("Nama merchant di QRIS (WARUNG BU SRI) tidak mirip nama toko "
+                               "(Warung Bu Sari). Pastikan ini QRIS toko Anda sendiri: uang "
+                               "masuk ke pemilik QRIS ini.")
+    shop.settings.set("store.name", "Warung Bu Sri")
+    box.setPlainText("")
+    box.setPlainText(qris.build(STATIC_SORTED))
+    assert warnings.isHidden(), warnings.text()
+
     box.setPlainText(DYNAMIC_SORTED)  # warned about, but the registry takes it
     assert warnings.text().startswith("QRIS ini dinamis (berisi nominal Rp 25.000)")
     assert "Dinamis" in step.page.preview.text()
@@ -697,13 +725,19 @@ def test_the_test_sale_is_paid_by_the_simulator(qtbot, shop: Shop) -> None:
         assert step.provider_label.text() == "Cara pembayaran: Simulator (demo)"
         assert step.note.text().startswith("Mode demo: simulator membayar sendiri")
         assert step.start_button.text() == "Mulai tes Rp 1"
-        click(qtbot, step.start_button)
+        # Before the test, "Lewati tes" is a plain button that Enter doesn't press: the
+        # green corner a hand is used to must not skip the test. Enter starts it.
+        assert guide.next_button.text() == "Lewati tes"
+        assert guide.next_button.property("quiet") is True and not guide.next_button.isDefault()
+        qt_wait_for(qtbot, step.start_button.hasFocus, "Mulai tes focused")
+        QTest.keyClick(step.start_button, Qt.Key.Key_Return)
         qt_wait_for(qtbot, lambda: step.qr is not None or step.paid is not None, "the QR")
         assert till.started == [1]
         qt_wait_for(qtbot, lambda: step.paid is not None, "the payment")
         assert step.status_text() == "Lunas! Rp 1 diterima"
         assert step.status.property("state") == "paid"
         assert guide.next_button.text() == "Lanjut"
+        assert guide.next_button.property("quiet") is False and guide.next_button.isDefault()
         assert till.events.till_order is None  # the guide let go of the order
         order = load_order(shop.db, step.order_id or "")
         assert order.status is OrderStatus.PAID and order.total == 1
@@ -914,3 +948,44 @@ def test_skipping_once_the_till_is_live_is_finishing_later_not_a_demo(qtbot, sho
     shop.settings.set("payment.provider", "static")  # a real way of confirming payments
     guide = open_guide(qtbot, shop)
     assert guide.skip_button.text() == "Lewati — lanjutkan nanti"
+
+
+def wheel(widget: QWidget, steps: int) -> None:
+    """A mouse wheel turned ``steps`` notches (negative: towards the person) over ``widget``."""
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(widget.rect().center())), QPoint(),
+                        QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_page_and_changes_a_choice_only_once_it_is_focused(
+        qtbot, shop: Shop) -> None:
+    # A newcomer scrolled step 6 with the wheel over "Bahasa pengumuman": it turned English.
+    shop.settings.set(STEP_KEY, "products")
+    guide = open_guide(qtbot, shop)
+    assert isinstance(guide.current, DevicesStep)
+    combo = editor(guide, "hardware.announce_language")
+    assert isinstance(combo, QComboBox)
+    scroll = guide.current.content.verticalScrollBar()
+    assert scroll.maximum() > 0, "the step scrolls at 1366x768"
+    before, top = combo.currentIndex(), scroll.value()
+    wheel(combo, -1)
+    assert combo.currentIndex() == before, "the wheel changed a box the person never touched"
+    assert scroll.value() > top, "the page did not scroll"
+    combo.setFocus(Qt.FocusReason.MouseFocusReason)
+    qt_wait_for(qtbot, combo.hasFocus, "the box focused")
+    wheel(combo, -1)
+    assert combo.currentIndex() != before, "a focused box is edited by the wheel as usual"
+
+
+@pytest.mark.parametrize(("store", "merchant", "differ"), [
+    ("Warung Bu Sari", "WARUNG BU SRI", True),
+    ("Warung Bu Sri", "WARUNG BU SRI", False),
+    ("Kopi Kenangan Senopati", "KOPI KENANGAN", False),
+    ("Toko Sumber Rejeki", "SUMBERREJEKI MART", False),  # one word in the sticker
+    ("Toko", "CV ABADI", False),  # nothing telling to compare
+    ("Warung Makan Sederhana", "PT MAJU BERSAMA", True),
+])
+def test_names_differ(store: str, merchant: str, differ: bool) -> None:
+    assert names_differ(store, merchant) is differ

@@ -126,6 +126,7 @@ def test_defaults_when_nothing_is_configured(qtbot, data_dir: Path) -> None:
     assert line(dlg, "store.name").text() == KEYS["store.name"].default
     assert combo(dlg, "payment.provider").currentData() == "simulator"
     assert combo(dlg, "tax.mode").currentText() == "Tidak ada"
+    assert not line(dlg, "tax.rate_percent").isEnabled()  # no PPN: the rate applies to nothing
     assert combo(dlg, "ui.customer_display_screen").currentText() == "Otomatis"
     assert "Belum ada QRIS statis" in dlg.qris_preview_text()
 
@@ -173,7 +174,9 @@ def test_save_persists_and_emits_only_changed_keys(qtbot, data_dir: Path) -> Non
     dlg = open_dialog(qtbot, data_dir)
     type_into(qtbot, line(dlg, "store.name"), "Toko Sembako Makmur")
     type_into(qtbot, line(dlg, "store.terminal_id"), "k7")
+    assert not line(dlg, "tax.rate_percent").isEnabled()
     choose(combo(dlg, "tax.mode"), "added")
+    assert line(dlg, "tax.rate_percent").isEnabled()
     type_into(qtbot, line(dlg, "tax.rate_percent"), "12")
 
     with qtbot.waitSignal(dlg.saved, timeout=WAIT_MS) as blocker:
@@ -320,12 +323,27 @@ def test_bad_terminal_id_keeps_dialog_open_and_writes_nothing(qtbot, data_dir: P
 def test_each_bad_value_is_refused_next_to_its_field(qtbot, data_dir: Path, key: str,
                                                       text: str) -> None:
     dlg = open_dialog(qtbot, data_dir)
+    if key == "tax.rate_percent":
+        choose(combo(dlg, "tax.mode"), "added")  # the rate is greyed out without PPN
     type_into(qtbot, line(dlg, key), text)
     click_save(qtbot, dlg)
     assert dlg.isVisible()
     assert dlg.error_text(key).startswith("Tidak valid: ")
     assert line(dlg, key).text() == text
     assert file_state(data_dir) is None
+
+
+def test_a_half_typed_rate_does_not_block_saving_once_ppn_is_off(qtbot, data_dir: Path) -> None:
+    dlg = open_dialog(qtbot, data_dir)
+    choose(combo(dlg, "tax.mode"), "added")
+    type_into(qtbot, line(dlg, "tax.rate_percent"), "sebe")
+    choose(combo(dlg, "tax.mode"), "off")
+    assert not line(dlg, "tax.rate_percent").isEnabled()
+    assert line(dlg, "tax.rate_percent").text() == "11"  # the stored rate back
+    type_into(qtbot, line(dlg, "store.name"), "Warung Baru")
+    click_save(qtbot, dlg)
+    assert not dlg.isVisible()
+    assert reloaded(data_dir).get("store.name") == "Warung Baru"
 
 
 def test_pay_after_accepts_never(qtbot, data_dir: Path) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pos_app.cart import Product
 from pos_app.storage import catalog
+from sync.providers.simulator.adapter import DEMO_STATIC_QRIS
 from tests.test_ui_cashier import INDOMIE, TEH, Till, cart_summary
 from tests.waiting import WAIT_MS
 
@@ -333,6 +334,13 @@ def test_simulator_outside_demo_mode_says_it_is_not_real_money(data_dir: Path, q
         qtbot.waitUntil(lambda: t.window.tasks.pending == 0, timeout=WAIT_MS)
         assert t.window.demo_banner.isVisible()
         assert "tidak ada uang sungguhan" in t.window.demo_banner.text()
+        assert "memasang QRIS toko Anda" in t.window.demo_banner.text()
+        # the shop's QRIS saved (the first-run guide): the banner asks for what is missing
+        t.settings.set("payment.static_qris", DEMO_STATIC_QRIS)
+        t.window._settings_saved(["payment.static_qris"])
+        qtbot.waitUntil(lambda: t.window.tasks.pending == 0, timeout=WAIT_MS)
+        assert "QRIS toko sudah tersimpan" in t.window.demo_banner.text()
+        assert "Pengaturan → Pembayaran" in t.window.demo_banner.text()
     finally:
         t.close()
 

@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from pos_app.ui import qt_indonesian
     from pos_app.ui.composition import App
     from pos_app.ui.i18n import set_language
 
@@ -102,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
     app.setApplicationName("pos-app")
     apply_look(app)
     set_language(str(ctx.settings.get("ui.language")))
+    qt_indonesian.install()  # Qt's own file dialog and buttons in Indonesian too
     # A fresh shop opens the first-run guide; `pos-app --demo` goes straight to the demo.
     till = App(ctx, app, demo=bool(args.demo) or ctx.settings.is_demo(),
                first_run=not args.demo)

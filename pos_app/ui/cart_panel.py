@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QTableWidget
 
 register({
-    "Produk": "Item", "Jml": "Qty", "Jumlah": "Amount", "Subtotal": "Subtotal",
+    "Produk": "Item", "Qty": "Qty", "Subtotal": "Subtotal",
     "Diskon": "Discount", "PPN": "VAT", "PPN (termasuk)": "VAT (included)", "TOTAL": "TOTAL",
     "Kurangi": "Decrease", "Tambah": "Increase", "Hapus": "Remove",
     "Keranjang kosong — scan barcode atau pilih produk":
@@ -98,7 +98,8 @@ class CartPanel(QWidget):
 
     @staticmethod
     def _headers() -> list[str]:
-        return [tr("Produk"), tr("Jml"), tr("Jumlah")]
+        # "Jml" next to "Jumlah" (both "amount") left a newcomer guessing which is which
+        return [tr("Produk"), tr("Qty"), tr("Subtotal")]
 
     @property
     def table(self) -> QTableWidget:

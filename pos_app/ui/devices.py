@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 register({
     "Soundbox: terhubung": "Soundbox: connected",
-    "Soundbox: mencari…": "Soundbox: searching…",
+    "Soundbox: belum terpasang": "Soundbox: not plugged in",
     "Soundbox: terputus": "Soundbox: disconnected",
     "Soundbox: terputus — speaker PC yang bicara": "Soundbox: disconnected — the PC speaker speaks",
     "Speaker: tidak ada kartu suara": "Speaker: no sound card",
@@ -383,7 +383,8 @@ class DeviceStatus(QWidget):
                       and self._speaker is not SpeakerState.NO_SOUND_CARD)
         text = {
             SoundboxState.CONNECTED: tr("Soundbox: terhubung"),
-            SoundboxState.SEARCHING: tr("Soundbox: mencari…"),
+            # auto: it keeps looking, quietly; "searching…" forever read as stuck
+            SoundboxState.SEARCHING: tr("Soundbox: belum terpasang"),
             SoundboxState.DISCONNECTED: tr("Soundbox: terputus — speaker PC yang bicara")
             if speaker_on else tr("Soundbox: terputus"),
         }.get(state)

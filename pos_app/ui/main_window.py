@@ -103,6 +103,10 @@ register({
     "Buka Pengaturan untuk memasang QRIS toko Anda.":
         "DEMO MODE — QRIS payments are simulated, no real money. "
         "Open Settings to set up your shop's QRIS.",
+    "MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang sungguhan. QRIS toko "
+    "sudah tersimpan: pilih cara konfirmasi pembayaran di Pengaturan → Pembayaran.":
+        "DEMO MODE — QRIS payments are simulated, no real money. Your shop's QRIS is saved: "
+        "choose how payments are confirmed in Settings → Payment.",
     "Produk tidak ditemukan: {query}": "Product not found: {query}",
     "Beberapa produk cocok dengan \"{query}\" — pilih dari daftar (panah atas/bawah, lalu Enter)":
         "Several products match \"{query}\" — pick one (arrow keys, then Enter)",
@@ -121,7 +125,8 @@ register({
         "Late payment for {id} ({amount}) — check History",
     "Kesalahan": "Error",
     "Menyiapkan pembayaran, coba lagi sebentar…": "Getting payments ready, try again in a moment…",
-    "Tunai": "Cash", "Produk (F3)": "Products (F3)",
+    "Tunai": "Cash", "QRIS": "QRIS", "Produk (F3)": "Products (F3)",
+    "✓ Lunas — {how} {amount}": "✓ Paid — {how} {amount}",
     "Harga bebas (F6)": "Free price (F6)",
     "Kembalian {amount}": "Change {amount}", "Ya, kosongkan": "Yes, clear it", "Tidak": "No",
     "Pembayaran terlambat {id} diterima": "Late payment {id} accepted",
@@ -445,8 +450,7 @@ class CashierWindow(QMainWindow):
         self.settings_button.setText(tr("Pengaturan"))
         if self.session is not None:
             self.session.retranslate()
-        self.demo_banner.setText(tr("MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang "
-                                    "sungguhan. Buka Pengaturan untuk memasang QRIS toko Anda."))
+        self._show_demo_banner()
         self.search_input.setPlaceholderText(tr("Cari produk atau scan barcode (F2)"))
         self.discount_button.setText(tr("Diskon (F9)"))
         self.clear_button.setText(tr("Kosongkan (Esc)"))
@@ -528,6 +532,18 @@ class CashierWindow(QMainWindow):
         provider outside it (``config set payment.provider simulator``)."""
         simulated = self.demo or self.settings.get("payment.provider") == "simulator"
         self.demo_banner.setVisible(simulated)
+        if not simulated:
+            return
+        # Once the shop's QRIS is saved (the first-run guide's step 3) what is missing is how
+        # payments are confirmed: asking for the QRIS again made an owner doubt it was saved.
+        if self.settings.get("payment.static_qris"):
+            self.demo_banner.setText(tr(
+                "MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang sungguhan. QRIS toko "
+                "sudah tersimpan: pilih cara konfirmasi pembayaran di Pengaturan → Pembayaran."))
+        else:
+            self.demo_banner.setText(tr(
+                "MODE DEMO — pembayaran QRIS disimulasikan, tidak ada uang sungguhan. "
+                "Buka Pengaturan untuk memasang QRIS toko Anda."))
 
     # -- catalogue ---------------------------------------------------------------------------
     def _load_categories(self) -> None:
@@ -1010,7 +1026,11 @@ class CashierWindow(QMainWindow):
         self.saleCompleted.emit(order_id)
         if self.events is not None:
             self.events.report_sale_completed(order_id, total, method, change)
-        self.show_receipt(order_id)
+        how = tr("QRIS") if method == "qris" else tr("Tunai")
+        paid = tr("✓ Lunas — {how} {amount}", how=how, amount=format_rupiah(total))
+        if change:
+            paid += "   " + tr("Kembalian {amount}", amount=format_rupiah(change))
+        self.show_receipt(order_id, paid=paid)
 
     def _remove_sold(self, sold: Cart) -> None:
         """Take the lines of a sale just written out of the cart, and nothing else: the cart
@@ -1110,7 +1130,7 @@ class CashierWindow(QMainWindow):
         self.health_banner.show()
 
     # -- receipts, history, settings ---------------------------------------------------------
-    def show_receipt(self, order_id: str, *, modal: bool = False) -> None:
+    def show_receipt(self, order_id: str, *, modal: bool = False, paid: str = "") -> None:
         if self.tasks.closed:
             # The till is closing (a paid QRIS dialog closes with the window): no one to show
             # it to, and the reader thread is gone.
@@ -1135,7 +1155,7 @@ class CashierWindow(QMainWindow):
                 self.receipt_dialog.close()
             # Not modal and not focused: the next customer's first scan must reach the search
             # box, and adding an item closes the preview.
-            dlg = ReceiptDialog(text, self)
+            dlg = ReceiptDialog(text, self, paid=paid)
             _free_on_close(dlg, activate=False)
             dlg.finished.connect(lambda _r: self._receipt_closed(dlg))
             self.receipt_dialog = dlg

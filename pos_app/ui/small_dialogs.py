@@ -219,11 +219,20 @@ def _mono() -> QFont:
 
 
 class ReceiptDialog(QDialog):
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+    """A receipt on screen; ``paid`` (right after a sale): a big green line above it saying
+    the sale is paid, how and the change, so the cashier sees it from a step away (the
+    receipt alone was taken for the QR window changing its mind)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None, *, paid: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Struk"))
         self.setObjectName("receiptDialog")
         layout = QVBoxLayout(self)
+        self.paid = QLabel(paid, objectName="receiptPaid")
+        self.paid.setStyleSheet("background: #2f855a; color: white; font-size: 22px;"
+                                " font-weight: bold; padding: 10px 14px; border-radius: 8px;")
+        self.paid.setVisible(bool(paid))
+        layout.addWidget(self.paid)
         self.view = QPlainTextEdit(objectName="receiptText")
         self.view.setReadOnly(True)
         self.view.setFont(_mono())

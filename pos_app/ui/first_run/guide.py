@@ -115,6 +115,10 @@ QPushButton#primaryButton {
 }
 QPushButton#primaryButton:hover { background: #115e59; }
 QPushButton#primaryButton:disabled { background: #b8c2cc; color: #f4f6f8; }
+QPushButton#primaryButton[quiet="true"] {
+    background: #ffffff; color: #243b53; border: 1px solid #c5ccd3; font-weight: normal;
+}
+QPushButton#primaryButton[quiet="true"]:hover { background: #eef6f5; }
 QPushButton#skipDemo { border: none; background: transparent; color: #52606d;
                        text-decoration: underline; }
 #firstRunSidebar { background: #0f766e; }
@@ -476,6 +480,11 @@ class FirstRunGuide(QDialog):
         self.back_button.setEnabled(self.index > 0 and not step.busy())
         self.next_button.setText(step.next_text())
         self.next_button.setEnabled(not step.busy())
+        # A step whose own button comes first (the test sale before it ran) makes Lanjut a
+        # plain button that Enter doesn't press: a hand used to the green corner must not skip.
+        leads = step.leads()
+        set_state(self.next_button, quiet=not leads)
+        self.next_button.setDefault(leads)
         for index, button in enumerate(self.step_buttons):
             done = index < self.completed and index < total
             key = "{n}. {title} ✓" if done else "{n}. {title}"

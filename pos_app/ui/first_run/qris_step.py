@@ -105,6 +105,10 @@ register({
     "struk. Pakai QRIS statis dari stiker toko.":
         "This QRIS is dynamic (it carries an amount of {amount}): a QR for one payment, "
         "maybe from a receipt. Use the static QRIS from the shop's sticker.",
+    "Nama merchant di QRIS ({merchant}) tidak mirip nama toko ({store}). Pastikan ini QRIS "
+    "toko Anda sendiri: uang masuk ke pemilik QRIS ini.":
+        "The merchant name in this QRIS ({merchant}) doesn't look like the shop's name "
+        "({store}). Make sure it is your own shop's QRIS: the money goes to its owner.",
     "QRIS ini dinamis: QR untuk satu pembayaran, mungkin dari struk. Pakai QRIS statis dari "
     "stiker toko.":
         "This QRIS is dynamic: a QR for one payment, maybe from a receipt. Use the static "
@@ -170,10 +174,36 @@ def _top_level(text: str) -> dict[str, str]:
     return fields
 
 
-def qris_warnings(text: str) -> list[tuple[str, bool]]:
+#: words that say what kind of shop it is, not whose: "Warung Bu Sari" and "WARUNG BU SRI"
+#: share "warung bu" and are still two shops
+_GENERIC_WORDS = frozenset({
+    "warung", "toko", "kedai", "kios", "depot", "rumah", "makan", "bu", "ibu", "pak", "bapak",
+    "mas", "mbak", "kak", "cv", "pt", "ud", "tbk", "store", "shop", "mart", "cafe", "kafe",
+    "kopi", "the", "and", "dan", "of", "official", "indonesia", "jaya", "abadi", "makmur",
+})
+
+
+def _name_words(name: str) -> set[str]:
+    words = "".join(c if c.isalnum() else " " for c in name.casefold()).split()
+    return {w for w in words if len(w) >= 3 and w not in _GENERIC_WORDS}
+
+
+def names_differ(store_name: str, merchant_name: str) -> bool:
+    """True when the shop's name and the QRIS merchant's name share no telling word: the
+    owner may be holding someone else's QRIS (a neighbour's sticker, a supplier's invoice).
+    Only a hint: a merchant name is often a legal or shortened name."""
+    ours, theirs = _name_words(store_name), _name_words(merchant_name)
+    if not ours or not theirs:
+        return False  # nothing telling to compare ("Toko", "Warung Bu")
+    return not any(a == b or (len(a) >= 4 and len(b) >= 4 and (a in b or b in a))
+                   for a in ours for b in theirs)
+
+
+def qris_warnings(text: str, store_name: str = "") -> list[tuple[str, bool]]:
     """What the owner must know about a payload before saving it: (sentence, blocks saving).
-    A dynamic QRIS is warned about; one from another country or with a wrong CRC can't be
-    saved. [] for an empty text or a good static QRIS (the preview says the rest)."""
+    A dynamic QRIS, or one whose merchant name looks like another shop's, is warned about; one
+    from another country or with a wrong CRC can't be saved. [] for an empty text or a good
+    static QRIS (the preview says the rest)."""
     if not text:
         return []
     try:
@@ -199,6 +229,11 @@ def qris_warnings(text: str) -> list[tuple[str, bool]]:
                         amount=format_rupiah(amount)), False)]
         return [(tr("QRIS ini dinamis: QR untuk satu pembayaran, mungkin dari struk. Pakai "
                     "QRIS statis dari stiker toko."), False)]
+    merchant = payload.merchant.name
+    if store_name and names_differ(store_name, merchant):
+        return [(tr("Nama merchant di QRIS ({merchant}) tidak mirip nama toko ({store}). "
+                    "Pastikan ini QRIS toko Anda sendiri: uang masuk ke pemilik QRIS ini.",
+                    merchant=merchant, store=store_name), False)]
     return []
 
 
@@ -246,7 +281,7 @@ class QrisPage(Page):
             return
         text = f.read()
         self.preview.show_payload(text)
-        warnings = qris_warnings(text)
+        warnings = qris_warnings(text, str(self.form.settings.get("store.name") or ""))
         self.warnings.setText("\n".join(line for line, _blocks in warnings))
         self.warnings.setStyleSheet(
             (ERROR_STYLE if any(blocks for _line, blocks in warnings) else WARNING_STYLE)

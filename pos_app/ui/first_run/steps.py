@@ -78,6 +78,7 @@ from pos_app.ui.settings.payment import MUTASI_KEY, PROVIDER_KEY, STATIC_QRIS_KE
 from pos_app.ui.settings.store import StorePage
 from pos_app.ui.settings.tax import TaxPage
 from pos_app.ui.tasks import TaskManager
+from pos_app.ui.wheel_guard import guard_wheel
 from sync.providers import MUTASI_SOURCES, PROVIDERS
 from sync.providers.info import Confirmation
 
@@ -103,8 +104,8 @@ register({
     "Pilih cara kasir tahu bahwa pembayaran QRIS sudah masuk.":
         "Choose how the till learns that a QRIS payment has arrived.",
     "Gateway pembayaran": "Payment gateway",
-    "Gateway: biaya per transaksi ±0,7 %, lunas terdeteksi dalam detik.":
-        "Gateway: a fee of about 0.7 % per sale; paid is detected within seconds.",
+    "Gateway: biaya per transaksi ±0,7%, lunas terdeteksi dalam detik.":
+        "Gateway: a fee of about 0.7% per sale; paid is detected within seconds.",
     "Mis. {names}.": "E.g. {names}.",
     "Cek mutasi otomatis": "Automatic statement check",
     "Mutasi: gratis, terdeteksi dalam ±1 menit, perlu akun.":
@@ -303,6 +304,10 @@ class Step(QWidget):
         """True while a save runs: the guide's buttons wait."""
         return False
 
+    def leads(self) -> bool:
+        """False while the step's own button is the thing to press (*Lanjut* then skips)."""
+        return True
+
     def state(self) -> dict[str, Any]:
         """What was typed and not saved, for :meth:`restore` on the rebuilt step."""
         return {}
@@ -343,6 +348,7 @@ class FormStep(Step):
             page.load()
         self.after_load()
         self._align_labels()
+        guard_wheel(self.content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.content)
@@ -500,7 +506,7 @@ class PaymentStep(FormStep):
                    for n in MUTASI_SOURCES]
         self.cards = {
             GATEWAY: ChoiceCard(GATEWAY, tr("Gateway pembayaran"), [
-                tr("Gateway: biaya per transaksi ±0,7 %, lunas terdeteksi dalam detik."),
+                tr("Gateway: biaya per transaksi ±0,7%, lunas terdeteksi dalam detik."),
                 tr("Mis. {names}.", names=_names(gateways))]),
             MUTASI: ChoiceCard(MUTASI, tr("Cek mutasi otomatis"), [
                 tr("Mutasi: gratis, terdeteksi dalam ±1 menit, perlu akun."),

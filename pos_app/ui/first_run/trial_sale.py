@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from pos_app.money import format_rupiah
@@ -117,7 +117,7 @@ class TestSaleStep(Step):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #7a5a00; font-size: 15px;")
         self.start_button = QPushButton(objectName="primaryButton")
-        self.start_button.setAutoDefault(False)
+        self.start_button.setAutoDefault(True)  # focused on entering: Enter starts the test
         self.start_button.setMinimumWidth(220)
         self.start_button.clicked.connect(self.start)
         self.status = QLabel(objectName="testStatus")
@@ -169,12 +169,22 @@ class TestSaleStep(Step):
         if self.order_id is None or self.ended is not None:
             self._read_provider()  # step 4 may have changed it
         self._render()
+        if self.start_button.isEnabled() and self.paid is None:
+            # no field on this page: Enter (or Space) presses "Mulai tes", not "Lewati tes"
+            QTimer.singleShot(0, self._focus_start)
+
+    def _focus_start(self) -> None:
+        if shiboken6.isValid(self) and self.start_button.isVisible():
+            self.start_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def next_text(self) -> str:
         return tr("Lanjut") if self.paid is not None else tr("Lewati tes")
 
     def busy(self) -> bool:
         return self.starting
+
+    def leads(self) -> bool:
+        return self.paid is not None
 
     def commit(self, proceed: Callable[[], None]) -> None:
         self.abandon()

@@ -78,6 +78,7 @@ from pos_app.ui.settings.staff import StaffPage
 from pos_app.ui.settings.store import StorePage
 from pos_app.ui.settings.tax import TaxPage
 from pos_app.ui.tasks import TaskManager
+from pos_app.ui.wheel_guard import guard_wheel
 from sync.providers import build_provider, login_flow
 
 __all__ = ["PAGES", "SettingsDialog"]
@@ -159,6 +160,7 @@ class SettingsDialog(QDialog):
         self._devices.testPrinter.connect(self._test_printer)
         self._backups = next(p for p in self.pages if isinstance(p, BackupsPage))
         self._backups.restoreRequested.connect(self._restore)
+        guard_wheel(self.tabs)
 
         self.summary = QLabel(self)
         self.summary.setObjectName("settingsSummary")

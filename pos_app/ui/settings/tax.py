@@ -3,8 +3,9 @@ rate."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel
 
+from pos_app.settings import KEYS, SettingsError
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.settings.form import Page
 
@@ -37,3 +38,27 @@ class TaxPage(Page):
         self.add(layout, "tax.rate_percent", tr("Tarif PPN"),
                  self.form.line(clear_button=False, max_width=160), inline=QLabel("%"),
                  hint=tr("Contoh: 11 atau 11,5 (paling banyak 2 desimal)."))
+        mode = self.fields["tax.mode"].editor
+        assert isinstance(mode, QComboBox)
+        mode.currentIndexChanged.connect(self._rate_follows_mode)
+
+    def load(self) -> None:
+        super().load()
+        self._rate_follows_mode()
+
+    def _rate_follows_mode(self) -> None:
+        # Without PPN the rate applies to nothing: greyed out, so nobody wonders whether 11 %
+        # is still charged (the rate is kept for when PPN is switched on again).
+        mode = self.fields["tax.mode"].editor
+        assert isinstance(mode, QComboBox)
+        rate = self.fields["tax.rate_percent"]
+        on = mode.currentData() != "off"
+        if not on:
+            try:
+                KEYS[rate.key].value_of(rate.read())
+            except SettingsError:
+                # a rate half-typed, then PPN switched off: back to the stored rate, or the
+                # page could never be saved (nobody can fix a greyed-out field)
+                self.form.load(rate)
+                rate.error.hide()
+        rate.editor.setEnabled(on)
