@@ -555,6 +555,16 @@ def test_qris_warnings_before_saving(qtbot, shop: Shop) -> None:
     box.setPlainText("")
     box.setPlainText(qris.build(STATIC_SORTED))
     assert warnings.isHidden(), warnings.text()
+    # the right name, but registered in another town than the shop's address says
+    shop.settings.set("store.address", "Jl. Melati 3, Makassar")
+    box.setPlainText("")
+    box.setPlainText(qris.build(STATIC_SORTED))
+    assert warnings.text().startswith("Kota di QRIS (JAKARTA SELATAN) berbeda dengan alamat "
+                                      "toko (Jl. Melati 3, Makassar)."), warnings.text()
+    shop.settings.set("store.address", "Jl. Melati 3, Jakarta Selatan")
+    box.setPlainText("")
+    box.setPlainText(qris.build(STATIC_SORTED))
+    assert warnings.isHidden(), warnings.text()
 
     box.setPlainText(DYNAMIC_SORTED)  # warned about, but the registry takes it
     assert warnings.text().startswith("QRIS ini dinamis (berisi nominal Rp 25.000)")
@@ -989,3 +999,28 @@ def test_the_wheel_scrolls_the_page_and_changes_a_choice_only_once_it_is_focused
 ])
 def test_names_differ(store: str, merchant: str, differ: bool) -> None:
     assert names_differ(store, merchant) is differ
+
+
+def test_choose_picture_opens_where_pictures_are(qtbot, shop: Shop, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # A newcomer's file dialog opened in an empty home folder, with only "Komputer" on its
+    # side and its columns cut off; the sticker was in Downloads.
+    home = tmp_path / "home"
+    for folder in ("Downloads", "Pictures"):
+        (home / folder).mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    shop.settings.set(STEP_KEY, "owner")
+    guide = open_guide(qtbot, shop)
+    step = guide.current
+    assert isinstance(step, QrisStep)
+    click(qtbot, step.pick_button)
+    dialog = step.file_dialog
+    assert dialog is not None
+    try:
+        assert Path(dialog.directory().absolutePath()) == home / "Downloads"
+        side = [Path(url.toLocalFile()) for url in dialog.sidebarUrls()]
+        assert side[:2] == [home / "Downloads", home / "Pictures"] and home in side
+        assert dialog.width() >= 900 and dialog.height() <= 700
+    finally:
+        dialog.reject()

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QTableWidget
 
 register({
-    "Produk": "Item", "Qty": "Qty", "Subtotal": "Subtotal",
+    "Produk": "Item", "Jml": "Qty", "Subtotal": "Subtotal",
     "Diskon": "Discount", "PPN": "VAT", "PPN (termasuk)": "VAT (included)", "TOTAL": "TOTAL",
     "Kurangi": "Decrease", "Tambah": "Increase", "Hapus": "Remove",
     "Keranjang kosong — scan barcode atau pilih produk":
@@ -98,8 +98,9 @@ class CartPanel(QWidget):
 
     @staticmethod
     def _headers() -> list[str]:
-        # "Jml" next to "Jumlah" (both "amount") left a newcomer guessing which is which
-        return [tr("Produk"), tr("Qty"), tr("Subtotal")]
+        # "Jml" next to "Jumlah" (both read "amount") left a newcomer guessing which is
+        # which; "Qty" read as English in an Indonesian screen
+        return [tr("Produk"), tr("Jml"), tr("Subtotal")]
 
     @property
     def table(self) -> QTableWidget:

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from pos_app import qris
 from pos_app.money import format_rupiah
+from pos_app.ui.file_places import offer_places, start_folder
 from pos_app.ui.first_run.steps import FormStep
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.settings.form import (
@@ -105,6 +106,10 @@ register({
     "struk. Pakai QRIS statis dari stiker toko.":
         "This QRIS is dynamic (it carries an amount of {amount}): a QR for one payment, "
         "maybe from a receipt. Use the static QRIS from the shop's sticker.",
+    "Kota di QRIS ({city}) berbeda dengan alamat toko ({address}). QRIS mencatat kota "
+    "pendaftaran merchant; pastikan ini QRIS toko Anda sendiri.":
+        "The city in this QRIS ({city}) differs from the shop's address ({address}). A QRIS "
+        "carries the city the merchant registered in; make sure it is your own shop's QRIS.",
     "Nama merchant di QRIS ({merchant}) tidak mirip nama toko ({store}). Pastikan ini QRIS "
     "toko Anda sendiri: uang masuk ke pemilik QRIS ini.":
         "The merchant name in this QRIS ({merchant}) doesn't look like the shop's name "
@@ -199,7 +204,18 @@ def names_differ(store_name: str, merchant_name: str) -> bool:
                    for a in ours for b in theirs)
 
 
-def qris_warnings(text: str, store_name: str = "") -> list[tuple[str, bool]]:
+def cities_differ(store_address: str, qris_city: str) -> bool:
+    """True when the address ends in a town ("Jl. Melati 3, Makassar") that the QRIS's city
+    (its merchant's registered city) doesn't mention. An address without a comma names no
+    town we can pick out: no hint then."""
+    if "," not in store_address:
+        return False
+    town = store_address.rsplit(",", 1)[1]
+    return names_differ(town, qris_city)
+
+
+def qris_warnings(text: str, store_name: str = "",
+                  store_address: str = "") -> list[tuple[str, bool]]:
     """What the owner must know about a payload before saving it: (sentence, blocks saving).
     A dynamic QRIS, or one whose merchant name looks like another shop's, is warned about; one
     from another country or with a wrong CRC can't be saved. [] for an empty text or a good
@@ -229,11 +245,15 @@ def qris_warnings(text: str, store_name: str = "") -> list[tuple[str, bool]]:
                         amount=format_rupiah(amount)), False)]
         return [(tr("QRIS ini dinamis: QR untuk satu pembayaran, mungkin dari struk. Pakai "
                     "QRIS statis dari stiker toko."), False)]
-    merchant = payload.merchant.name
-    if store_name and names_differ(store_name, merchant):
+    merchant = payload.merchant
+    if store_name and names_differ(store_name, merchant.name):
         return [(tr("Nama merchant di QRIS ({merchant}) tidak mirip nama toko ({store}). "
                     "Pastikan ini QRIS toko Anda sendiri: uang masuk ke pemilik QRIS ini.",
-                    merchant=merchant, store=store_name), False)]
+                    merchant=merchant.name, store=store_name), False)]
+    if merchant.city and cities_differ(store_address, merchant.city):
+        return [(tr("Kota di QRIS ({city}) berbeda dengan alamat toko ({address}). QRIS "
+                    "mencatat kota pendaftaran merchant; pastikan ini QRIS toko Anda sendiri.",
+                    city=merchant.city, address=store_address.strip()), False)]
     return []
 
 
@@ -281,7 +301,9 @@ class QrisPage(Page):
             return
         text = f.read()
         self.preview.show_payload(text)
-        warnings = qris_warnings(text, str(self.form.settings.get("store.name") or ""))
+        settings = self.form.settings
+        warnings = qris_warnings(text, str(settings.get("store.name") or ""),
+                                 str(settings.get("store.address") or ""))
         self.warnings.setText("\n".join(line for line, _blocks in warnings))
         self.warnings.setStyleSheet(
             (ERROR_STYLE if any(blocks for _line, blocks in warnings) else WARNING_STYLE)
@@ -303,7 +325,7 @@ class QrisStep(FormStep):
 
     def build_top(self, column: QVBoxLayout) -> None:
         self._seq = 0  # bumped by every read: an older answer is dropped
-        self._last_dir = str(Path.home())
+        self._last_dir = ""  # the first time: where pictures usually are (file_places)
         self.file_dialog: QFileDialog | None = None
         self.pick_button = QPushButton(tr("Pilih gambar…"), objectName="qrisPickImage")
         self.paste_button = QPushButton(tr("Tempel"), objectName="qrisPaste")
@@ -345,8 +367,10 @@ class QrisStep(FormStep):
 
     def pick_image(self) -> None:
         """Ask for a picture or PDF, then :meth:`read_file` it."""
-        dialog = QFileDialog(self.ctx.parent, tr("Pilih gambar QRIS"), self._last_dir,
+        start = self._last_dir or start_folder()
+        dialog = QFileDialog(self.ctx.parent, tr("Pilih gambar QRIS"), start,
                              tr("Gambar atau PDF (*.png *.jpg *.jpeg *.pdf)"))
+        offer_places(dialog)
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
         dialog.fileSelected.connect(lambda path: self.read_file(Path(path)))
