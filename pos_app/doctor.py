@@ -1,6 +1,6 @@
 """``pos-app doctor`` and the *Pemeriksaan* screen: the health of everything the shop depends on.
 
-Eight checks, each one :class:`Check` with a stable lowercase name, a :class:`Status` and one
+Nine checks, each one :class:`Check` with a stable lowercase name, a :class:`Status` and one
 sentence saying what to do (``fix``). The rules, and why:
 
 * ``database``: ``PRAGMA quick_check`` of ``pos.sqlite3`` on a read-only connection of its own
@@ -41,6 +41,10 @@ sentence saying what to do (``fix``). The rules, and why:
 * ``printer``: off is ok. Else the device is opened and its paper sensor read (2 ok, 1 low:
   warn, 0 out: fail; no answer: ok, it still prints). In the window, a printer that is busy or
   already in error is reported from its worker's state instead of being opened under it.
+* ``central``: only for a till enrolled in an outlet (``pos-app central enroll``): the last
+  successful upload and the replication lag (the age of the oldest change not yet uploaded,
+  from the till's own change log: no network). Up to 5 minutes ok, up to a day warn, more fail
+  -- selling offline is normal, but a day behind leaves the owner's report short.
 
 Running: every check runs on a daemon thread of its own, at the same time, so that one slow or
 hanging check never delays another and one that raises becomes a fail of its own. Network
@@ -107,7 +111,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHECK_NAMES = ("database", "disk", "backup", "provider", "mutasi", "clock", "soundbox",
-               "printer")
+               "printer", "central")
 """Every check, in the order they are shown."""
 
 # -- thresholds (module docstring) -------------------------------------------------------------
@@ -118,6 +122,9 @@ DISK_FAIL_BYTES = 200 * MB
 BACKUP_WARN_AGE = timedelta(days=1)
 BACKUP_FAIL_AGE = timedelta(days=3)
 MUTASI_STALE = timedelta(minutes=30)
+#: central upload lag: within 5 minutes is normal batching and a short outage; a day behind
+#: leaves the owner's cross-outlet report without this till's day
+CENTRAL_LAG_OK, CENTRAL_LAG_FAIL = timedelta(minutes=5), timedelta(hours=24)
 DAY_START, DAY_END = clock_time(7, 0), clock_time(21, 0)  # store time: when a shop sells
 CLOCK_WARN_S = 30.0
 CLOCK_FAIL_S = 120.0
@@ -210,6 +217,7 @@ def run_checks(
         "clock": lambda: check_clock(settings, clock=clock, timeout_s=http_timeout_s),
         "soundbox": lambda: check_soundbox(settings, devices=devices, list_ports=list_ports),
         "printer": lambda: check_printer(settings, devices=devices, timeout_s=http_timeout_s),
+        "central": lambda: check_central(settings, shop.db, now=clock()),
     }
     started: list[tuple[str, threading.Thread, list[Check]]] = []
     for name, job in jobs.items():
@@ -707,6 +715,54 @@ def check_mutasi(settings: Settings, db: Database | None, *, clock: Clock = utcn
         return _check(name, Status.WARN, what, fix)
     return _check(name, Status.OK,
                   Text(f"{what.id} (di luar jam buka)", f"{what.en} (outside shop hours)"), fix)
+
+
+# -- central (several outlets) -------------------------------------------------------------------
+def check_central(settings: Settings, db: Database | None, *, now: datetime) -> Check:
+    name = "central"
+    if db is None:
+        return _check(name, Status.WARN, Text("Tidak bisa dibaca: database belum terbuka",
+                                              "can't tell: the database is not open"))
+    from sync.central import central_status
+
+    try:
+        state = central_status(db, now)
+    except sqlite3.Error as exc:  # a database older than migration 9: upgraded on opening
+        return _check(name, Status.WARN, Text(f"Tidak bisa dibaca ({exc})",
+                                              f"can't tell ({exc})"))
+    if not state.enrolled:
+        return _check(name, Status.OK,
+                      Text("Tidak dipakai: satu toko, tanpa kantor pusat",
+                           "not used: a single shop, not enrolled in an outlet"),
+                      Text("Toko kedua? Lihat 'pos-app central enroll'.",
+                           "A second shop? See 'pos-app central enroll'."))
+    tz = settings.timezone()
+    last = (Text(f"terakhir terkirim {_local(state.last_upload_at, tz, now)}",
+                 f"last upload {_local(state.last_upload_at, tz, now)}")
+            if state.last_upload_at else Text("belum pernah terkirim", "nothing uploaded yet"))
+    head = Text(f"Outlet {state.outlet_id}, kasir {state.terminal_id}: {last.id}",
+                f"outlet {state.outlet_id}, till {state.terminal_id}: {last.en}")
+    if not state.changes_waiting or state.lag_s is None:
+        return _check(name, Status.OK, Text(f"{head.id}; semua sudah terkirim",
+                                            f"{head.en}; nothing waiting"))
+    lag = _age(timedelta(seconds=state.lag_s))
+    what = Text(f"{head.id}; {state.changes_waiting} perubahan menunggu (tertunda {lag.id})",
+                f"{head.en}; {state.changes_waiting} changes waiting (lag {lag.en})")
+    if state.last_error:
+        what = Text(f"{what.id}; galat terakhir: {state.last_error}",
+                    f"{what.en}; last error: {state.last_error}")
+    if state.lag_s <= CENTRAL_LAG_OK.total_seconds():
+        return _check(name, Status.OK, what)
+    # Offline is normal for this till (it sells without the internet); the owner's reports
+    # across outlets are what lag, so a day behind is red.
+    status = Status.WARN if state.lag_s <= CENTRAL_LAG_FAIL.total_seconds() else Status.FAIL
+    return _check(name, status, what,
+                  Text("Penjualan aman di kasir ini dan terkirim sendiri saat tersambung. "
+                       "Periksa internet; bila galat menyebut kata sandi, daftarkan kasir lagi "
+                       "(pos-app central enroll).",
+                       "Sales are safe on this till and go up by themselves once connected. "
+                       "Check the internet; if the error names the password, enroll the till "
+                       "again (pos-app central enroll)."))
 
 
 def _as_error(text: str, state: str, provider: str) -> ProviderError:

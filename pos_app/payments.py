@@ -26,8 +26,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pos_app.cart import Cart
+from pos_app.central.till import central_sync
 from pos_app.checkout import CheckoutService, Till
 from pos_app.clock import to_iso, utcnow, zone
 from pos_app.secrets import redact, registered_secrets
@@ -48,8 +50,14 @@ from sync.providers.base import (
 )
 from sync.unique_code import CodeMode
 
+if TYPE_CHECKING:
+    from sync.central import CentralSync
+
 #: what a sale falls back to when its gateway can't make the QR: the shop's static QRIS
 FALLBACK_PROVIDER = "static"
+#: the moments a sale is settled one way or the other: the central uploader looks at once
+_CENTRAL_WAKERS = frozenset({EventKind.PAID, EventKind.REFUNDED, EventKind.EXPIRED,
+                             EventKind.CANCELLED, EventKind.LATE_PAYMENT})
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,8 @@ class PaymentService:
             poll_interval_s=poll_interval_s,
             late_watch_s=float(settings.get("payment.late_watch_s")),
         )
+
+        self.central: CentralSync | None = None  # started by start() when enrolled
 
     def use_till(self, till: Till) -> None:
         """Sell as ``till`` from now on: who is signed in, and the open shift (the window
@@ -281,11 +291,22 @@ class PaymentService:
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
         self.engine.start()
+        # An enrolled till also ships its sales to the central store, on a thread of its own
+        # (pos_app.central.till): a paid sale or a refund wakes it rather than waiting for
+        # its next look at the change log.
+        self.central = central_sync(self.settings, self.db, clock=self.clock)
+        if self.central is not None:
+            central = self.central
+            self.engine.add_listener(
+                lambda event: central.wake() if event.kind in _CENTRAL_WAKERS else None)
+            central.start()
 
     def stop(self, timeout_s: float = STOP_WAIT_S) -> None:
-        """Stop the engine — waiting (up to ``timeout_s``) for its running work, so that no engine
-        thread touches the database after this — and then close the providers. Call before
-        closing the database."""
+        """Stop the engine (and the central uploader) — waiting (up to ``timeout_s``) for
+        their running work, so that no thread of theirs touches the database after this — and
+        then close the providers. Call before closing the database."""
+        if self.central is not None:
+            self.central.stop(timeout_s)
         self.engine.stop(timeout_s)
         with self._providers_lock:
             routes = list(self._routes.values())

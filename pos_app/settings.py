@@ -318,6 +318,27 @@ def _url(text: str) -> str:
     return value.rstrip("/")
 
 
+def _pg_url(text: str) -> str:
+    """``central.url``: a ``postgresql://`` URL, empty for none. It may name a user (the owner's
+    machine: ``pos-app central code``), never a password: that is the secret central.password,
+    or PGPASSWORD/.pgpass for the owner."""
+    value = text.strip()
+    if not value:
+        return ""
+    if _WHITESPACE.search(value) or _CONTROL.search(value):
+        raise _Invalid("a URL must not contain spaces")
+    if len(value) > 2048:
+        raise _Invalid("the URL is longer than 2048 characters")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("postgresql", "postgres"):
+        raise _Invalid("must be a postgresql:// URL (e.g. postgresql://db.example.com/pos?"
+                       "sslmode=require)")
+    if parts.password is not None or re.search(r"(?i)(^|&)password=", parts.query):
+        # Don't quote the value: it contains a password.
+        raise _Invalid("the URL must not contain a password")
+    return value
+
+
 def _serial_port(text: str) -> str:
     value = text.strip()
     lowered = value.lower()
@@ -495,6 +516,16 @@ _KEY_LIST: tuple[Key, ...] = (
     Key("tax.rate_percent", "percent", "11",
         "Tax rate in percent, up to 2 decimals (typed value: basis points, 11% = 1100)",
         _percent_bp, _percent_text),
+    # central: several outlets (docs/central.md); written by `pos-app central init/enroll`
+    Key("central.url", "text", "",
+        "The central PostgreSQL (postgresql://host/db?sslmode=require), without a password",
+        _pg_url),
+    Key("central.outlet", "text", "", "The outlet (its id) this till ships its sales to",
+        _text(64, one_word=True)),
+    Key("central.user", "text", "", "This till's own database role on the central server",
+        _text(63, one_word=True)),
+    Key("central.password", "text", "", "The password of central.user (made at enrollment)",
+        _text(_SECRET_MAX, one_word=True, secret=True), secret=True),
     # setup: how far the first-run guide got (pos_app/ui/first_run), so a restart resumes it
     Key("setup.first_run_step", "choice", "",
         "The last step of the first-run guide completed: empty (none yet), a step name, or "

@@ -26,6 +26,8 @@ APT_PACKAGES=(
   poppler-utils
   # Indonesian fonts render fine with DejaVu
   fonts-dejavu-core
+  # the central store's tests (tests/pg_cluster.py) start a throwaway PostgreSQL cluster
+  postgresql
 )
 
 # The newest Python 3.11+ on PATH (POS_APP_PYTHON overrides). A pyenv shim for a version that

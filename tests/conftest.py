@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+pytest_plugins = ["tests.pg_cluster"]  # pg_cluster, central_db: a throwaway PostgreSQL
+
 
 class FakeClock:
     """A clock the test moves by hand; callable like ``utcnow``."""

@@ -25,6 +25,7 @@ from pos_app.doctor import (
     Status,
     Target,
     check_backup,
+    check_central,
     check_clock,
     check_database,
     check_disk,
@@ -510,7 +511,7 @@ def test_cli_all_green_exit_0_and_json(data_dir: Path, pakasir: PakasirFake,
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert [line.split()[:2] for line in lines[:-1]] == [["ok", n] for n in CHECK_NAMES]
-    assert lines[-1] == "8 checks: 8 ok, 0 warn, 0 fail"
+    assert lines[-1] == "9 checks: 9 ok, 0 warn, 0 fail"
     r = run(data_dir, "doctor", "--json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
@@ -546,7 +547,41 @@ def test_cli_damaged_database_is_reported_not_fatal(data_dir: Path) -> None:
     r = run(data_dir, "doctor", "--json")
     assert r.returncode == 1, r.stderr
     checks = {c["name"]: c for c in json.loads(r.stdout)["checks"]}
-    assert len(checks) == 8
+    assert len(checks) == len(CHECK_NAMES) == 9
     assert checks["database"]["status"] == "fail" and "damaged" in checks["database"]["detail"]
     assert "pos-app restore" in checks["database"]["fix"]
     assert checks["backup"]["status"] == "ok" and checks["provider"]["status"] == "warn"
+
+
+# --------------------------------------------------------------------------- central (issue 14)
+
+
+def test_central_not_enrolled_is_ok(settings: Settings, db) -> None:  # type: ignore[no-untyped-def]
+    c = check_central(settings, db, now=datetime(2026, 12, 6, 5, tzinfo=UTC))
+    assert c.status is Status.OK and "not used" in c.detail and "satu toko" in c.detail_id
+
+
+@pytest.mark.parametrize(("lag", "status"), [(timedelta(0), Status.OK),
+                                             (timedelta(minutes=3), Status.OK),
+                                             (timedelta(hours=2), Status.WARN),
+                                             (timedelta(days=2), Status.FAIL)])
+def test_central_lag(settings: Settings, db, lag: timedelta,  # type: ignore[no-untyped-def]
+                     status: Status) -> None:
+    from sync.central import mark_enrolled
+
+    now = datetime(2026, 12, 6, 5, tzinfo=UTC)
+    mark_enrolled(db, "toko-bandung", "K1", now=now - timedelta(days=3))
+    with db.transaction() as conn:
+        conn.execute("UPDATE central_state SET last_upload_at = ?, last_error = ?",
+                     (to_iso(now - timedelta(days=3)), "connection refused"))
+        conn.execute("DELETE FROM central_changes")
+        if lag:  # the oldest change not uploaded yet is the lag
+            conn.execute("INSERT INTO central_changes (tbl, key, at) VALUES ('orders', 'x', ?)",
+                         (to_iso(now - lag),))
+    c = check_central(settings, db, now=now)
+    assert c.status is status, c
+    assert "outlet toko-bandung, till K1: last upload 03/12" in c.detail, c
+    if lag:
+        assert "1 changes waiting" in c.detail and "connection refused" in c.detail
+    else:
+        assert "nothing waiting" in c.detail

@@ -129,7 +129,9 @@ def test_registry_has_exactly_the_spec_keys_plus_ui_tax_and_devices() -> None:
              # issue 12: backups
              "backup.second_folder", "staff.discount_limit_percent",
              # issue 13: how far the first-run guide got
-             "setup.first_run_step"}
+             "setup.first_run_step",
+             # issue 14: the central store (docs/central.md)
+             "central.url", "central.outlet", "central.user", "central.password"}
     # A back-end added after SPEC.md brings its own providers.<name>.* keys, and only those.
     added = {info.key(f.leaf) for name, info in PROVIDER_INFO.items()
              if name not in SPEC_PROVIDERS for f in info.fields}

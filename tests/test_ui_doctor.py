@@ -95,7 +95,7 @@ def test_copy_report_for_the_maintainer(qtbot, parts) -> None:  # type: ignore[n
     first, *lines = text.splitlines()
     assert first.startswith("pos-app ") and "Warung Demo, till K1" in first
     assert "FAIL  backup    no backup yet" in lines
-    assert lines[-1] == "8 checks: 6 ok, 1 warn, 1 fail"
+    assert lines[-1] == "9 checks: 7 ok, 1 warn, 1 fail"
     assert "disalin" in dialog.status.text()
 
 

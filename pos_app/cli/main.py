@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     rng.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
     rng.add_argument("--format", choices=report_formats, default="text")
     rng.add_argument("--out", metavar="FILE", help="write FILE (needed for pdf and xlsx)")
+    for report in (daily, rng):  # several outlets: the same report on the central store
+        report.add_argument("--central", action="store_true",
+                            help="run the report on the central store (several outlets)")
+        report.add_argument("--outlet", metavar="NAME|all",
+                            help="with --central: one outlet by name, or all (the default)")
 
     q = sub.add_parser("qris", help="QRIS payload tools")
     q_sub = q.add_subparsers(dest="qris_command", required=True, parser_class=_Parser)
@@ -131,6 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     pi.add_argument("--skip-refused", action="store_true",
                     help="import the good rows even when some rows are refused")
+    pi.add_argument("--central", action="store_true", help="owner: into the central price "
+                    "list (several outlets; central.url, password from PGPASSWORD/.pgpass)")
+    pi.add_argument("--outlet", metavar="NAME|all",
+                    help="with --central: one outlet by name, or all (the default)")
     pi.add_argument("--keep-demo", action="store_true",
                     help="keep the demo products as the shop's own instead of removing them")
     pi.add_argument("--json", action="store_true")
@@ -165,6 +174,25 @@ def build_parser() -> argparse.ArgumentParser:
     dr = sub.add_parser("doctor", help="health of everything the shop depends on; exit 1 "
                         "when a check fails")
     dr.add_argument("--json", action="store_true")
+
+    ce = sub.add_parser("central", help="several outlets: the central PostgreSQL")
+    ce_sub = ce.add_subparsers(dest="central_command", required=True, parser_class=_Parser)
+    ci = ce_sub.add_parser("init", help="owner: create or upgrade the central schema (as a "
+                           "role with CREATEROLE; the password from the URL, PGPASSWORD or "
+                           ".pgpass)")
+    ci.add_argument("url", metavar="URL")
+    cc = ce_sub.add_parser("code", help="owner: print a one-time enrollment code for a till "
+                           "of outlet NAME")
+    cc.add_argument("--outlet", required=True, metavar="NAME")
+    cc.add_argument("--url", metavar="URL", help="default: central.url (set by central init)")
+    cc.add_argument("--hours", type=float, default=24.0, metavar="H",
+                    help="how long the code is valid (default 24, at most 720)")
+    ce_enroll = ce_sub.add_parser("enroll", help="make this till a member of outlet NAME "
+                                  "(the code from a hidden prompt, or stdin)")
+    ce_enroll.add_argument("url", metavar="URL")
+    ce_enroll.add_argument("--outlet", required=True, metavar="NAME")
+    cs = ce_sub.add_parser("status", help="last upload, lag, entries waiting")
+    cs.add_argument("--json", action="store_true")
     return p
 
 
@@ -185,6 +213,7 @@ _COMMANDS: dict[str, str] = {
     "user": "pos_app.cli.user_cmd",
     "setup": "pos_app.cli.setup_cmd",
     "doctor": "pos_app.cli.doctor_cmd",
+    "central": "pos_app.cli.central_cmd",
 }
 
 

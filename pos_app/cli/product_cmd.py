@@ -4,6 +4,21 @@ Messages are English (as every command's); a refused product or row exits 2 nami
 or the row and the reason. Adding or importing the shop's first products leaves the demo
 catalogue behind (``--keep-demo`` keeps its items as the shop's own instead), in the same
 transaction, as the window does after asking once.
+
+Several outlets (issue 14, docs/central.md):
+
+* ``product import FILE --central [--outlet NAME|all] [--dry-run]`` is the owner's: the file
+  goes into the central price list of one outlet or of every outlet (the default), in one
+  PostgreSQL transaction (``pos_app.central.catalog.import_file``: the file is read and its
+  rows refused exactly as the local import does). It needs no till database, only the data
+  dir's settings: ``central.url``, and ``central.user``/the secret ``central.password`` when
+  set, else libpq's own (``PGUSER``, ``PGPASSWORD``, ``~/.pgpass``), as ``central code``. A
+  refused row exits 2 naming it (nothing written); a server that can't be reached, or that
+  refuses, exits 1 with one line and never a password.
+* While head office manages the till's price list (``sync.central.catalog_is_central``), the
+  local writes -- ``product add`` and ``product import`` without ``--central`` -- exit 2 with
+  one line saying so; the check runs inside the write's own transaction, so a catalogue pull
+  can't slip between them. ``product list`` and ``export`` only read and still work.
 """
 
 from __future__ import annotations
@@ -13,16 +28,35 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pos_app.cli.common import Exit, die, err, open_ctx
+from pos_app.cli.common import Exit, die, err, open_ctx, open_settings
 from pos_app.money import format_rupiah
 from pos_app.products import CatalogItem, ProductInvalid, RupiahTextError, parse_rupiah_text
 from pos_app.storage.database import Database
 
+if TYPE_CHECKING:
+    from pos_app.central.catalog import CentralImport
+
 
 def run(args: argparse.Namespace) -> int:
     command = {"list": _list, "add": _add, "import": _import, "export": _export}
+    if args.product_command == "import" and getattr(args, "central", False):
+        return _import_central(args)
+    if getattr(args, "outlet", None) is not None:
+        die("--outlet needs --central: a till's own price list is its own outlet's")
     return command[args.product_command](args)
+
+
+def _refuse_if_central(db: Database) -> None:
+    """Exit 2 while head office manages this till's price list (call it inside the write's
+    transaction)."""
+    from pos_app.central.catalog import ManagedCentrally, refuse_local_edit
+
+    try:
+        refuse_local_edit(db)
+    except ManagedCentrally as exc:
+        die(str(exc))
 
 
 def item_json(item: CatalogItem) -> dict[str, object]:
@@ -108,6 +142,7 @@ def _add(args: argparse.Namespace) -> int:
     try:
         try:
             with ctx.db.transaction():
+                _refuse_if_central(ctx.db)
                 note = _leave_demo_behind(ctx.db, args.keep_demo)
                 stored = catalog.save_item(ctx.db, item, actor="cli")
         except ProductInvalid as exc:
@@ -135,6 +170,7 @@ def _import(args: argparse.Namespace) -> int:
 
     ctx = open_ctx(args, access="read" if args.dry_run else "write")
     try:
+        _refuse_if_central(ctx.db)  # before reading the file: its rows are not the point
         has_demo = catalog.demo_count(ctx.db) > 0
         try:
             plan = plan_import(ctx.db, Path(args.file),
@@ -157,6 +193,7 @@ def _import(args: argparse.Namespace) -> int:
             return Exit.OK
         try:
             with ctx.db.transaction():
+                _refuse_if_central(ctx.db)  # again: a pull may have come since
                 note = _leave_demo_behind(ctx.db, True) if has_demo and args.keep_demo else None
                 result = apply_import(ctx.db, plan, actor="cli")
         except ImportConflict as exc:
@@ -189,3 +226,109 @@ def _export(args: argparse.Namespace) -> int:
     print(f"exported {n} products to {args.file}")
     return Exit.OK
 
+
+
+# --------------------------------------------------------------------------- --central
+
+
+def _central_login(settings: Any) -> tuple[str, str | None, str | None]:
+    """``central.url`` and the login in ``central.user``/``central.password`` when set (None:
+    libpq's PGUSER/PGPASSWORD/.pgpass, the owner's usual way)."""
+    def value(key: str) -> str:
+        return str(settings.get(key) or "").strip()
+
+    url = value("central.url")
+    if not url:
+        die("central.url is not set: `pos-app config set central.url "
+            "postgresql://OWNER@HOST/DB?sslmode=require` (the password from PGPASSWORD or "
+            "~/.pgpass), or run `pos-app central init URL`")
+    return url, value("central.user") or None, value("central.password") or None
+
+
+def _import_central(args: argparse.Namespace) -> int:
+    """``product import FILE --central``: the owner's price list into the central store."""
+    import psycopg
+
+    from pos_app.central.catalog import ALL, import_file
+    from pos_app.central.connect import connect, error_detail
+    from pos_app.central.errors import CentralError
+    from pos_app.product_io import ImportFileError
+
+    if args.keep_demo:
+        die("--keep-demo has no meaning with --central: the central price list has no demo "
+            "products")
+    _data_dir, settings = open_settings(args)
+    url, user, password = _central_login(settings)
+    try:
+        conn = connect(url, user=user, password=password, autocommit=True)
+    except CentralError as exc:  # its text names host, port and database: never a password
+        die(str(exc), Exit.USAGE if exc.usage else Exit.FAILED)
+    try:
+        done = import_file(conn, Path(args.file), args.outlet, dry_run=args.dry_run,
+                           skip_refused=args.skip_refused)
+    except ImportFileError as exc:
+        die(f"cannot import {args.file}: {exc}")
+    except CentralError as exc:  # an unknown outlet (names the known ones), no outlets yet
+        die(str(exc), Exit.USAGE if exc.usage else Exit.FAILED)
+    except psycopg.errors.LockNotAvailable:
+        die("another import is writing the central price list right now; nothing was "
+            "written: try again in a minute", Exit.FAILED)
+    except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
+        die("the central store has no pos schema yet: run `pos-app central init URL` first",
+            Exit.FAILED)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        die(f"the central server refused the price list ({error_detail(exc, [password])}): "
+            "it is changed with the owner's login (a member of pos_owner), not a till's; "
+            "nothing was written", Exit.FAILED)
+    except psycopg.OperationalError as exc:
+        # The connection broke: before the commit nothing was written, during it we can't
+        # know. Importing the file again is safe either way (unchanged rows are not written).
+        die(f"lost the central server ({error_detail(exc, [password])}); run the import "
+            "again: it writes only what is not there yet", Exit.FAILED)
+    except psycopg.Error as exc:
+        die(f"the central import failed: {error_detail(exc, [password])}; nothing was "
+            "written", Exit.FAILED)
+    finally:
+        conn.close()
+    result = done.result
+    if args.json:
+        print(json.dumps(_central_json(done), ensure_ascii=False))
+    else:
+        every = args.outlet is None or args.outlet.strip().casefold() == ALL
+        scope = (f"all {len(result.outlets)} outlets" if every
+                 else ", ".join(o.name for o in result.outlets))
+        refused = f", {len(done.refused)} row(s) refused" if done.refused else ""
+        print(f"{Path(args.file).name} ({done.format}): the central price list of {scope}"
+              f"{refused}")
+        verbs = ("added", "changed") if result.written else ("to add", "to change")
+        for o in result.outlets:
+            print(f"  {o.name} ({o.outlet_id}): {len(o.added)} {verbs[0]}, "
+                  f"{len(o.changed)} {verbs[1]}, {o.unchanged} unchanged")
+    for r in done.refused:
+        where = f" (outlet {', '.join(r.outlets)})" if r.outlets else ""
+        err(f"pos-app: row {r.row}{where}: {r.reason_en}")
+    if done.refused and not args.skip_refused:
+        die(f"{len(done.refused)} row(s) refused; nothing was imported (fix them, or "
+            "--skip-refused to import the other rows)")
+    if args.dry_run:
+        err("pos-app: nothing was written (--dry-run)")
+    elif result.added or result.changed:
+        err("pos-app: the tills of these outlets apply the changes at their next catalogue "
+            "pull (about a minute when online)")
+    return Exit.OK
+
+
+def _central_json(done: CentralImport) -> dict[str, object]:
+    """``product import --central --json``: per outlet, the SKUs added and changed."""
+    return {
+        "source": done.source,
+        "format": done.format,
+        "written": done.result.written,
+        "outlets": [{"outlet": o.outlet_id, "name": o.name, "added": list(o.added),
+                     "changed": list(o.changed), "unchanged": o.unchanged}
+                    for o in done.result.outlets],
+        "refused": [{"row": r.row, "reason": r.reason_en, "outlets": list(r.outlets)}
+                    for r in done.refused],
+        "columns": list(done.columns),
+        "ignored_columns": list(done.ignored_columns),
+    }

@@ -415,6 +415,94 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        9,
+        "the central change log (several outlets)",
+        """
+        -- Whether this till ships its sales to a central PostgreSQL (docs/central.md), as which
+        -- outlet and terminal, and how far it got. One row, always there (id = 1); enrolled = 0
+        -- until `pos-app central enroll`, so a single-shop till records nothing.
+        CREATE TABLE central_state (
+            id                    INTEGER PRIMARY KEY CHECK (id = 1),
+            enrolled              INTEGER NOT NULL DEFAULT 0 CHECK (enrolled IN (0, 1)),
+            outlet_id             TEXT,
+            terminal_id           TEXT,
+            enrolled_at           TEXT,
+            last_upload_at        TEXT,
+            last_error            TEXT,
+            last_error_at         TEXT,
+            catalog_version_seen  INTEGER NOT NULL DEFAULT 0,
+            last_catalog_at       TEXT,
+            -- pos.outlets.catalog_managed as last read: while 1, the price list is central's
+            -- and local product edits are refused.
+            catalog_managed       INTEGER NOT NULL DEFAULT 0 CHECK (catalog_managed IN (0, 1)),
+            CHECK (enrolled = 0 OR (outlet_id IS NOT NULL AND terminal_id IS NOT NULL))
+        );
+        INSERT INTO central_state (id) VALUES (1);
+
+        -- Every insert or update of a row that central holds, written by the triggers below in
+        -- the same transaction as the write itself: a kill -9 can't separate a sale from its
+        -- change row, and every later change (a late payment, a void, a refund paid back, a
+        -- shift closed) is shipped, not only the moment of the sale. The uploader (sync.central)
+        -- reads them in id order, ships the rows as they are *then*, and deletes the ids it
+        -- shipped. `at` is SQLite's own clock (a trigger can't see the app's): for the lag.
+        CREATE TABLE central_changes (
+            id    INTEGER PRIMARY KEY AUTOINCREMENT,
+            tbl   TEXT NOT NULL,
+            key   TEXT NOT NULL,
+            at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        );
+
+        -- Keys: the local primary key (orders.id, the K1-20261206-0001 number; credits.id).
+        -- No triggers on order_lines and refund_lines: they are written with their order or
+        -- refund, in its transaction, and never changed afterwards; shipping an order ships its
+        -- lines, shipping a refund its lines.
+        CREATE TRIGGER central_orders_insert AFTER INSERT ON orders
+        WHEN (SELECT enrolled FROM central_state) = 1
+        BEGIN INSERT INTO central_changes (tbl, key) VALUES ('orders', NEW.id); END;
+        CREATE TRIGGER central_orders_update AFTER UPDATE ON orders
+        WHEN (SELECT enrolled FROM central_state) = 1
+        BEGIN INSERT INTO central_changes (tbl, key) VALUES ('orders', NEW.id); END;
+
+        CREATE TRIGGER central_payments_insert AFTER INSERT ON payments
+        WHEN (SELECT enrolled FROM central_state) = 1
+        BEGIN INSERT INTO central_changes (tbl, key) VALUES ('payments', NEW.id); END;
+        -- A pending QRIS is checked every second or so, and every check writes next_check_at
+        -- and updated_at: only a change of a column central holds is recorded.
+        CREATE TRIGGER central_payments_update AFTER UPDATE ON payments
+        WHEN (SELECT enrolled FROM central_state) = 1 AND (
+            OLD.order_id IS NOT NEW.order_id OR OLD.method IS NOT NEW.method
+            OR OLD.provider IS NOT NEW.provider OR OLD.amount IS NOT NEW.amount
+            OR OLD.payable_amount IS NOT NEW.payable_amount
+            OR OLD.unique_code IS NOT NEW.unique_code OR OLD.tendered IS NOT NEW.tendered
+            OR OLD.change_given IS NOT NEW.change_given OR OLD.paid_amount IS NOT NEW.paid_amount
+            OR OLD.provider_ref IS NOT NEW.provider_ref OR OLD.status IS NOT NEW.status
+            OR OLD.error IS NOT NEW.error OR OLD.created_at IS NOT NEW.created_at
+            OR OLD.expires_at IS NOT NEW.expires_at OR OLD.paid_at IS NOT NEW.paid_at)
+        BEGIN INSERT INTO central_changes (tbl, key) VALUES ('payments', NEW.id); END;
+
+        CREATE TRIGGER central_refunds_insert AFTER INSERT ON refunds
+        WHEN (SELECT enrolled FROM central_state) = 1
+        BEGIN INSERT INTO central_changes (tbl, key) VALUES ('refunds', NEW.id); END;
+        CREATE TRIGGER central_refunds_update AFTER UPDATE ON refunds
+        WHEN (SELECT enrolled FROM central_state) = 1
+        BEGIN INSERT INTO central_changes (tbl, key) VALUES ('refunds', NEW.id); END;
+
+        CREATE TRIGGER central_shifts_insert AFTER INSERT ON shifts
+        WHEN (SELECT enrolled FROM central_state) = 1
+        BEGIN INSERT INTO central_changes (tbl, key) VALUES ('shifts', NEW.id); END;
+        CREATE TRIGGER central_shifts_update AFTER UPDATE ON shifts
+        WHEN (SELECT enrolled FROM central_state) = 1
+        BEGIN INSERT INTO central_changes (tbl, key) VALUES ('shifts', NEW.id); END;
+
+        CREATE TRIGGER central_credits_insert AFTER INSERT ON credits
+        WHEN (SELECT enrolled FROM central_state) = 1
+        BEGIN INSERT INTO central_changes (tbl, key) VALUES ('credits', NEW.id); END;
+        CREATE TRIGGER central_credits_update AFTER UPDATE ON credits
+        WHEN (SELECT enrolled FROM central_state) = 1
+        BEGIN INSERT INTO central_changes (tbl, key) VALUES ('credits', NEW.id); END;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -62,6 +62,7 @@ register({
     "Database": "Database", "Ruang disk": "Disk space", "Cadangan data": "Backups",
     "Pembayaran QRIS": "QRIS payments", "Mutasi (uang masuk)": "Statement (incoming money)",
     "Jam komputer": "PC clock", "Soundbox": "Soundbox", "Printer struk": "Receipt printer",
+    "Kantor pusat": "Head office",
     "Baik": "OK", "Perhatian": "Attention", "Masalah": "Problem", "Memeriksa": "Checking",
     "Yang perlu dilakukan: {fix}": "What to do: {fix}",
     "Memeriksa… (paling lama {seconds} detik)": "Checking… (at most {seconds} seconds)",
@@ -78,7 +79,7 @@ register({
 TITLES = {
     "database": "Database", "disk": "Ruang disk", "backup": "Cadangan data",
     "provider": "Pembayaran QRIS", "mutasi": "Mutasi (uang masuk)", "clock": "Jam komputer",
-    "soundbox": "Soundbox", "printer": "Printer struk",
+    "soundbox": "Soundbox", "printer": "Printer struk", "central": "Kantor pusat",
 }
 """Each check's name on screen (Indonesian; ``tr`` gives the English)."""
 

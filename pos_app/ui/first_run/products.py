@@ -15,6 +15,11 @@
 
 Each is also in the *Produk* screen later. *Lanjut* never needs a choice: the step is done
 when the owner moves on.
+
+A till enrolled in an outlet whose price list head office manages (issue 14) gets its products
+from there: the three choices give way to the products screen's sentence saying so, read on the
+reader thread with the product count each time the step is shown, and *Lanjut* goes on. The
+writes behind the choices are refused on the writer thread then anyway (``guarded``).
 """
 
 from __future__ import annotations
@@ -34,14 +39,21 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
+    QWidget,
 )
 
+from pos_app.central.catalog import managed_outlet
 from pos_app.demo import demo_products
 from pos_app.storage import catalog
 from pos_app.ui.first_run.steps import GuideContext, Step
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.products.import_preview import ImportPreviewDialog
-from pos_app.ui.products.screen import owner_text
+from pos_app.ui.products.screen import (
+    CENTRAL_BANNER_STYLE,
+    central_banner_text,
+    guarded,
+    owner_text,
+)
 from pos_app.ui.settings.form import ERROR_STYLE, HINT_STYLE, OK_STYLE
 
 if TYPE_CHECKING:
@@ -90,8 +102,11 @@ register({
 
 def _use_demo_list(db: Any) -> int:
     """On the writer thread: the demo catalogue on the till, as the shop's own products."""
-    catalog.seed_demo(db)
-    return catalog.adopt_demo_items(db)
+    def use(d: Any) -> int:
+        catalog.seed_demo(d)
+        return catalog.adopt_demo_items(d)
+
+    return int(guarded(db, use))
 
 
 class _Card(QFrame):
@@ -122,6 +137,7 @@ class ProductsStep(Step):
         self.file_dialog: QFileDialog | None = None
         self.preview: ImportPreviewDialog | None = None
         self._busy = False
+        self.central_outlet: str | None = None  # head office sends the products (as last read)
         self._last_dir = str(Path.home())
         self.import_button = QPushButton(tr("Pilih file…"), objectName="productsImport")
         self.demo_button = QPushButton(tr("Pakai daftar contoh"), objectName="productsDemo")
@@ -131,7 +147,9 @@ class ProductsStep(Step):
         self.import_button.clicked.connect(self.choose_file)
         self.demo_button.clicked.connect(self.use_demo_list)
         self.empty_button.clicked.connect(self.start_empty)
-        cards = QHBoxLayout()
+        self.choices = QWidget(objectName="productsChoices")
+        cards = QHBoxLayout(self.choices)
+        cards.setContentsMargins(0, 0, 0, 0)
         cards.setSpacing(12)
         cards.addWidget(_Card(tr("Impor dari file"), tr(
             "CSV atau Excel (XLSX), juga ekspor item Loyverse apa adanya. Pratinjau dulu, baru "
@@ -150,7 +168,13 @@ class ProductsStep(Step):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(14)
-        layout.addLayout(cards)
+        self.central_note = QLabel(objectName="productsCentral")
+        self.central_note.setWordWrap(True)
+        self.central_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.central_note.setStyleSheet(CENTRAL_BANNER_STYLE)
+        self.central_note.hide()
+        layout.addWidget(self.choices)
+        layout.addWidget(self.central_note)
         layout.addWidget(self.count_label)
         layout.addWidget(self.status)
         layout.addStretch(1)
@@ -218,7 +242,7 @@ class ProductsStep(Step):
         def apply() -> ImportResult:
             from pos_app.product_io import apply_import
 
-            return apply_import(db, plan)
+            return guarded(db, lambda d: apply_import(d, plan))
 
         def done(result: ImportResult) -> None:
             if not self._current():
@@ -292,10 +316,20 @@ class ProductsStep(Step):
     def _count(self) -> None:
         db = self.ctx.db
 
-        def shown(n: int) -> None:
+        def shown(answer: tuple[int, str | None]) -> None:
             if self._current():
+                n, outlet = answer
                 self.count_label.setText(tr("Katalog sekarang: {n} produk", n=n))
+                self._show_central(outlet)
 
-        self.ctx.tasks.read(lambda: catalog.product_count(db), shown,
+        self.ctx.tasks.read(lambda: (catalog.product_count(db), managed_outlet(db)), shown,
                             lambda exc: log.error("first run: counting products failed",
                                                   exc_info=exc))
+
+    def _show_central(self, outlet: str | None) -> None:
+        """Head office sends the products: its sentence instead of the three choices."""
+        self.central_outlet = outlet
+        if outlet is not None:
+            self.central_note.setText(central_banner_text(outlet))
+        self.central_note.setVisible(outlet is not None)
+        self.choices.setVisible(outlet is None)

@@ -8,6 +8,10 @@ tells the products screen after each committed change.
 The name box under the list serves both "Tambah" (Enter: a new category with the typed name)
 and "Ganti nama" (F2: the selected category gets the typed name). Choosing a category fills the
 box with its name, so a rename is: pick, edit, F2.
+
+While head office manages the till's price list the products screen does not open this dialog,
+and every write here is refused on the writer thread anyway (``refuse_local_edit``, in the
+write's own transaction).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_app.central.catalog import ManagedCentrally, refuse_local_edit
 from pos_app.products import ProductInvalid
 from pos_app.storage import catalog
 from pos_app.storage.database import Database
@@ -47,6 +52,12 @@ register({
     "Pilih kategori yang akan diganti namanya": "Pick the category to rename",
     "Gagal: {error}": "Failed: {error}",
 })
+
+
+def _guarded(db: Database, change: Callable[[Database], Any]) -> Any:
+    with db.transaction():
+        refuse_local_edit(db)
+        return change(db)
 
 
 class CategoriesDialog(QDialog):
@@ -199,7 +210,7 @@ class CategoriesDialog(QDialog):
             self._set_busy(False)
             self._failed(exc)
 
-        self.tasks.write(lambda: change(db), done, failed)
+        self.tasks.write(lambda: _guarded(db, change), done, failed)
 
     def _loaded(self, cats: Sequence[Any], select: str | None) -> None:
         self.loaded = True
@@ -221,6 +232,8 @@ class CategoriesDialog(QDialog):
             english = language() == "en"
             self._show_error("\n".join(p.message_en if english else p.message
                                        for p in exc.problems))
+        elif isinstance(exc, ManagedCentrally):
+            self._show_error(exc.message_en if language() == "en" else exc.message)
         else:
             self._show_error(tr("Gagal: {error}", error=exc))
 

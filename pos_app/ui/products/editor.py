@@ -10,6 +10,10 @@ refused here, before anything is sent, with the same red label.
 
 ``check_item`` runs on the GUI thread too, before the write: it is pure (no database), and it
 lets the owner see every field problem at once even when the writer thread is busy.
+
+``read_only`` (a till whose price list head office manages) shows the product to look at: every
+field locked, no save, and the write is refused on the writer thread anyway
+(``refuse_local_edit``), should a save be asked for.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_app.central.catalog import ManagedCentrally, refuse_local_edit
 from pos_app.money import format_rupiah
 from pos_app.products import (
     CatalogItem,
@@ -70,12 +75,22 @@ register({
     "Stok wajib diisi bila stok dilacak": "Enter the stock when it is tracked",
     "Belum disimpan — periksa kolom yang merah": "Not saved — check the fields in red",
     "Gagal menyimpan: {error}": "Could not save: {error}",
+    "Lihat produk: {name}": "View product: {name}",
+    "Tutup (Esc)": "Close (Esc)",
 })
 
 UNITS = ("pcs", "kg", "gram", "liter", "bungkus", "botol", "dus", "lusin")
 """The units offered; the combo is editable, so "sachet" or "ikat" can be typed."""
 
 FIELD_MIN_WIDTH = 320
+
+
+def _save(db: Database, item: CatalogItem, original_sku: str | None) -> CatalogItem:
+    """On the writer thread: refused while head office manages the price list (checked in the
+    save's own transaction), else ``catalog.save_item``."""
+    with db.transaction():
+        refuse_local_edit(db)
+        return catalog.save_item(db, item, original_sku=original_sku)
 
 
 def _parse_count(text: str) -> int:
@@ -141,15 +156,21 @@ class ProductEditor(QDialog):
     """The :class:`CatalogItem` as stored (with its assigned SKU), after the write."""
 
     def __init__(self, db: Database, tasks: TaskManager, *, item: CatalogItem | None,
-                 categories: Sequence[str], parent: QWidget | None = None) -> None:
+                 categories: Sequence[str], read_only: bool = False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("productEditor")
         self.db = db
         self.tasks = tasks
         self.original = item
         self.saving = False
-        self.setWindowTitle(tr("Tambah produk") if item is None
-                            else tr("Ubah produk: {name}", name=item.name))
+        self.read_only = read_only
+        if item is None:
+            self.setWindowTitle(tr("Tambah produk"))
+        elif read_only:
+            self.setWindowTitle(tr("Lihat produk: {name}", name=item.name))
+        else:
+            self.setWindowTitle(tr("Ubah produk: {name}", name=item.name))
 
         self.name = QLineEdit(objectName="editName")
         self.name.setPlaceholderText(tr("mis. Indomie Goreng"))
@@ -238,8 +259,21 @@ class ProductEditor(QDialog):
         layout.addStretch(1)
         layout.addLayout(buttons)
         self._load(item)
+        if read_only:
+            self._lock()
         self.name.setFocus()
         self.resize(960, 500)
+
+    def _lock(self) -> None:
+        """Look, don't touch: text stays selectable (a barcode can be copied), nothing edits."""
+        for edit in (self.name, self.price, self.cost, self.sku, self.stock, self.low_stock):
+            edit.setReadOnly(True)
+        self.barcodes.setReadOnly(True)
+        for widget in (self.category, self.unit, self.tracked, self.active):
+            widget.setEnabled(False)
+        self.save_button.hide()
+        self.save_button.setEnabled(False)
+        self.cancel_button.setText(tr("Tutup (Esc)"))
 
     # ------------------------------------------------------------------ loading and reading
 
@@ -334,7 +368,7 @@ class ProductEditor(QDialog):
 
     def save(self) -> None:
         """Check the form and write it on the writer thread; refused fields show in red."""
-        if self.saving:
+        if self.saving or self.read_only:
             return
         self._clear_errors()
         try:
@@ -356,8 +390,7 @@ class ProductEditor(QDialog):
         self.status.setText(tr("Menyimpan…"))
         original_sku = self.original.sku if self.original is not None else None
         db = self.db
-        self.tasks.write(lambda: catalog.save_item(db, item, original_sku=original_sku),
-                         self._stored, self._failed)
+        self.tasks.write(lambda: _save(db, item, original_sku), self._stored, self._failed)
 
     def _stored(self, stored: CatalogItem) -> None:
         self.saving = False
@@ -371,6 +404,8 @@ class ProductEditor(QDialog):
         self.save_button.setEnabled(True)
         if isinstance(error, ProductInvalid):
             self._refused([(p.field, self._message(p)) for p in error.problems])
+        elif isinstance(error, ManagedCentrally):
+            self._refused([("", error.message_en if language() == "en" else error.message)])
         else:
             self._refused([("", tr("Gagal menyimpan: {error}", error=error))])
 

@@ -21,6 +21,13 @@
   deleted; for an import, ``apply_import`` does it in the import's transaction, and the preview
   already leaves them out); Tidak (or Esc) adopts them (``adopt_demo_items``: they become the
   shop's own). Either way no demo item is left, so the question comes once.
+* **Head office's price list** (several outlets, issue 14): while the till is enrolled in an
+  outlet whose price list central manages (``sync.central.catalog_is_central``, read on the
+  reader thread with every list), the screen is read-only: a banner says so, add, archive,
+  categories and import are disabled, Enter and a double-click open the product to *look at*
+  (:class:`~.editor.ProductEditor` read-only), and export still works. Every write is checked
+  again on the writer thread, in its own transaction (``refuse_local_edit``), so a pull that
+  arrives while the screen is open can't be raced by a click.
 * **Keys**: the search box has the focus; Up/Down move in the list from there, Enter edits the
   selected product, Ins or Ctrl+N adds one, Del archives (or restores) it, Ctrl+F goes back to
   the search box, Esc clears the search and, when it is empty, closes the screen.
@@ -57,6 +64,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_app.central.catalog import managed_outlet, refuse_local_edit
 from pos_app.clock import local_date, utcnow
 from pos_app.products import CatalogItem
 from pos_app.settings import Settings
@@ -131,7 +139,35 @@ register({
         "products.\n\nYes: remove the demo products when the import is saved (sold ones are "
         "only archived).\nNo: keep them as your shop's own products.",
     "Produk demo disimpan sebagai produk toko": "The demo products are kept as the shop's own",
+    "Daftar harga diatur kantor pusat (outlet {outlet}). Ubah harga dan produk di kantor pusat; "
+    "perubahan sampai ke kasir ini otomatis.":
+        "The price list is managed by head office (outlet {outlet}). Change prices and products "
+        "at head office; changes reach this till automatically.",
+    "Daftar harga diatur kantor pusat (outlet {outlet}): ubah di kantor pusat.":
+        "The price list is managed by head office (outlet {outlet}): change it there.",
+    "Lihat (Enter)": "View (Enter)",
+    "Belum ada produk dari kantor pusat": "No products from head office yet",
 })
+
+#: the banner of a till whose price list head office manages (a blue notice, not a warning)
+CENTRAL_BANNER_STYLE = ("background: #e8f1fb; color: #1d4f91; border: 1px solid #a9c7ec;"
+                        " border-radius: 8px; padding: 8px 12px; font-size: 15px;"
+                        " font-weight: bold;")
+
+
+def central_banner_text(outlet_id: str) -> str:
+    """The sentence the products screen and the first-run guide show on a till whose price
+    list head office manages."""
+    return tr("Daftar harga diatur kantor pusat (outlet {outlet}). Ubah harga dan produk di "
+              "kantor pusat; perubahan sampai ke kasir ini otomatis.", outlet=outlet_id)
+
+
+def guarded(db: Database, change: Callable[[Database], Any]) -> Any:
+    """``change(db)`` on the writer thread, refused (``ManagedCentrally``) while head office
+    manages the price list; the check is in the write's own transaction."""
+    with db.transaction():
+        refuse_local_edit(db)
+        return change(db)
 
 EXPORT_NAME = "produk-{date}.xlsx"
 NAME_MIN_WIDTH = 260
@@ -148,6 +184,7 @@ class Snapshot:
     items: list[CatalogItem]
     categories: list[str]
     demo_count: int
+    central_outlet: str | None = None  # head office manages the price list (this outlet's)
 
 
 class _Table(QTableView):
@@ -184,6 +221,7 @@ class ProductsDialog(QDialog):
         self.demo_count = 0
         self.loading = False
         self.file_busy = False
+        self.central_outlet: str | None = None  # as of the last read of the list
         self._load_seq = 0
         self._select_after_load: str | None = None
         self._last_dir = QStandardPaths.writableLocation(
@@ -217,6 +255,11 @@ class ProductsDialog(QDialog):
         self.banner = QLabel(objectName="demoBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()
+        self.central_banner = QLabel(objectName="centralBanner")
+        self.central_banner.setWordWrap(True)
+        self.central_banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.central_banner.setStyleSheet(CENTRAL_BANNER_STYLE)
+        self.central_banner.hide()
 
         # -- the list
         self.model = ProductTableModel(self)
@@ -285,6 +328,7 @@ class ProductsDialog(QDialog):
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.central_banner)
         layout.addLayout(filters)
         layout.addWidget(self.banner)
         layout.addWidget(self.table, 1)
@@ -364,7 +408,8 @@ class ProductsDialog(QDialog):
                 items=catalog.list_items(db, query, category=category,
                                          include_archived=archived),
                 categories=[c.name for c in catalog.category_list(db)],
-                demo_count=catalog.demo_count(db))
+                demo_count=catalog.demo_count(db),
+                central_outlet=managed_outlet(db))
 
         self.tasks.read(read, lambda snap: self._loaded(seq, snap),
                         lambda exc: self._load_failed(seq, exc))
@@ -376,10 +421,15 @@ class ProductsDialog(QDialog):
         self.model.set_items(snap.items)
         self._set_categories(snap.categories)
         self.demo_count = snap.demo_count
+        self.central_outlet = snap.central_outlet
+        if snap.central_outlet is not None:
+            self.central_banner.setText(central_banner_text(snap.central_outlet))
+        self.central_banner.setVisible(snap.central_outlet is not None)
         self.banner.setText(tr(
             "Ada {n} produk demo (contoh) di katalog. Saat Anda menambah atau mengimpor produk "
             "sendiri, Anda akan ditanya apakah produk demo dihapus.", n=snap.demo_count))
-        self.banner.setVisible(snap.demo_count > 0)
+        # The demo question never comes on a till whose list head office sends.
+        self.banner.setVisible(snap.demo_count > 0 and snap.central_outlet is None)
         wanted, self._select_after_load = self._select_after_load, None
         if not (wanted and self.select_sku(wanted)) and snap.items:
             self.table.setCurrentIndex(self.model.index(0, 0))
@@ -413,7 +463,8 @@ class ProductsDialog(QDialog):
         n = self.model.rowCount()
         count = _thousands(n)
         if n == 0 and not (self.query or self.category or self.show_archived.isChecked()):
-            text = tr("Belum ada produk — Tambah (Ins) atau Impor…")
+            text = (tr("Belum ada produk dari kantor pusat") if self.read_only
+                    else tr("Belum ada produk — Tambah (Ins) atau Impor…"))
         elif n == 0:
             text = tr("Tidak ada produk yang cocok")
         elif self.query:
@@ -429,14 +480,31 @@ class ProductsDialog(QDialog):
         self.status.setText(text)
         set_state(self.status, state="error" if error else "info")
 
+    @property
+    def read_only(self) -> bool:
+        """Head office manages the price list: look, export, change nothing."""
+        return self.central_outlet is not None
+
     def _update_buttons(self) -> None:
         item = self.selected_item
+        writable = not self.read_only
         self.edit_button.setEnabled(item is not None)
-        self.archive_button.setEnabled(item is not None)
+        self.edit_button.setText(tr("Ubah (Enter)") if writable else tr("Lihat (Enter)"))
+        self.archive_button.setEnabled(item is not None and writable)
         archived = item is not None and not item.active
         self.archive_button.setText(tr("Pulihkan (Del)") if archived else tr("Arsipkan (Del)"))
-        for b in (self.import_button, self.export_button):
-            b.setEnabled(not self.file_busy)
+        self.add_button.setEnabled(writable)
+        self.categories_button.setEnabled(writable)
+        self.import_button.setEnabled(writable and not self.file_busy)
+        self.export_button.setEnabled(not self.file_busy)
+
+    def _refused_read_only(self) -> bool:
+        """True (and the reason on the status line) when the screen is read-only."""
+        if self.central_outlet is None:
+            return False
+        self._set_status(tr("Daftar harga diatur kantor pusat (outlet {outlet}): ubah di "
+                            "kantor pusat.", outlet=self.central_outlet), error=True)
+        return True
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -484,6 +552,8 @@ class ProductsDialog(QDialog):
     # ------------------------------------------------------------------ add and edit
 
     def add_product(self) -> None:
+        if self._refused_read_only():
+            return
         self._open_editor(None)
 
     def edit_selected(self) -> None:
@@ -498,7 +568,7 @@ class ProductsDialog(QDialog):
             self.editor.raise_()
             return
         self.editor = ProductEditor(self.db, self.tasks, item=item, categories=self.categories,
-                                    parent=self)
+                                    read_only=self.read_only, parent=self)
         self.editor.saved.connect(lambda stored, new=item is None: self._saved(stored, new))
         self.editor.finished.connect(lambda _r: self.focus_search())
         self.editor.open()
@@ -514,7 +584,7 @@ class ProductsDialog(QDialog):
 
     def archive_or_restore_selected(self) -> None:
         item = self.selected_item
-        if item is None:
+        if item is None or self._refused_read_only():
             return
         if item.active:
             self.archive(item)
@@ -559,11 +629,13 @@ class ProductsDialog(QDialog):
             log.error("products: a change was refused", exc_info=exc)
             self._set_status(tr("Gagal: {error}", error=owner_text(exc)), error=True)
 
-        self.tasks.write(lambda: change(db), done, failed)
+        self.tasks.write(lambda: guarded(db, change), done, failed)
 
     # ------------------------------------------------------------------ categories
 
     def open_categories(self) -> None:
+        if self._refused_read_only():
+            return
         if self.categories_dialog is not None and self.categories_dialog.isVisible():
             self.categories_dialog.raise_()
             return
@@ -580,6 +652,8 @@ class ProductsDialog(QDialog):
 
     def choose_import_file(self) -> None:
         """Ask for a CSV or XLSX file, then :meth:`import_file` it."""
+        if self._refused_read_only():
+            return
         dialog = QFileDialog(self, tr("Impor daftar produk"), self._last_dir,
                              tr("Daftar produk (*.csv *.xlsx)"))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
@@ -592,7 +666,7 @@ class ProductsDialog(QDialog):
     def import_file(self, path: Path) -> None:
         """Read ``path`` (off the GUI thread) and show what importing it would do. While demo
         products are still there, first ask whether they go (see :meth:`_ask_about_demo`)."""
-        if self.file_busy:
+        if self.file_busy or self._refused_read_only():
             return
         self.file_dialog = None
         path = Path(path)
@@ -674,7 +748,7 @@ class ProductsDialog(QDialog):
         def apply() -> ImportResult:
             from pos_app.product_io import apply_import
 
-            return apply_import(db, plan)
+            return guarded(db, lambda d: apply_import(d, plan))
 
         self.tasks.write(apply, done, failed)
 
@@ -766,4 +840,4 @@ def owner_text(exc: BaseException) -> str:
     return str(getattr(exc, "message_en", None) or exc)
 
 
-__all__ = ["ProductsDialog", "Snapshot"]
+__all__ = ["ProductsDialog", "Snapshot", "central_banner_text", "guarded"]

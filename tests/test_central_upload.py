@@ -1,0 +1,691 @@
+"""The till side of the central store (sync/central.py, migration 9, docs/central.md): the change
+log the triggers write, uploads that are idempotent and survive kill -9, a till that was offline
+catching up, outlets whose order numbers clash, late changes, and the catalogue pulled by two
+tills. Real SQLite files; a real PostgreSQL (tests/pg_cluster.py) with till roles, so that
+row-level security decides what a till may write and read."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from pos_app.cart import Cart, Product
+from pos_app.central.connect import connect
+from pos_app.central.enroll import make_code, redeem
+from pos_app.central.errors import Unreachable
+from pos_app.checkout import CheckoutService, Till
+from pos_app.clock import zone
+from pos_app.order_state import PaymentStatus
+from pos_app.refunds import PaidBack
+from pos_app.shifts import CashCount
+from pos_app.storage import (
+    Database,
+    catalog,
+    open_database,
+    refunds as refund_store,
+    shifts as shift_store,
+)
+from pos_app.storage.migrations import MIGRATIONS
+from pos_app.storage.orders import latest_payment
+from sync import central
+from sync.central import CentralProduct, CentralSync, central_status, mark_enrolled
+from sync.ledger import Ledger
+from sync.providers.base import RemoteStatus, StatusResult
+from tests.conftest import FakeClock
+from tests.pg_cluster import CentralDb
+
+ROOT = Path(__file__).resolve().parent.parent
+WIB = zone("Asia/Jakarta")
+KOPI = Product(sku="A", barcode="111", name="Kopi Susu", category="Minuman", price=5000,
+               stock=50)
+ROTI = Product(sku="B", barcode="222", name="Roti Bakar", category="Makanan", price=12000)
+SALES_TABLES = ("orders", "order_lines", "payments", "refunds", "refund_lines", "shifts",
+                "credits")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def new_till(path: Path, clock: FakeClock, terminal: str = "K1") -> tuple[Database, Till]:
+    db = open_database(path / "pos.sqlite3", backup_dir=path / "backups")
+    catalog.upsert_products(db, [KOPI, ROTI])
+    return db, Till(terminal, WIB, cashier="Sri")
+
+
+def cart(n_kopi: int = 2, n_roti: int = 1) -> Cart:
+    c = Cart()
+    if n_kopi:
+        c.add(KOPI, n_kopi)
+    if n_roti:
+        c.add(ROTI, n_roti)
+    return c
+
+
+def sell(db: Database, till: Till, clock: FakeClock, n: int = 1) -> list[str]:
+    """``n`` cash sales, in one transaction (one fsync, not ``n``)."""
+    svc = CheckoutService(db, till, clock)
+    with db.transaction():
+        return [svc.complete_cash_sale(cart(), 50_000).id for _ in range(n)]
+
+
+@dataclass(frozen=True)
+class TillLogin:
+    """A till's own database role, as enrolment makes it."""
+
+    outlet_id: str
+    terminal_id: str
+    user: str
+    password: str
+    url: str
+
+    def factory(self) -> Callable[[], psycopg.Connection[Any]]:
+        return lambda: connect(self.url, user=self.user, password=self.password)
+
+
+def enrol(central_db: CentralDb, outlet_name: str, terminal: str) -> TillLogin:
+    """A till's own login role, made the way a till gets it: the owner makes a one-time code
+    (``make_code``: the outlet too, when new), the till redeems it (``redeem``)."""
+    with central_db.connect() as conn:
+        code = make_code(conn, outlet_name)
+    base = central_db.cluster.url(central_db.dbname, user=None)
+    creds = redeem(base, outlet_name, code, terminal)
+    return TillLogin(creds.outlet_id, terminal, creds.role, creds.password, base)
+
+
+def enrolled_sync(db: Database, login: TillLogin, clock: Callable[[], datetime] | None = None,
+                  **kw: Any) -> CentralSync:
+    sync = CentralSync(db, login.factory(), clock=clock or (lambda: datetime.now(UTC)), **kw)
+    sync.mark_enrolled(login.outlet_id, login.terminal_id)
+    return sync
+
+
+def dump(central_db: CentralDb) -> dict[str, list[tuple[Any, ...]]]:
+    """Every sales row central holds (as the superuser: all outlets), in a stable order."""
+    with central_db.connect() as conn:
+        return {t: conn.execute(f"SELECT * FROM pos.{t} ORDER BY 1, 2, 3, 4").fetchall()
+                for t in SALES_TABLES}
+
+
+def owner_rows(central_db: CentralDb, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    with central_db.connect() as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def drain(sync: CentralSync) -> int:
+    """Upload until nothing waits; returns the batches it took."""
+    batches = 0
+    while True:
+        result = sync.upload_once()
+        if result.changes:
+            batches += 1
+        if result.left == 0:
+            return batches
+        assert batches < 10_000
+
+
+def waiting(db: Database) -> int:
+    return int(db.scalar("SELECT count(*) FROM central_changes"))
+
+
+@pytest.fixture
+def till_a(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[Database, Till]]:
+    db, till = new_till(tmp_path / "a", clock)
+    yield db, till
+    db.close()
+
+
+# --------------------------------------------------------------------------- migration 9, triggers
+
+
+def test_a_version_8_file_upgrades_and_keeps_its_sales(tmp_path: Path, clock: FakeClock) -> None:
+    path = tmp_path / "pos.sqlite3"
+    old = open_database(path, migrations=MIGRATIONS[:8])
+    catalog.upsert_products(old, [KOPI, ROTI])
+    order = CheckoutService(old, Till("K1", WIB), clock).complete_cash_sale(cart(), 50_000)
+    old.close()
+    db = open_database(path, backup_dir=tmp_path / "backups")
+    try:
+        assert db.schema_version == 9 == MIGRATIONS[-1].version
+        status = central_status(db)
+        assert (status.enrolled, status.changes_waiting, status.catalog_version_seen) == (
+            False, 0, 0)
+        assert db.scalar("SELECT id FROM orders") == order.id
+        # Enrolment queues the history: the one order and its payment.
+        assert mark_enrolled(db, "toko-bandung", "K1") == 2
+        assert [tuple(r) for r in db.query("SELECT tbl, key FROM central_changes ORDER BY id")
+                ] == [("orders", order.id), ("payments", latest_payment(db, order.id).id)]
+    finally:
+        db.close()
+
+
+def test_not_enrolled_records_nothing_and_never_connects(till_a, clock: FakeClock) -> None:
+    db, till = till_a
+
+    def no_server() -> psycopg.Connection[Any]:
+        raise AssertionError("a till that is not enrolled must not connect")
+
+    sync = CentralSync(db, no_server, clock=clock)
+    sell(db, till, clock, 3)
+    shift = shift_store.open_shift(db, "K1", WIB, "Sri", 100_000, clock())
+    shift_store.close_shift(db, shift.id, "Sri", CashCount({100_000: 1}), "", clock())
+    assert waiting(db) == 0
+    assert sync.upload_once() == central.UploadResult(0, 0, 0, None)
+    assert sync.pull_catalog_once() == 0
+    assert sync.step() == central.NOT_ENROLLED_POLL_S
+
+
+def test_every_write_is_recorded_with_it_but_payment_polls_are_not(
+        till_a, clock: FakeClock) -> None:
+    db, till = till_a
+    mark_enrolled(db, "toko-bandung", "K1")
+    shift = shift_store.open_shift(db, "K1", WIB, "Sri", 100_000, clock())
+    svc = CheckoutService(db, Till("K1", WIB, shift_id=shift.id), clock)
+    order, payment = svc.open_qris_sale(cart(), "orkut", ttl_s=600)
+    changes = [tuple(r) for r in db.query("SELECT tbl, key FROM central_changes ORDER BY id")]
+    assert changes == [("shifts", shift.id), ("orders", order.id), ("payments", payment.id)]
+    # The engine's checks move next_check_at and updated_at every second: not a change.
+    for _ in range(5):
+        clock.advance(1)
+        with db.transaction() as conn:
+            conn.execute("UPDATE payments SET next_check_at = ?, updated_at = ? WHERE id = ?",
+                         (clock().isoformat(), clock().isoformat(), payment.id))
+    assert waiting(db) == 3
+    # ... but the payment being paid is, and so is its order.
+    Ledger(db, clock, late_poll_interval_s=2, late_watch_s=600).paid(
+        latest_payment(db, order.id), StatusResult(RemoteStatus.PAID), actor="sync",
+        action="qris_paid")
+    assert [tuple(r) for r in db.query(
+        "SELECT tbl, key FROM central_changes WHERE id > 3 ORDER BY id")] == [
+        ("payments", payment.id), ("orders", order.id)]
+
+
+def test_enrolling_in_another_outlet_is_refused_and_unenrolling_stops_recording(
+        till_a, clock: FakeClock) -> None:
+    db, till = till_a
+    sell(db, till, clock, 2)
+    assert mark_enrolled(db, "toko-bandung", "K1") == 4
+    assert mark_enrolled(db, "toko-bandung", "K1") == 4, "again: queued once, not twice"
+    assert waiting(db) == 4
+    with pytest.raises(central.CentralStateError, match="toko-bandung"):
+        mark_enrolled(db, "toko-bogor", "K1")
+    assert central.unenroll(db) == 4
+    sell(db, till, clock, 1)
+    assert waiting(db) == 0
+
+
+def test_errors_are_described_without_secrets() -> None:
+    text = central.describe(psycopg.OperationalError(
+        "connection to postgresql://till:s3cret@db.example.com/pos failed: password=hunter2 x"))
+    assert "s3cret" not in text and "hunter2" not in text
+    assert text.startswith("OperationalError: ")
+    assert central.describe(RuntimeError("a\nb")) == "RuntimeError: a"
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def test_a_sale_is_shipped_with_its_lines_and_payment(central_db: CentralDb, till_a,
+                                                      clock: FakeClock) -> None:
+    db, till = till_a
+    login = enrol(central_db, "Toko Bandung", "K1")
+    sync = enrolled_sync(db, login)
+    [order_id] = sell(db, till, clock)
+    before = sync.status()
+    assert before.changes_waiting == 2 and before.lag_s is not None and before.lag_s < 60
+    result = sync.upload_once()
+    assert (result.changes, result.rows, result.left, result.lag_s) == (2, 4, 0, None)
+    assert waiting(db) == 0
+    status = sync.status()
+    assert status.last_upload_at is not None and status.last_error is None
+    local = db.query_one("SELECT * FROM orders WHERE id = ?", (order_id,))
+    [row] = owner_rows(central_db, "SELECT outlet_id, uuid::text, order_id, terminal_id,"
+                       " business_date::text, status, subtotal, total, cashier, created_at,"
+                       " paid_at FROM pos.orders")
+    assert row == ("toko-bandung", local["uuid"], order_id, "K1", local["business_date"],
+                   "paid", 22_000, 22_000, "Sri", clock(), clock())
+    assert owner_rows(central_db, "SELECT line_no, sku, name, unit_price, quantity, net,"
+                      " order_uuid::text FROM pos.order_lines ORDER BY line_no") == [
+        (1, "A", "Kopi Susu", 5000, 2, 10_000, local["uuid"]),
+        (2, "B", "Roti Bakar", 12_000, 1, 12_000, local["uuid"])]
+    payment = latest_payment(db, order_id)
+    assert owner_rows(central_db, "SELECT id, order_uuid::text, method, amount, tendered,"
+                      " change_given, status, business_date::text FROM pos.payments") == [
+        (payment.id, local["uuid"], "cash", 22_000, 50_000, 28_000, "paid",
+         local["business_date"])]
+
+
+def test_the_same_batch_three_times_leaves_identical_rows(central_db: CentralDb, till_a,
+                                                          clock: FakeClock) -> None:
+    db, till = till_a
+    sync = enrolled_sync(db, enrol(central_db, "Toko Bandung", "K1"))
+    shift = shift_store.open_shift(db, "K1", WIB, "Sri", 100_000, clock())
+    sell(db, Till("K1", WIB, cashier="Sri", shift_id=shift.id), clock, 5)
+    batch = sync.read_batch()
+    assert batch is not None and len(batch.change_ids) == 11
+    sync.ship(batch)
+    first = dump(central_db)
+    assert [len(first[t]) for t in SALES_TABLES] == [5, 10, 5, 0, 0, 1, 0]
+    time.sleep(0.05)  # a rewrite would show in uploaded_at (now())
+    sync.ship(batch)
+    sync.ship(batch)
+    assert dump(central_db) == first
+    sync.forget(batch.change_ids)
+    assert waiting(db) == 0
+
+
+KILLER = r"""
+import sys, time
+from contextlib import contextmanager
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from pos_app.central.connect import connect
+from pos_app.storage import open_database
+from sync.central import CentralSync
+
+root, db_path, url, user, password, mode, marker = sys.argv[1:8]
+marker = Path(marker)
+
+
+class SlowCommit:
+    # A connection whose transactions stop just before COMMIT: rows sent, not committed.
+    def __init__(self, pg):
+        object.__setattr__(self, "_pg", pg)
+
+    def __getattr__(self, name):
+        return getattr(self._pg, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._pg, name, value)
+
+    @contextmanager
+    def transaction(self):
+        with self._pg.transaction():
+            yield
+            marker.write_text("sent")
+            time.sleep(600)
+
+
+def factory():
+    pg = connect(url, user=user, password=password)
+    return SlowCommit(pg) if mode == "before_commit" else pg
+
+
+db = open_database(db_path)
+sync = CentralSync(db, factory, batch_size=1000)
+if mode == "after_commit":
+    def forget(ids):
+        marker.write_text("committed")
+        time.sleep(600)
+    sync.forget = forget
+sync.upload_once()
+"""
+
+
+@pytest.mark.parametrize("mode", ["before_commit", "after_commit"])
+def test_kill_9_mid_batch_then_upload_ships_each_order_once(
+        mode: str, central_db: CentralDb, till_a, clock: FakeClock, tmp_path: Path) -> None:
+    db, till = till_a
+    login = enrol(central_db, "Toko Bandung", "K1")
+    sync = enrolled_sync(db, login)
+    orders = sell(db, till, clock, 20)
+    marker = tmp_path / f"{mode}.marker"
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLER, str(ROOT), str(db.path), login.url, login.user,
+         login.password, mode, str(marker)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ})
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert child.poll() is None, child.communicate()[1].decode()[-2000:]
+            assert time.monotonic() < deadline, "the child never got to the point"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    shipped = owner_rows(central_db, "SELECT count(*) FROM pos.orders")[0][0]
+    assert shipped == (0 if mode == "before_commit" else 20)
+    assert waiting(db) == 40, "the change log is only cleared after the commit"
+    before = dump(central_db)
+    result = sync.upload_once()
+    assert (result.changes, result.left) == (40, 0)
+    rows = owner_rows(central_db, "SELECT order_id, count(*) FROM pos.orders GROUP BY 1"
+                      " ORDER BY 1")
+    assert rows == [(o, 1) for o in sorted(orders)]
+    assert owner_rows(central_db, "SELECT count(*) FROM pos.payments")[0][0] == 20
+    assert owner_rows(central_db, "SELECT count(*) FROM pos.order_lines")[0][0] == 40
+    if mode == "after_commit":
+        assert dump(central_db) == before, "the batch sent again changed nothing"
+
+
+def test_a_till_offline_for_1000_sales_backs_off_then_catches_up(
+        central_db: CentralDb, till_a, clock: FakeClock) -> None:
+    db, till = till_a
+    login = enrol(central_db, "Toko Bandung", "K1")
+    online = False
+    attempts = 0
+
+    def factory() -> psycopg.Connection[Any]:
+        nonlocal attempts
+        attempts += 1
+        if not online:
+            raise Unreachable("cannot reach the central server 127.0.0.1:9/pos: refused")
+        return login.factory()()
+
+    sync = CentralSync(db, factory, clock=clock)
+    sync.mark_enrolled(login.outlet_id, login.terminal_id)
+    orders = sell(db, till, clock, 1000)
+    assert waiting(db) == 2000
+    wait = sync.step()
+    assert attempts == 2  # the upload and the catalogue, each once
+    assert 0.5 <= wait <= 1.0
+    status = sync.status()
+    assert status.changes_waiting == 2000
+    assert status.last_error is not None and "Unreachable" in status.last_error
+    for _ in range(5):
+        assert sync.step() > 0  # backing off: no new attempt, no tight loop
+    assert attempts == 2
+    delays = []
+    for _ in range(8):
+        clock.advance(61)
+        delays.append(sync.step())
+    assert attempts == 2 + 2 * 8
+    assert delays[-1] >= 30, "the pause grows to about a minute"
+    assert sync.backoff.failures(central._UPLOAD) == 9
+    online = True
+    clock.advance(61)
+    passes = 0
+    while sync.status().changes_waiting:
+        sync.step()
+        passes += 1
+        assert passes < 20
+    assert passes == 4  # 500 changes a batch
+    status = sync.status()
+    assert status.last_error is None and status.last_upload_at == clock()
+    assert sync.backoff.failures(central._UPLOAD) == 0
+    counts = owner_rows(central_db, "SELECT count(*), count(DISTINCT uuid) FROM pos.orders")
+    assert counts == [(1000, 1000)]
+    assert sorted(r[0] for r in owner_rows(central_db, "SELECT order_id FROM pos.orders")
+                  ) == sorted(orders)
+    assert owner_rows(central_db, "SELECT count(*) FROM pos.payments") == [(1000,)]
+    assert owner_rows(central_db, "SELECT count(*) FROM pos.order_lines") == [(2000,)]
+
+
+def test_the_worker_thread_ships_a_sale_and_stops(central_db: CentralDb, till_a,
+                                                  clock: FakeClock) -> None:
+    db, till = till_a
+    sync = enrolled_sync(db, enrol(central_db, "Toko Bandung", "K1"), poll_s=0.2)
+    sync.start()
+    try:
+        sell(db, till, clock, 3)
+        sync.wake()
+        deadline = time.monotonic() + 30
+        while owner_rows(central_db, "SELECT count(*) FROM pos.orders")[0][0] < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        sync.stop()
+    assert not sync.running
+    assert waiting(db) == 0
+
+
+def test_two_outlets_with_the_same_order_numbers(central_db: CentralDb, tmp_path: Path,
+                                                 clock: FakeClock) -> None:
+    bandung, till = new_till(tmp_path / "bandung", clock)
+    bogor, _ = new_till(tmp_path / "bogor", clock)
+    try:
+        login_bandung = enrol(central_db, "Toko Bandung", "K1")
+        login_bogor = enrol(central_db, "Toko Bogor", "K1")
+        sync_bandung = enrolled_sync(bandung, login_bandung)
+        sync_bogor = enrolled_sync(bogor, login_bogor)
+        [a] = sell(bandung, till, clock)
+        [b] = sell(bogor, till, clock)
+        assert a == b == "K1-20261127-0001"
+        drain(sync_bandung)
+        drain(sync_bogor)
+        rows = owner_rows(central_db, "SELECT outlet_id, order_id, total FROM pos.orders"
+                          " ORDER BY outlet_id")
+        assert rows == [("toko-bandung", a, 22_000), ("toko-bogor", b, 22_000)]
+        assert owner_rows(central_db, "SELECT outlet_id, count(*) FROM pos.order_lines"
+                          " GROUP BY 1 ORDER BY 1") == [("toko-bandung", 2), ("toko-bogor", 2)]
+        # Each till sees (and could change) its own outlet's rows only.
+        with login_bogor.factory()() as conn:
+            assert conn.execute("SELECT outlet_id FROM pos.orders").fetchall() == [
+                ("toko-bogor",)]
+    finally:
+        bandung.close()
+        bogor.close()
+
+
+def test_a_row_the_server_refuses_backs_off_and_keeps_the_changes(
+        central_db: CentralDb, till_a, clock: FakeClock) -> None:
+    db, till = till_a
+    enrol(central_db, "Toko Bogor", "K2")
+    sync = enrolled_sync(db, enrol(central_db, "Toko Bandung", "K1"), clock=clock)
+    sell(db, till, clock)
+    # As if the till claimed another outlet: row-level security refuses the rows.
+    with db.transaction() as conn:
+        conn.execute("UPDATE central_state SET outlet_id = 'toko-bogor'")
+    sync.step()
+    status = sync.status()
+    assert status.changes_waiting == 2
+    assert status.last_error is not None and "row-level security" in status.last_error
+    assert sync.backoff.failures(central._UPLOAD) == 1
+    assert owner_rows(central_db, "SELECT count(*) FROM pos.orders") == [(0,)]
+    with db.transaction() as conn:
+        conn.execute("UPDATE central_state SET outlet_id = 'toko-bandung'")
+    clock.advance(61)
+    sync.step()
+    assert sync.status().changes_waiting == 0
+    assert owner_rows(central_db, "SELECT outlet_id FROM pos.orders") == [("toko-bandung",)]
+
+
+def test_late_changes_reach_central(central_db: CentralDb, till_a, clock: FakeClock) -> None:
+    db, _ = till_a
+    sync = enrolled_sync(db, enrol(central_db, "Toko Bandung", "K1"))
+    shift = shift_store.open_shift(db, "K1", WIB, "Sri", 100_000, clock())
+    till = Till("K1", WIB, cashier="Sri", shift_id=shift.id)
+    svc = CheckoutService(db, till, clock)
+    sold = svc.complete_cash_sale(cart(), 50_000)
+    waited, _ = svc.open_qris_sale(cart(1, 0), "orkut", ttl_s=600)
+    late, late_payment = svc.open_qris_sale(cart(0, 1), "orkut", ttl_s=600)
+    drain(sync)
+    assert owner_rows(central_db, "SELECT order_id, status, voided_by FROM pos.orders"
+                      " ORDER BY order_id") == [
+        (sold.id, "paid", None), (waited.id, "awaiting_payment", None),
+        (late.id, "awaiting_payment", None)]
+
+    clock.advance(120)
+    refund_store.void(db, waited.id, reason="pelanggan batal", cashier="Sri",
+                      approved_by="Pemilik")
+    Ledger(db, clock, late_poll_interval_s=2, late_watch_s=600).paid(
+        late_payment, StatusResult(RemoteStatus.PAID, provider_ref="RRN-1"), actor="sync",
+        action="qris_paid")
+    back = refund_store.refund(db, sold.id, {1: 1}, reason="basi", cashier="Sri",
+                               approved_by="Pemilik", paid_back=PaidBack.CASH, tz=WIB,
+                               now=clock(), shift_id=shift.id)
+    with db.transaction() as conn:  # a statement line the matcher could not place
+        conn.execute(
+            "INSERT INTO credits (source, account, credit_id, amount, credited_at, precision,"
+            " description, seen_at, status) VALUES ('orkut', 'OK123', 'TRX-9', 15000, ?,"
+            " 'minute', 'QRIS', ?, 'unmatched')", (clock().isoformat(), clock().isoformat()))
+    drain(sync)
+    with db.transaction() as conn:
+        conn.execute("UPDATE credits SET status = 'review', note = 'cek' WHERE credit_id = ?",
+                     ("TRX-9",))
+    totals = shift_store.shift_totals(db, shift.id)
+    shift_store.close_shift(db, shift.id, "Sri",
+                            CashCount({100_000: 1, 10_000: 1, 2_000: 1, 1_000: 2}), "selisih",
+                            clock())
+    assert totals.expected_cash == 100_000 + 22_000 - back.amount
+    drain(sync)
+
+    assert owner_rows(central_db, "SELECT order_id, status, voided_by, void_reason"
+                      " FROM pos.orders ORDER BY order_id") == [
+        (sold.id, "paid", None, None), (waited.id, "awaiting_payment", "Pemilik",
+                                        "pelanggan batal"),
+        (late.id, "paid", None, None)]
+    assert owner_rows(central_db, "SELECT status, provider_ref FROM pos.payments WHERE id = %s",
+                      (late_payment.id,)) == [(PaymentStatus.PAID.value, "RRN-1")]
+    assert owner_rows(central_db, "SELECT id, amount, paid_back, method FROM pos.refunds") == [
+        (back.id, back.amount, "cash", "cash")]
+    assert owner_rows(central_db, "SELECT refund_id, line_no, quantity, amount"
+                      " FROM pos.refund_lines") == [(back.id, 1, 1, back.amount)]
+    assert owner_rows(central_db, "SELECT outlet_id, terminal_id, source, credit_id, amount,"
+                      " precision, status, note, credited_at FROM pos.credits") == [
+        ("toko-bandung", "K1", "orkut", "TRX-9", 15000, "minute", "review", "cek", clock())]
+    [(status, counted, counts, closed_at)] = owner_rows(
+        central_db, "SELECT status, counted_cash, counts, closed_at FROM pos.shifts")
+    assert (status, counted, closed_at) == ("closed", 114_000, clock())
+    assert counts == {"100000": 1, "10000": 1, "2000": 1, "1000": 2}
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+def put_products(central_db: CentralDb, outlet_id: str, rows: list[dict[str, Any]]) -> None:
+    """The owner's price list edits (as the superuser: RLS does not bind it)."""
+    with central_db.connect() as conn:
+        for r in rows:
+            conn.execute(
+                "INSERT INTO pos.products (outlet_id, sku, name, category, price, barcodes,"
+                " stock, active) VALUES (%(outlet)s, %(sku)s, %(name)s, %(category)s, %(price)s,"
+                " %(barcodes)s, %(stock)s, %(active)s) ON CONFLICT (outlet_id, sku) DO UPDATE"
+                " SET name = EXCLUDED.name, category = EXCLUDED.category,"
+                " price = EXCLUDED.price, barcodes = EXCLUDED.barcodes,"
+                " stock = EXCLUDED.stock, active = EXCLUDED.active",
+                {"outlet": outlet_id, "category": "", "barcodes": [], "stock": None,
+                 "active": True, **r})
+        conn.commit()
+
+
+def local_products(db: Database) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in db.query(
+        "SELECT p.sku, p.name, p.category, p.price, p.stock, p.active, p.barcode,"
+        " (SELECT group_concat(barcode, ' ') FROM (SELECT barcode FROM product_barcodes b"
+        "  WHERE b.sku = p.sku ORDER BY position)) FROM products p ORDER BY p.sku")]
+
+
+def test_price_changes_are_pulled_by_both_tills(central_db: CentralDb, tmp_path: Path,
+                                                clock: FakeClock) -> None:
+    k1, till = new_till(tmp_path / "k1", clock, "K1")
+    k2, _ = new_till(tmp_path / "k2", clock, "K2")
+    try:
+        syncs = [enrolled_sync(k1, enrol(central_db, "Toko Bandung", "K1")),
+                 enrolled_sync(k2, enrol(central_db, "Toko Bandung", "K2"))]
+        enrol(central_db, "Toko Bogor", "K1")
+        put_products(central_db, "toko-bandung", [
+            {"sku": "A", "name": "Kopi Susu Gula Aren", "category": "minuman", "price": 6000,
+             "barcodes": ["111", "1110"], "stock": 99},
+            {"sku": "C", "name": "Teh Tarik", "category": "Minuman Panas", "price": 7000,
+             "barcodes": ["222"], "stock": 10},
+        ])
+        put_products(central_db, "toko-bogor", [
+            {"sku": "A", "name": "Kopi Bogor", "price": 1, "barcodes": ["999"]}])
+        for sync in syncs:
+            assert sync.pull_catalog_once() == 2
+        top = owner_rows(central_db, "SELECT max(version) FROM pos.products"
+                         " WHERE outlet_id = 'toko-bandung'")[0][0]
+        expected = [
+            # A keeps its own stock count; its category is the till's spelling.
+            ("A", "Kopi Susu Gula Aren", "Minuman", 6000, 50, 1, "111", "111 1110"),
+            # Central gave barcode 222 to C: B (local only) loses it.
+            ("B", "Roti Bakar", "Makanan", 12_000, None, 1, None, None),
+            ("C", "Teh Tarik", "Minuman Panas", 7000, 10, 1, "222", "222"),
+        ]
+        for db, sync in zip((k1, k2), syncs, strict=True):
+            assert local_products(db) == expected
+            assert sync.status().catalog_version_seen == top
+            assert "Minuman Panas" in catalog.categories(db)
+            assert sync.pull_catalog_once() == 0
+        sell(k1, till, clock)  # two Kopi: the till's count goes down, central's does not
+        put_products(central_db, "toko-bandung", [
+            {"sku": "A", "name": "Kopi Susu Gula Aren", "category": "Minuman", "price": 6500,
+             "barcodes": ["111", "1110"], "stock": 99}])
+        assert [s.pull_catalog_once() for s in syncs] == [1, 1]
+        assert local_products(k1)[0] == ("A", "Kopi Susu Gula Aren", "Minuman", 6500, 48, 1,
+                                         "111", "111 1110")
+        assert local_products(k2)[0][3] == 6500
+        assert syncs[0].status().catalog_version_seen > top
+        assert [s.pull_catalog_once() for s in syncs] == [0, 0]
+        assert catalog.get_by_barcode(k2, "1110").price == 6500
+    finally:
+        k1.close()
+        k2.close()
+
+
+def test_catalog_pages_are_applied_in_version_order(central_db: CentralDb, till_a) -> None:
+    db, _ = till_a
+    sync = enrolled_sync(db, enrol(central_db, "Toko Bandung", "K1"), catalog_page=3)
+    put_products(central_db, "toko-bandung", [
+        {"sku": f"S{i:02d}", "name": f"Barang {i}", "price": 1000 + i} for i in range(7)])
+    assert [sync.pull_catalog_once() for _ in range(4)] == [3, 3, 1, 0]
+    assert db.scalar("SELECT count(*) FROM products WHERE sku LIKE 'S%'") == 7
+
+
+def test_an_outlet_that_keeps_its_own_price_list_gets_nothing(central_db: CentralDb,
+                                                              till_a) -> None:
+    db, _ = till_a
+    sync = enrolled_sync(db, enrol(central_db, "Toko Bandung", "K1"))
+    put_products(central_db, "toko-bandung", [{"sku": "A", "name": "Kopi Pusat", "price": 1}])
+    with central_db.connect() as conn:
+        conn.execute("UPDATE pos.outlets SET catalog_managed = false")
+        conn.commit()
+    assert sync.pull_catalog_once() == 0
+    assert not central.catalog_is_central(db) and not sync.status().catalog_managed
+    assert catalog.get_by_sku(db, "A").name == "Kopi Susu"
+    with central_db.connect() as conn:
+        conn.execute("UPDATE pos.outlets SET catalog_managed = true")
+        conn.commit()
+    assert sync.pull_catalog_once() == 1, "the edits made meanwhile arrive"
+    assert central.catalog_is_central(db) and sync.status().catalog_managed
+    assert catalog.get_by_sku(db, "A").name == "Kopi Pusat"
+
+
+def test_apply_catalog_keeps_barcodes_unique(till_a, clock: FakeClock) -> None:
+    db, _ = till_a
+    with db.transaction() as conn:
+        central.apply_catalog(conn, [
+            CentralProduct("X", "Satu", "", 100, ("555", "555", " "), None, True, 1),
+            CentralProduct("Y", "Dua", "", 200, ("555", "666"), 3, False, 2),
+        ], clock())
+    assert local_products(db)[2:] == [("X", "Satu", "", 100, None, 1, "555", "555"),
+                                      ("Y", "Dua", "", 200, 3, 0, "666", "666")]
+
+
+# --------------------------------------------------------------------------- throughput
+
+
+@contextmanager
+def timed() -> Iterator[Callable[[], float]]:
+    start = time.perf_counter()
+    yield lambda: time.perf_counter() - start
+
+
+def test_upload_throughput_is_reported(central_db: CentralDb, till_a, clock: FakeClock,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    db, till = till_a
+    sync = enrolled_sync(db, enrol(central_db, "Toko Bandung", "K1"))
+    sell(db, till, clock, 2000)
+    with timed() as elapsed:
+        drain(sync)
+    rows = sum(len(v) for v in dump(central_db).values())
+    assert rows == 2000 * 4
+    with capsys.disabled():
+        print(json.dumps({"central_rows": rows, "seconds": round(elapsed(), 2),
+                          "rows_per_s": round(rows / elapsed())}))
