@@ -730,6 +730,29 @@ def check_central(settings: Settings, db: Database | None, *, now: datetime) -> 
     except sqlite3.Error as exc:  # a database older than migration 9: upgraded on opening
         return _check(name, Status.WARN, Text(f"Tidak bisa dibaca ({exc})",
                                               f"can't tell ({exc})"))
+    configured = bool(settings.get("central.url") and settings.get("central.user"))
+    if not state.enrolled and configured:
+        # A restored backup from before the enrolment, or a half-done enrolment: the till
+        # records nothing for head office while its settings say it should.
+        return _check(name, Status.FAIL,
+                      Text(f"Terdaftar ke outlet {settings.get('central.outlet')} di pengaturan,"
+                           " tetapi kasir ini tidak mencatat penjualan untuk kantor pusat",
+                           f"central.* names outlet {settings.get('central.outlet')}, but this "
+                           "till's database is not enrolled: nothing is recorded for head "
+                           "office"),
+                      Text("Daftarkan kasir lagi dengan kode baru (pos-app central enroll).",
+                           "Enroll the till again with a new code (pos-app central enroll)."))
+    if state.enrolled and not settings.get("central.password"):
+        # The data folder moved to a new PC: the keyring did not come along.
+        return _check(name, Status.FAIL,
+                      Text(f"Outlet {state.outlet_id}: kata sandi kasir untuk kantor pusat "
+                           "tidak ada di komputer ini; penjualan menunggu",
+                           f"outlet {state.outlet_id}: this till's central password is not on "
+                           f"this PC; {state.changes_waiting} changes wait"),
+                      Text("Daftarkan kasir lagi dengan kode baru (pos-app central enroll "
+                           "--replace): yang menunggu lalu terkirim.",
+                           "Enroll the till again with a new code (pos-app central enroll "
+                           "--replace); what waits is then sent."))
     if not state.enrolled:
         return _check(name, Status.OK,
                       Text("Tidak dipakai: satu toko, tanpa kantor pusat",

@@ -33,6 +33,21 @@ now*, at least once after each change, and a row sent twice changes nothing ther
   ``pos.outlets.catalog_managed`` is off keeps its own price list: nothing is applied (nor marked
   seen); the flag is kept locally (:func:`catalog_is_central`) for the screens that refuse
   local product edits while it is on.
+* Matching. Every shop's own import numbers its products P-00001, P-00002, ..., and central's
+  list is usually one shop's export, so the same SKU may be another product on this till. A
+  central product is the local product found first of: the one with its SKU, when it is the
+  same product (a barcode in common, or neither has barcodes and the names are equal, case and
+  spaces ignored); one with any of its barcodes, which takes central's SKU (re-keyed: its
+  barcodes and stock go with it; order lines keep the SKU they were sold under, as history); the
+  one with its SKU and its name (their barcodes differ); for a product without barcodes, the
+  one local product of that name without barcodes; else it is new. A local product that has
+  a central SKU and is none of these first moves to a fresh local SKU (``next_sku``), keeping
+  its name, price, stock, active flag and the barcodes central gives no other product; each
+  move is logged and counted. That is the rule while the till *joins* (the first pass from
+  version 0, pages pulled one after the other by one process). Afterwards the local product
+  with a central SKU is central's own from an earlier pull, so a rename or a new barcode is an
+  edit of it: it moves aside only when both have barcodes, none in common, and the names
+  differ (then the barcode match applies as before; the name matches do not).
 * The worker (:meth:`start`/:meth:`stop`, one thread) uploads while changes wait, pulls the
   catalogue every ``catalog_interval_s``, and backs off (``sync.backoff``) on any failure —
   PostgreSQL unreachable, a row refused, a locked database — upload and catalogue separately.
@@ -46,7 +61,10 @@ one. No Qt here (sync/ is Qt-free).
 Known limit: a product version taken by an owner's transaction that commits *after* a higher
 version was already pulled would be skipped (versions come from a sequence). Owners edit the
 price list from one place at a time; setting ``central_state.catalog_version_seen`` back to 0
-pulls the outlet's whole list again (enrolment in a new outlet does that).
+pulls the outlet's whole list again (enrolment in a new outlet does that), matched as a join.
+Which local products came from central is not recorded (that needs a migration), so a join
+interrupted by a restart finishes under the later rule, and after the join a new central SKU
+that a local-only product without barcodes has, under another name, is taken as an edit of it.
 """
 
 from __future__ import annotations
@@ -64,7 +82,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pos_app.clock import from_iso, to_iso, utcnow
-from pos_app.storage.catalog import ensure_categories
+from pos_app.storage.catalog import ensure_categories, next_sku
 from pos_app.storage.database import Database
 from sync.backoff import Backoff
 
@@ -423,16 +441,153 @@ class CentralProduct:
     version: int
 
 
+@dataclass(frozen=True)
+class CatalogApplied:
+    """What one :func:`apply_catalog` did to local products besides writing central's rows.
+
+    ``taken_over``: ``(local SKU, central SKU)`` of each local product found to be a central
+    product with another SKU (by barcode, or by name) and re-keyed to central's SKU.
+    ``moved_aside``: ``(old SKU, new SKU)`` of each local product that had a central SKU but is
+    another product, moved to a fresh local SKU."""
+
+    products: int = 0
+    taken_over: tuple[tuple[str, str], ...] = ()
+    moved_aside: tuple[tuple[str, str], ...] = ()
+
+
+def _name_key(name: str) -> str:
+    """A name as the matching compares it: case and spaces ignored."""
+    return "".join(name.split()).casefold()
+
+
+@dataclass(frozen=True)
+class _Matching:
+    local: dict[str, str]  # central SKU -> the local SKU that is that product
+    why: dict[str, str]  # central SKU -> how it was found (for the log)
+    names: dict[str, str]  # local SKU -> name, of the local products involved
+    aside: tuple[str, ...]  # local SKUs of this batch's central SKUs that are other products
+
+
+def _match(conn: sqlite3.Connection, products: Sequence[CentralProduct],
+           codes: dict[str, tuple[str, ...]], joining: bool) -> _Matching:
+    """Which local product each central product is (module docstring: "Matching").
+
+    Reads only: the caller re-keys. A local product is matched to one central product at most.
+    """
+    skus = list(dict.fromkeys(p.sku for p in products))
+    names = {str(r[0]): str(r[1]) for r in conn.execute(
+        f"SELECT sku, name FROM products WHERE sku IN {_EACH}", (_in(skus),))}
+    held: dict[str, set[str]] = {}  # barcodes of the local products that have a central SKU
+    for sku, code in conn.execute(
+            f"SELECT sku, barcode FROM product_barcodes WHERE sku IN {_EACH}", (_in(skus),)):
+        held.setdefault(str(sku), set()).add(str(code))
+    holder: dict[str, str] = {}  # central's barcodes -> the local product that has it
+    for code, sku, name in conn.execute(
+            "SELECT b.barcode, b.sku, p.name FROM product_barcodes b JOIN products p"
+            f" ON p.sku = b.sku WHERE b.barcode IN {_EACH}",
+            (_in(sorted({c for cs in codes.values() for c in cs})),)):
+        holder[str(code)] = str(sku)
+        names.setdefault(str(sku), str(name))
+    local: dict[str, str] = {}
+    why: dict[str, str] = {}
+    claimed: set[str] = set()
+
+    def take(p: CentralProduct, sku: str, how: str) -> None:
+        local[p.sku] = sku
+        why[p.sku] = how
+        claimed.add(sku)
+
+    def open_same_sku(p: CentralProduct) -> bool:
+        return p.sku not in local and p.sku in names and p.sku not in claimed
+
+    def same_name(p: CentralProduct) -> bool:
+        return _name_key(names[p.sku]) == _name_key(p.name)
+
+    def common_code(p: CentralProduct) -> bool:
+        return bool(held.get(p.sku, set()) & set(codes[p.sku]))
+
+    if joining:
+        # No local product is central's yet: a SKU is only a number that may mean another
+        # product here, so it counts only with evidence that it is the same product.
+        for p in products:
+            if open_same_sku(p) and (common_code(p) or (
+                    not held.get(p.sku) and not codes[p.sku] and same_name(p))):
+                take(p, p.sku, "SKU")
+    else:
+        # The local product with a central SKU is (almost always) central's own, from an
+        # earlier pull: a rename or a new barcode is an edit of it. Only barcodes on both
+        # sides, none in common, and another name say it is a local product in the way.
+        for p in products:
+            if open_same_sku(p) and (common_code(p) or same_name(p)
+                                     or not (held.get(p.sku) and codes[p.sku])):
+                take(p, p.sku, "SKU")
+    # Another local product that has one of its barcodes (in central's order).
+    for p in products:
+        if p.sku in local:
+            continue
+        for code in codes[p.sku]:
+            sku = holder.get(code)
+            if sku is not None and sku not in claimed:
+                take(p, sku, f"barcode {code}")
+                break
+    if joining:
+        # Still the same SKU and the same name, the barcodes differing: the same product.
+        for p in products:
+            if open_same_sku(p) and same_name(p):
+                take(p, p.sku, "SKU")
+        # No barcodes on either side: the one local product of that name, if exactly one.
+        lonely = [p for p in products if p.sku not in local and not codes[p.sku]]
+        if lonely:
+            by_name: dict[str, list[str]] = {}
+            for sku, name in conn.execute(
+                    "SELECT sku, name FROM products p WHERE NOT EXISTS"
+                    " (SELECT 1 FROM product_barcodes b WHERE b.sku = p.sku)"):
+                by_name.setdefault(_name_key(str(name)), []).append(str(sku))
+                names.setdefault(str(sku), str(name))
+            for p in lonely:
+                found = [s for s in by_name.get(_name_key(p.name), ()) if s not in claimed]
+                if len(found) == 1:
+                    take(p, found[0], "name")
+    aside = tuple(s for s in skus if s in names and s not in claimed)
+    return _Matching(local, why, names, aside)
+
+
+_P_SKU = re.compile(r"P-[0-9]{1,12}")
+
+
+def _fresh_sku(conn: sqlite3.Connection, reserved: set[str], floor: int) -> str:
+    """:func:`~pos_app.storage.catalog.next_sku`, but from ``floor`` up (the next number before
+    this pull re-keyed anything: a SKU it freed may be in old order lines) and apart from and
+    above ``reserved`` (the SKUs and barcodes central is writing in the same transaction)."""
+    n = max([int(next_sku(conn)[2:]), floor]
+            + [int(s[2:]) + 1 for s in reserved if _P_SKU.fullmatch(s)])
+    while True:
+        sku = f"P-{n:05d}"
+        if sku not in reserved and conn.execute(
+                "SELECT 1 FROM products WHERE sku = ? UNION ALL"
+                " SELECT 1 FROM product_barcodes WHERE barcode = ?", (sku, sku)
+        ).fetchone() is None:
+            return sku
+        n += 1
+
+
 def apply_catalog(conn: sqlite3.Connection, products: Sequence[CentralProduct],
-                  now: datetime) -> None:
+                  now: datetime, *, joining: bool = True) -> CatalogApplied:
     """Write central's products into the local catalogue, inside the caller's transaction.
 
+    Each central product is first matched to the local product it is (module docstring,
+    "Matching"; ``joining`` while the till takes its outlet's list for the first time): a local
+    product found by barcode or name under another SKU is re-keyed to central's (its barcodes
+    follow; old order lines keep the SKU they were sold under), and a local product that has a
+    central SKU but is another product moves to a fresh local SKU first, keeping its name,
+    price, stock, active flag and the barcodes central gives no other product.
+
     Name, category (in the spelling the till already has), price, barcodes and active are
-    central's; a product new to the till takes central's stock, an existing one keeps its own
+    central's; a product new to the till takes central's stock, a matched one keeps its own
     count, cost, unit and threshold. Barcodes are unique locally: one that two central products
     share stays with the first, one that a local-only product had moves to central's."""
     if not products:
-        return
+        return CatalogApplied()
     stamp = to_iso(now)
     taken: set[str] = set()
     codes: dict[str, tuple[str, ...]] = {}
@@ -448,6 +603,32 @@ def apply_catalog(conn: sqlite3.Connection, products: Sequence[CentralProduct],
             taken.add(code)
             mine.append(code)
         codes[p.sku] = tuple(mine)
+    matching = _match(conn, products, codes, joining)
+    central_name = {p.sku: p.name for p in products}
+    over = [(sku, c) for c, sku in matching.local.items() if sku != c]
+    floor = int(next_sku(conn)[2:]) if matching.aside else 0
+    # Every local product changing SKU goes to a temporary one first: a chain or a swap of
+    # SKUs (P-00001 -> P-00007 while P-00007 -> P-00001) never meets itself half-way.
+    temp = {sku: f"~central-{uuid.uuid4().hex}" for sku in [s for s, _ in over]
+            + list(matching.aside)}
+    conn.executemany("UPDATE products SET sku = ? WHERE sku = ?",
+                     [(t, sku) for sku, t in temp.items()])
+    conn.executemany("UPDATE products SET sku = ? WHERE sku = ?",
+                     [(c, temp[sku]) for sku, c in over])
+    for sku, c in over:
+        log.info("central catalogue: local product %s %r is central's %s %r (same %s);"
+                 " it takes that SKU and keeps its stock", sku, matching.names[sku], c,
+                 central_name[c], matching.why[c])
+    reserved = set(codes) | taken
+    aside: list[tuple[str, str]] = []
+    for sku in matching.aside:
+        new = _fresh_sku(conn, reserved, floor)
+        conn.execute("UPDATE products SET sku = ?, updated_at = ? WHERE sku = ?",
+                     (new, stamp, temp[sku]))
+        aside.append((sku, new))
+        log.warning("central catalogue: local product %s %r is not central's %s %r; moved to"
+                    " SKU %s with its stock and barcodes", sku, matching.names[sku], sku,
+                    central_name[sku], new)
     skus = [(p.sku,) for p in products]
     all_codes = _in(sorted(taken))
     losers = [str(r[0]) for r in conn.execute(
@@ -483,6 +664,7 @@ def apply_catalog(conn: sqlite3.Connection, products: Sequence[CentralProduct],
         " WHERE b.sku = products.sku ORDER BY b.position LIMIT 1) WHERE sku = ?",
         [(s,) for s in losers])
     ensure_categories(conn, [spelled.get(p.category.casefold(), p.category) for p in products])
+    return CatalogApplied(len(products), tuple(over), tuple(aside))
 
 
 # --------------------------------------------------------------------------- errors
@@ -540,6 +722,7 @@ class CentralSync:
         self._pg: psycopg.Connection[Any] | None = None
         self._lock = threading.RLock()  # one upload or pull at a time, one user of _pg
         self._next_catalog = 0.0
+        self._joining = False  # a first pass over the catalogue has more pages to come
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -693,15 +876,20 @@ class CentralSync:
                 stock=None if r[5] is None else int(r[5]), active=bool(r[6]),
                 version=int(r[7])) for r in rows]
             now = self.clock()
+            # The first pass over the outlet's list (from version 0, page after page) matches
+            # products as a shop joining the chain; later pulls are central's edits.
+            joining = seen == 0 or self._joining
             with self.db.transaction() as conn:
-                apply_catalog(conn, products, now)
+                applied = apply_catalog(conn, products, now, joining=joining)
                 top = max((p.version for p in products), default=seen)
                 conn.execute("UPDATE central_state SET catalog_version_seen = ?,"
                              " last_catalog_at = ?, catalog_managed = 1 WHERE id = 1",
                              (top, to_iso(now)))
+            self._joining = joining and len(products) >= self.catalog_page
             if products:
-                log.info("central catalogue: %d products applied (version %d)",
-                         len(products), top)
+                log.info("central catalogue: %d products applied (version %d); %d local"
+                         " products took a central SKU, %d moved to a new SKU",
+                         len(products), top, len(applied.taken_over), len(applied.moved_aside))
             return len(products)
 
     # -- the worker ------------------------------------------------------------------------

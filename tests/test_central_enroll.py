@@ -14,7 +14,7 @@ import pytest
 from pos_app.central import enroll
 from pos_app.central.connect import connect
 from pos_app.central.enroll import TillCredentials, make_code, parse_code, redeem
-from pos_app.central.errors import AuthRefused, BadCode, CentralError
+from pos_app.central.errors import AuthRefused, BadCode, CentralError, TerminalTaken
 from pos_app.central.schema import add_outlet, apply_schema
 from tests.pg_cluster import CentralDb, PgCluster, _drop, _new_db, admin_may_grant_groups
 
@@ -172,11 +172,47 @@ def test_a_code_for_another_outlet_is_refused_and_stays_usable(central_db: Centr
         "toko-bandung"
 
 
+def test_a_second_till_with_a_taken_id_is_refused_and_keeps_its_code(
+        central_db: CentralDb) -> None:
+    # A second PC left at the default id "K1" must not shut the first one out.
+    with owner_conn(central_db) as conn:
+        first_code, second_code = make_code(conn, "Toko Bandung"), make_code(conn, "Toko Bandung")
+    first = redeem(till_url(central_db), "Toko Bandung", first_code, "K1")
+    with pytest.raises(TerminalTaken, match="store.terminal_id K2") as info:
+        redeem(till_url(central_db), "Toko Bandung", second_code, "K1")
+    assert info.value.usage
+    connect(till_url(central_db), user=first.role, password=first.password).close()  # still in
+    second = redeem(till_url(central_db), "Toko Bandung", second_code, "K2")  # the same code
+    assert second.role != first.role
+
+
+def test_an_owner_cannot_point_the_enrollment_functions_at_other_roles(
+        central_db: CentralDb) -> None:
+    # pos_owner reads which role is which till, but can't write it: the SECURITY DEFINER
+    # functions that drop and disable the roles named there must only ever see their own.
+    victim, victim_password = central_db.login("victim")
+    manager, password = central_db.login("manager", "pos_owner")
+    with psycopg.connect(central_db.url_for(manager, password)) as conn:
+        outlet = add_outlet(conn, "Toko Bandung")
+        conn.commit()
+        for stmt, args in (
+                ("INSERT INTO pos.tills (role_name, outlet_id, terminal_id) VALUES (%s, %s, 'K1')",
+                 (victim, outlet)),
+                ("INSERT INTO pos.enroll_codes (role_name, outlet_id, expires_at)"
+                 " VALUES (%s, %s, now() - interval '1 day')", (victim, outlet))):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(stmt, args)
+            conn.rollback()
+        assert conn.execute("SELECT count(*) FROM pos.tills").fetchone() == (0,)  # may read
+        make_code(conn, "Toko Bandung")
+    connect(central_db.url, user=victim, password=victim_password).close()  # untouched
+
+
 def test_re_enrolling_a_till_replaces_its_old_role(central_db: CentralDb) -> None:
     with owner_conn(central_db) as conn:
         first_code, second_code = make_code(conn, "Toko Bandung"), make_code(conn, "Toko Bandung")
     first = redeem(till_url(central_db), "Toko Bandung", first_code, "K1")
-    second = redeem(till_url(central_db), "Toko Bandung", second_code, "K1")
+    second = redeem(till_url(central_db), "Toko Bandung", second_code, "K1", replace=True)
     assert first.role != second.role
     with pytest.raises(AuthRefused) as info:
         connect(till_url(central_db), user=first.role, password=first.password)

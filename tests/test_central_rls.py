@@ -134,7 +134,7 @@ def test_a_till_knows_its_outlet(till_a: psycopg.Connection[Any]) -> None:
     assert till_a.execute("SELECT pos.my_outlet()").fetchone() == (A,)
     # Its own outlet row (catalog_managed), not the others.
     assert till_a.execute("SELECT outlet_id, catalog_managed FROM pos.outlets").fetchall() == \
-        [(A, True)]
+        [(A, False)]  # until head office pushes a price list
 
 
 @pytest.mark.parametrize("table", SALES_TABLES)
@@ -266,7 +266,7 @@ def test_a_till_reads_only_its_catalogue_and_never_writes_it(
     "SELECT pos.ensure_partitions('2031-01-01', '2031-01-31')",
     "SELECT pos.make_enroll_code('toko-bandung', 'pos_enroll_abcd', 'SCRAM-SHA-256$x',"
     " now() + interval '1 hour')",
-    "SELECT * FROM pos.redeem_enrollment('toko-bandung', 'K9', 'SCRAM-SHA-256$x')",
+    "SELECT * FROM pos.redeem_enrollment('toko-bandung', 'K9', 'SCRAM-SHA-256$x', true)",
     "SELECT nextval('pos.catalog_version')",
     "CREATE TABLE pos.mine (x int)",
 ])

@@ -252,7 +252,8 @@ def test_slugs_and_outlets(central_db: CentralDb) -> None:
         assert find_outlet(conn, "Toko Bogor") is None
         rows = conn.execute("SELECT outlet_id, name, catalog_managed FROM pos.outlets"
                             ).fetchall()
-    assert rows == [("toko-bandung", "Toko Bandung", True)]
+    # the till keeps its own price list until head office pushes one
+    assert rows == [("toko-bandung", "Toko Bandung", False)]
 
 
 # --------------------------------------------------------------------------- a dedicated admin

@@ -7,6 +7,7 @@ row-level security decides what a till may write and read."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -571,6 +572,10 @@ def put_products(central_db: CentralDb, outlet_id: str, rows: list[dict[str, Any
                 " stock = EXCLUDED.stock, active = EXCLUDED.active",
                 {"outlet": outlet_id, "category": "", "barcodes": [], "stock": None,
                  "active": True, **r})
+        # As pos_app.central.catalog.push_items does: a price list written makes it central's
+        # (pos.outlets.catalog_managed starts off).
+        conn.execute("UPDATE pos.outlets SET catalog_managed = true"
+                     " WHERE outlet_id = %s AND NOT catalog_managed", (outlet_id,))
         conn.commit()
 
 
@@ -604,9 +609,9 @@ def test_price_changes_are_pulled_by_both_tills(central_db: CentralDb, tmp_path:
         expected = [
             # A keeps its own stock count; its category is the till's spelling.
             ("A", "Kopi Susu Gula Aren", "Minuman", 6000, 50, 1, "111", "111 1110"),
-            # Central gave barcode 222 to C: B (local only) loses it.
-            ("B", "Roti Bakar", "Makanan", 12_000, None, 1, None, None),
-            ("C", "Teh Tarik", "Minuman Panas", 7000, 10, 1, "222", "222"),
+            # B has C's barcode 222: it is central's C (re-keyed), and keeps its own count
+            # (none: not tracked), not central's 10.
+            ("C", "Teh Tarik", "Minuman Panas", 7000, None, 1, "222", "222"),
         ]
         for db, sync in zip((k1, k2), syncs, strict=True):
             assert local_products(db) == expected
@@ -666,6 +671,185 @@ def test_apply_catalog_keeps_barcodes_unique(till_a, clock: FakeClock) -> None:
         ], clock())
     assert local_products(db)[2:] == [("X", "Satu", "", 100, None, 1, "555", "555"),
                                       ("Y", "Dua", "", 200, 3, 0, "666", "666")]
+
+
+# The same SKU may be another product in another shop: every shop's import numbers its own
+# products P-00001, P-00002, ..., and central's list is usually one shop's export.
+GULA = Product(sku="P-00001", barcode="8990001", name="Gula", category="Sembako", price=17_000,
+               stock=40)
+BERAS = Product(sku="P-00007", barcode="8990007", name="Beras", category="Sembako",
+                price=74_000, stock=12)
+CENTRAL_BERAS = {"sku": "P-00001", "name": "Beras", "category": "Sembako", "price": 76_000,
+                 "barcodes": ["8990007"], "stock": 99}
+
+
+def shop(path: Path, *products: Product) -> Database:
+    """A till with its own catalogue, as its import made it."""
+    db = open_database(path / "pos.sqlite3", backup_dir=path / "backups")
+    catalog.upsert_products(db, products)
+    return db
+
+
+def sell_one(db: Database, clock: FakeClock, barcode: str) -> str:
+    """A cash sale of one of the product a scan of ``barcode`` finds; returns the line's SKU."""
+    product = catalog.get_by_barcode(db, barcode)
+    assert product is not None, f"nothing sells as {barcode}"
+    c = Cart()
+    c.add(product, 1)
+    order = CheckoutService(db, Till("K1", WIB, cashier="Sri"), clock).complete_cash_sale(
+        c, 100_000)
+    return str(db.scalar("SELECT sku FROM order_lines WHERE order_id = ?", (order.id,)))
+
+
+def apply(db: Database, clock: FakeClock, *products: CentralProduct,
+          joining: bool = True) -> central.CatalogApplied:
+    with db.transaction() as conn:
+        return central.apply_catalog(conn, products, clock(), joining=joining)
+
+
+def test_a_joining_shop_keeps_its_products_when_central_skus_mean_others(
+        central_db: CentralDb, tmp_path: Path, clock: FakeClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    db = shop(tmp_path / "b", GULA, BERAS)
+    try:
+        sync = enrolled_sync(db, enrol(central_db, "Toko B", "K1"))
+        put_products(central_db, "toko-b", [CENTRAL_BERAS])
+        with caplog.at_level(logging.INFO, logger="sync.central"):
+            assert sync.pull_catalog_once() == 1
+        after = [
+            # Central's P-00001 is the till's Beras (its barcode): Beras takes the SKU and
+            # keeps its own 12, not Gula's 40 nor central's 99.
+            ("P-00001", "Beras", "Sembako", 76_000, 12, 1, "8990007", "8990007"),
+            # Gula was in the way: a fresh SKU, above every SKU central is writing, with its
+            # name, price, stock and barcode.
+            ("P-00008", "Gula", "Sembako", 17_000, 40, 1, "8990001", "8990001"),
+        ]
+        assert local_products(db) == after
+        assert "moved to SKU P-00008" in caplog.text
+        assert "1 local products took a central SKU, 1 moved to a new SKU" in caplog.text
+        # Gula still sells by its barcode, from its own count; Beras's is untouched.
+        assert sell_one(db, clock, "8990001") == "P-00008"
+        assert catalog.get_by_sku(db, "P-00008").stock == 39
+        assert catalog.get_by_barcode(db, "8990007").stock == 12
+        after[1] = after[1][:4] + (39,) + after[1][5:]
+        # A second pull of the same list (the owner saves it again), and one from scratch (a
+        # till whose version seen is set back to 0), change nothing.
+        caplog.clear()
+        put_products(central_db, "toko-b", [CENTRAL_BERAS])
+        with caplog.at_level(logging.INFO, logger="sync.central"):
+            assert sync.pull_catalog_once() == 1
+            with db.transaction() as conn:
+                conn.execute("UPDATE central_state SET catalog_version_seen = 0 WHERE id = 1")
+            assert sync.pull_catalog_once() == 1
+        assert local_products(db) == after
+        assert "0 local products took a central SKU, 0 moved" in caplog.text
+        assert "moved to SKU" not in caplog.text
+    finally:
+        db.close()
+
+
+def test_central_skus_swapped_with_the_tills_are_swapped_in_one_transaction(
+        tmp_path: Path, clock: FakeClock) -> None:
+    db = shop(tmp_path / "b", GULA, BERAS)
+    try:
+        done = apply(db, clock,
+                     CentralProduct("P-00001", "Beras", "Sembako", 76_000, ("8990007",), 99,
+                                    True, 1),
+                     CentralProduct("P-00007", "Gula", "Sembako", 18_000, ("8990001",), 99,
+                                    True, 2))
+        assert local_products(db) == [
+            ("P-00001", "Beras", "Sembako", 76_000, 12, 1, "8990007", "8990007"),
+            ("P-00007", "Gula", "Sembako", 18_000, 40, 1, "8990001", "8990001")]
+        assert sorted(done.taken_over) == [("P-00001", "P-00007"), ("P-00007", "P-00001")]
+        assert done.moved_aside == ()
+    finally:
+        db.close()
+
+
+def test_the_same_sku_with_a_barcode_in_common_is_updated_in_place(
+        tmp_path: Path, clock: FakeClock) -> None:
+    teh = Product(sku="P-00002", barcode="8990002", name="Teh Celup", price=9000, stock=5)
+    db = shop(tmp_path / "b", GULA, teh)
+    try:
+        done = apply(db, clock, CentralProduct(
+            "P-00001", "Gula Pasir 1kg", "Sembako", 18_500, ("8990001", "8990002"), 99, True,
+            1))
+        assert done == central.CatalogApplied(1)
+        assert local_products(db) == [
+            ("P-00001", "Gula Pasir 1kg", "Sembako", 18_500, 40, 1, "8990001",
+             "8990001 8990002"),
+            # Central gave 8990002 to Gula: the local Teh loses it and stays as it was.
+            ("P-00002", "Teh Celup", "", 9000, 5, 1, None, None)]
+    finally:
+        db.close()
+
+
+def test_a_central_product_found_by_barcode_takes_over_the_local_one(
+        tmp_path: Path, clock: FakeClock) -> None:
+    kopi = Product(sku="P-00003", barcode="8991003", name="Kopi Kapal Api", category="Minuman",
+                   price=1500, stock=25)
+    db = shop(tmp_path / "b", GULA, kopi)
+    try:
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO product_barcodes (barcode, sku, position)"
+                         " VALUES ('8991004', 'P-00003', 1)")
+        assert sell_one(db, clock, "8991003") == "P-00003"
+        done = apply(db, clock, CentralProduct(
+            "MNM-010", "Kopi Kapal Api Sachet", "Minuman", 2000, ("8991004",), 100, True, 1))
+        assert done.taken_over == (("P-00003", "MNM-010"),) and done.moved_aside == ()
+        # Re-keyed: central's name, price and barcodes, its own stock (25, one sold).
+        assert local_products(db) == [
+            ("MNM-010", "Kopi Kapal Api Sachet", "Minuman", 2000, 24, 1, "8991004", "8991004"),
+            ("P-00001", "Gula", "Sembako", 17_000, 40, 1, "8990001", "8990001")]
+        # The sale keeps the SKU it was sold under (history); the product sells under the new.
+        assert db.scalar("SELECT group_concat(sku) FROM order_lines") == "P-00003"
+        assert sell_one(db, clock, "8991004") == "MNM-010"
+        assert catalog.get_by_sku(db, "MNM-010").stock == 23
+        assert apply(db, clock, CentralProduct(
+            "MNM-010", "Kopi Kapal Api Sachet", "Minuman", 2000, ("8991004",), 100, True,
+            2)) == central.CatalogApplied(1)
+    finally:
+        db.close()
+
+
+def test_products_without_barcodes_are_matched_by_name_and_later_renames_are_edits(
+        central_db: CentralDb, tmp_path: Path) -> None:
+    kerupuk = Product(sku="P-00001", name="Kerupuk", price=2000, stock=5)
+    es_teh = Product(sku="P-00004", name="Es  teh", price=3000, stock=7)
+    db = shop(tmp_path / "b", kerupuk, es_teh)
+    try:
+        sync = enrolled_sync(db, enrol(central_db, "Toko B", "K1"))
+        put_products(central_db, "toko-b", [
+            {"sku": "P-00001", "name": "ES TEH", "price": 3500, "stock": 50}])
+        assert sync.pull_catalog_once() == 1
+        assert local_products(db) == [
+            ("P-00001", "ES TEH", "", 3500, 7, 1, None, None),
+            ("P-00005", "Kerupuk", "", 2000, 5, 1, None, None)]
+        # Joined: central's P-00001 is now the till's, and renaming it is an edit of it.
+        put_products(central_db, "toko-b", [
+            {"sku": "P-00001", "name": "Es Teh Manis", "price": 4000, "stock": 50}])
+        assert sync.pull_catalog_once() == 1
+        assert local_products(db) == [
+            ("P-00001", "Es Teh Manis", "", 4000, 7, 1, None, None),
+            ("P-00005", "Kerupuk", "", 2000, 5, 1, None, None)]
+    finally:
+        db.close()
+
+
+def test_after_joining_a_local_product_in_a_new_central_skus_way_still_moves_aside(
+        tmp_path: Path, clock: FakeClock) -> None:
+    db = shop(tmp_path / "b", GULA, BERAS)
+    try:
+        done = apply(db, clock, CentralProduct(
+            "P-00007", "Minyak Goreng", "Sembako", 20_000, ("8990070",), 10, True, 9),
+            joining=False)
+        assert done.moved_aside == (("P-00007", "P-00008"),)
+        assert local_products(db) == [
+            ("P-00001", "Gula", "Sembako", 17_000, 40, 1, "8990001", "8990001"),
+            ("P-00007", "Minyak Goreng", "Sembako", 20_000, 10, 1, "8990070", "8990070"),
+            ("P-00008", "Beras", "Sembako", 74_000, 12, 1, "8990007", "8990007")]
+    finally:
+        db.close()
 
 
 # --------------------------------------------------------------------------- throughput

@@ -570,6 +570,10 @@ def test_central_lag(settings: Settings, db, lag: timedelta,  # type: ignore[no-
     from sync.central import mark_enrolled
 
     now = datetime(2026, 12, 6, 5, tzinfo=UTC)
+    for key, value in (("central.url", "postgresql://db.example.com/pos?sslmode=require"),
+                       ("central.user", "pos_till_toko_bandung_k1_abc123"),
+                       ("central.outlet", "toko-bandung"), ("central.password", "s3cret-x")):
+        settings.set(key, value)
     mark_enrolled(db, "toko-bandung", "K1", now=now - timedelta(days=3))
     with db.transaction() as conn:
         conn.execute("UPDATE central_state SET last_upload_at = ?, last_error = ?",
@@ -585,3 +589,22 @@ def test_central_lag(settings: Settings, db, lag: timedelta,  # type: ignore[no-
         assert "1 changes waiting" in c.detail and "connection refused" in c.detail
     else:
         assert "nothing waiting" in c.detail
+
+
+def test_central_settings_without_an_enrolled_database_fail(settings: Settings,  # type: ignore[no-untyped-def]
+                                                           db) -> None:
+    from sync.central import mark_enrolled
+
+    now = datetime(2026, 12, 6, 5, tzinfo=UTC)
+    # a backup from before the enrolment restored: the settings still name the outlet
+    settings.set("central.url", "postgresql://db.example.com/pos?sslmode=require")
+    settings.set("central.user", "pos_till_toko_bandung_k1_abc123")
+    settings.set("central.outlet", "toko-bandung")
+    c = check_central(settings, db, now=now)
+    assert c.status is Status.FAIL and "not enrolled" in c.detail and "enroll" in c.fix, c
+    # enrolled, but the password did not come along to this PC (the keyring stays behind)
+    mark_enrolled(db, "toko-bandung", "K1", now=now)
+    c = check_central(settings, db, now=now)
+    assert c.status is Status.FAIL and "password is not on this PC" in c.detail, c
+    settings.set("central.password", "s3cret-s3cret")
+    assert check_central(settings, db, now=now).status is Status.OK

@@ -447,6 +447,13 @@ def _push(conn: psycopg.Connection[Any], outlets: Sequence[Outlet],
     if write and rows:
         with conn.cursor() as cur:
             cur.executemany(_UPSERT, rows)
+    if write:
+        # Head office has now given these outlets a price list: from the tills' next pull on
+        # it is theirs (pos.outlets.catalog_managed starts off, so an enrolled till keeps
+        # editing its own products until the owner actually takes them over).
+        conn.execute("UPDATE pos.outlets SET catalog_managed = true"
+                     " WHERE outlet_id = ANY(%s) AND NOT catalog_managed",
+                     ([o.outlet_id for o in outlets],))
     result = PushResult(tuple(changes), written=write)
     if write:
         log.info("central price list: %d added, %d changed, %d unchanged over %d outlet(s)",

@@ -35,6 +35,7 @@ from pos_app.central.errors import (
     AuthRefused,
     BadCode,
     CentralError,
+    TerminalTaken,
     Unreachable,
 )
 from pos_app.central.schema import add_outlet, committed, slug
@@ -131,8 +132,13 @@ _CODE_REFUSED = ("password authentication failed", "is not permitted to log in",
                  "authentication failed")
 
 
-def redeem(url: str, outlet_name: str, code: str, terminal_id: str) -> TillCredentials:
+def redeem(url: str, outlet_name: str, code: str, terminal_id: str, *,
+           replace: bool = False) -> TillCredentials:
     """Turn ``code`` into this till's own role in outlet ``outlet_name``.
+
+    ``replace``: this PC takes over ``terminal_id`` from a till already enrolled with it (a
+    new PC, a lost password); that till's role stops working. Without it an id already taken
+    in the outlet is :class:`TerminalTaken` and the code stays unspent.
 
     Raises :class:`BadCode` (wrong, used, expired, for another outlet), :class:`BadUrl` /
     :class:`TlsRequired`, :class:`Unreachable` or :class:`AuthRefused`.
@@ -150,8 +156,8 @@ def redeem(url: str, outlet_name: str, code: str, terminal_id: str) -> TillCrede
     try:
         with conn:
             row = conn.execute(
-                "SELECT role_name, outlet_id FROM pos.redeem_enrollment(%s, %s, %s)",
-                (outlet_id, terminal_id, _verifier(conn, password, role))).fetchone()
+                "SELECT role_name, outlet_id FROM pos.redeem_enrollment(%s, %s, %s, %s)",
+                (outlet_id, terminal_id, _verifier(conn, password, role), replace)).fetchone()
     except psycopg.Error as exc:
         raise _redeem_error(exc, outlet_name, (secret, password)) from None
     if row is None:  # pragma: no cover - the function returns one row or raises
@@ -169,6 +175,12 @@ def _redeem_error(exc: psycopg.Error, outlet_name: str, hidden: tuple[str, ...]
     if state == "PE002":
         return BadCode(f"this enrollment code is not for outlet {outlet_name!r}; check the "
                        "outlet name (it must be the one the code was made for)")
+    if state == "PE004":
+        return TerminalTaken(
+            f"another till of outlet {outlet_name!r} is already enrolled with this terminal "
+            "id: give this PC its own id (pos-app config set store.terminal_id K2) and enrol "
+            "again with the same code, or add --replace if this PC replaces that till (its "
+            "role stops working)")
     if state == "PE003":
         return CentralError(f"the server refused the enrollment: {detail}")
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):

@@ -67,6 +67,14 @@ class BadCode(CentralError):
     message_id = "Kode pendaftaran salah, sudah dipakai atau kedaluwarsa."
 
 
+class TerminalTaken(CentralError):
+    """Another till of the outlet is enrolled with this terminal id (``--replace`` takes it
+    over)."""
+
+    usage = True
+    message_id = "ID kasir ini sudah dipakai kasir lain di outlet ini."
+
+
 class SchemaMismatch(CentralError):
     """The central schema is missing or newer than this version of pos-app understands."""
 

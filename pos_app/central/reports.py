@@ -592,7 +592,8 @@ BEGIN
         RETURN NULL;
     END IF;
     SELECT x.outlet_id, x.terminal_id, x.shift_id, x.total, x.status INTO o
-        FROM pos.orders x WHERE x.uuid = NEW.order_uuid AND x.business_date = NEW.business_date;
+        FROM pos.orders x WHERE x.uuid = NEW.order_uuid AND x.business_date = NEW.business_date
+          AND x.outlet_id = NEW.outlet_id;  -- never another outlet's order (a leaked uuid)
     IF NOT FOUND OR o.status <> 'paid' THEN
         RETURN NULL;  -- counted (all its payments) when the order becomes paid
     END IF;
@@ -618,7 +619,8 @@ BEGIN
         RETURN NULL;
     END IF;
     SELECT x.outlet_id, x.terminal_id, x.status INTO o
-        FROM pos.orders x WHERE x.uuid = NEW.order_uuid AND x.business_date = NEW.business_date;
+        FROM pos.orders x WHERE x.uuid = NEW.order_uuid AND x.business_date = NEW.business_date
+          AND x.outlet_id = NEW.outlet_id;  -- never another outlet's order (a leaked uuid)
     IF NOT FOUND OR o.status <> 'paid' THEN
         RETURN NULL;  -- counted (all its lines) when the order becomes paid
     END IF;

@@ -93,7 +93,9 @@ CREATE TABLE IF NOT EXISTS pos.schema_version (version int PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS pos.outlets (
     outlet_id       text PRIMARY KEY,
     name            text NOT NULL UNIQUE,
-    catalog_managed bool NOT NULL DEFAULT true,
+    -- on with the first price list head office pushes (pos_app.central.catalog): until then
+    -- an enrolled till keeps editing its own products
+    catalog_managed bool NOT NULL DEFAULT false,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 
@@ -403,7 +405,10 @@ BEGIN
     END IF;
     FOR spent IN SELECT c.role_name FROM pos.enroll_codes c JOIN pg_roles r
                      ON r.rolname = c.role_name
-                  WHERE c.used_at IS NOT NULL OR c.expires_at < now() LOOP
+                  WHERE (c.used_at IS NOT NULL OR c.expires_at < now())
+                    -- only roles this function made: pos_owner can read enroll_codes, not
+                    -- write it, but a name check costs nothing against a DROP ROLE
+                    AND c.role_name ~ '^pos_enroll_[a-z0-9]{4,16}$' LOOP
         BEGIN
             EXECUTE format('DROP ROLE %I', spent);
         EXCEPTION WHEN OTHERS THEN
@@ -425,7 +430,7 @@ $$;
 # by the next pos.make_enroll_code. Errors carry SQLSTATEs of class PE for pos_app.central.
 REDEEM_ENROLLMENT = """
 CREATE OR REPLACE FUNCTION pos.redeem_enrollment(p_outlet_id text, p_terminal_id text,
-                                                 p_verifier text)
+                                                 p_verifier text, p_replace boolean)
 RETURNS TABLE (role_name text, outlet_id text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
@@ -451,12 +456,20 @@ BEGIN
             USING ERRCODE = 'PE003';
     END IF;
 
-    -- Re-enrolling a till (a new PC, a lost password) replaces its old role.
+    -- Re-enrolling a till (a new PC, a lost password) replaces its old role, but only when
+    -- asked: a second PC left at the default id "K1" would otherwise shut the first one out
+    -- (its sales would wait for ever). Refused, the code stays unspent for another try.
     SELECT t.role_name INTO old_role FROM pos.tills t
         WHERE t.outlet_id = code.outlet_id AND t.terminal_id = p_terminal_id FOR UPDATE;
+    IF FOUND AND NOT coalesce(p_replace, false) THEN
+        RAISE EXCEPTION 'till % is already enrolled in outlet %', p_terminal_id, code.outlet_id
+            USING ERRCODE = 'PE004';
+    END IF;
     IF FOUND THEN
         DELETE FROM pos.tills t WHERE t.role_name = old_role;
-        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = old_role) THEN
+        -- only a till role is ever disabled here, whatever pos.tills says
+        IF old_role ~ '^pos_till_' AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = old_role)
+           AND pg_has_role(old_role, 'pos_till', 'MEMBER') THEN
             EXECUTE format('ALTER ROLE %I NOLOGIN', old_role);
             EXECUTE format('REVOKE pos_till FROM %I', old_role);
         END IF;
@@ -498,13 +511,18 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA pos FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pos.my_outlet() TO pos_owner, pos_till;
 GRANT EXECUTE ON FUNCTION pos.ensure_partitions(date, date) TO pos_owner;
 GRANT EXECUTE ON FUNCTION pos.make_enroll_code(text, text, text, timestamptz) TO pos_owner;
-GRANT EXECUTE ON FUNCTION pos.redeem_enrollment(text, text, text) TO pos_enroll;
+GRANT EXECUTE ON FUNCTION pos.redeem_enrollment(text, text, text, boolean) TO pos_enroll;
 
 -- The owner: everything, through the parents (partitions are reached through them and get
 -- no grants of their own: RLS is on the parents only).
-GRANT ALL ON pos.schema_version, pos.outlets, pos.tills, pos.enroll_codes, pos.orders,
+GRANT ALL ON pos.schema_version, pos.outlets, pos.orders,
     pos.order_lines, pos.payments, pos.refunds, pos.refund_lines, pos.shifts, pos.credits,
     pos.products TO pos_owner;
+-- Which role is which till, and the codes: read only. The SECURITY DEFINER functions that
+-- write them also drop and disable the roles they name, so a manager with pos_owner must not
+-- be able to point them at any other role of the cluster.
+REVOKE ALL ON pos.tills, pos.enroll_codes FROM pos_owner;
+GRANT SELECT ON pos.tills, pos.enroll_codes TO pos_owner;
 GRANT USAGE, SELECT ON SEQUENCE pos.catalog_version TO pos_owner;
 
 -- A till: read and upsert its outlet's sales; no DELETE, no TRUNCATE. Read its catalogue,

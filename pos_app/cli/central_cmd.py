@@ -161,7 +161,7 @@ def _enroll(args: argparse.Namespace) -> int:
                 f"belong there, so it can't join {outlet_id!r}")
         terminal_id = str(ctx.settings.get("store.terminal_id"))
         code = _read_code()
-        creds = redeem(args.url, args.outlet, code, terminal_id)
+        creds = redeem(args.url, args.outlet, code, terminal_id, replace=args.replace)
         settings: Settings = ctx.settings
         try:
             settings.set("central.url", strip_credentials(args.url))

@@ -191,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
                                   "(the code from a hidden prompt, or stdin)")
     ce_enroll.add_argument("url", metavar="URL")
     ce_enroll.add_argument("--outlet", required=True, metavar="NAME")
+    ce_enroll.add_argument("--replace", action="store_true",
+                           help="this PC takes over store.terminal_id from a till already "
+                           "enrolled with it (that till stops uploading)")
     cs = ce_sub.add_parser("status", help="last upload, lag, entries waiting")
     cs.add_argument("--json", action="store_true")
     return p
