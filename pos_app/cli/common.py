@@ -87,3 +87,27 @@ def seconds(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds greater than 0")
     return value
+
+
+def central_connection(settings):  # type: ignore[no-untyped-def]
+    """The owner's connection to the central store for ``report --central`` and ``product
+    import --central``: ``central.url`` with ``central.user``/``central.password`` when set,
+    else libpq's own (PGUSER, PGPASSWORD, ~/.pgpass). Autocommit: each command manages its
+    transactions. Exit 2 when unset or refused as a usage error, 1 when unreachable; the
+    message names host, port and database, never a password."""
+    from pos_app.central.connect import connect
+    from pos_app.central.errors import CentralError
+
+    def value(key: str) -> str:
+        return str(settings.get(key) or "").strip()
+
+    url = value("central.url")
+    if not url:
+        die("central.url is not set: `pos-app config set central.url "
+            "postgresql://OWNER@HOST/DB?sslmode=require` (the password from PGPASSWORD or "
+            "~/.pgpass), or run `pos-app central init URL`")
+    try:
+        return connect(url, user=value("central.user") or None,
+                       password=value("central.password") or None, autocommit=True)
+    except CentralError as exc:
+        die(str(exc), Exit.USAGE if exc.usage else Exit.FAILED)

@@ -28,9 +28,9 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pos_app.cli.common import Exit, die, err, open_ctx, open_settings
+from pos_app.cli.common import Exit, central_connection, die, err, open_ctx, open_settings
 from pos_app.money import format_rupiah
 from pos_app.products import CatalogItem, ProductInvalid, RupiahTextError, parse_rupiah_text
 from pos_app.storage.database import Database
@@ -231,26 +231,12 @@ def _export(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- --central
 
 
-def _central_login(settings: Any) -> tuple[str, str | None, str | None]:
-    """``central.url`` and the login in ``central.user``/``central.password`` when set (None:
-    libpq's PGUSER/PGPASSWORD/.pgpass, the owner's usual way)."""
-    def value(key: str) -> str:
-        return str(settings.get(key) or "").strip()
-
-    url = value("central.url")
-    if not url:
-        die("central.url is not set: `pos-app config set central.url "
-            "postgresql://OWNER@HOST/DB?sslmode=require` (the password from PGPASSWORD or "
-            "~/.pgpass), or run `pos-app central init URL`")
-    return url, value("central.user") or None, value("central.password") or None
-
-
 def _import_central(args: argparse.Namespace) -> int:
     """``product import FILE --central``: the owner's price list into the central store."""
     import psycopg
 
     from pos_app.central.catalog import ALL, import_file
-    from pos_app.central.connect import connect, error_detail
+    from pos_app.central.connect import error_detail
     from pos_app.central.errors import CentralError
     from pos_app.product_io import ImportFileError
 
@@ -258,11 +244,8 @@ def _import_central(args: argparse.Namespace) -> int:
         die("--keep-demo has no meaning with --central: the central price list has no demo "
             "products")
     _data_dir, settings = open_settings(args)
-    url, user, password = _central_login(settings)
-    try:
-        conn = connect(url, user=user, password=password, autocommit=True)
-    except CentralError as exc:  # its text names host, port and database: never a password
-        die(str(exc), Exit.USAGE if exc.usage else Exit.FAILED)
+    conn = central_connection(settings)
+    password = str(settings.get("central.password") or "")  # kept out of any message
     try:
         done = import_file(conn, Path(args.file), args.outlet, dry_run=args.dry_run,
                            skip_refused=args.skip_refused)

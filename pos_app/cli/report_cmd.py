@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pos_app.cli.common import Exit, die, open_ctx, open_settings
+from pos_app.cli.common import Exit, central_connection, die, open_ctx, open_settings
 from pos_app.clock import local_date, utcnow, zone
 from pos_app.paths import write_atomically
 from pos_app.reports import MAX_RANGE_DAYS, build_report, report_csv, report_text
@@ -102,28 +102,13 @@ def _bad_dates(args: argparse.Namespace, first: date, last: date) -> NoReturn:
     die(f"bad {what}: must be between {_FIRST} and {_LAST}")
 
 
-def _central_login(settings: Any) -> tuple[str, str | None, str | None]:
-    """``central.url``, ``central.user``, ``central.password`` (the last two may be unset: the
-    owner's login can come from libpq). Keys this version doesn't know read as unset."""
-    from pos_app.settings import KEYS
-
-    def value(key: str) -> str:
-        return str(settings.get(key) or "").strip() if key in KEYS else ""
-
-    url = value("central.url")
-    if not url:
-        die("central.url is not set: `pos-app config set central.url postgresql://HOST/DB"
-            "?sslmode=require` (or enroll this till: `pos-app central enroll URL --outlet NAME`)")
-    return url, value("central.user") or None, value("central.password") or None
-
-
 def _run_central(args: argparse.Namespace) -> int:
     """The report of one outlet or of all, from the central PostgreSQL."""
     if args.format in _FILE_FORMATS:
         die(f"--format {args.format} is not available with --central; use text, json or csv")
     import psycopg
 
-    from pos_app.central.connect import connect, error_detail
+    from pos_app.central.connect import error_detail
     from pos_app.central.errors import CentralError
     from pos_app.central.reports import (
         build_central_report,
@@ -134,11 +119,8 @@ def _run_central(args: argparse.Namespace) -> int:
     _data_dir, settings = open_settings(args)
     tz_name = str(settings.get("store.timezone"))
     first, last = _days(args, tz_name)
-    url, user, password = _central_login(settings)
-    try:
-        conn = connect(url, user=user, password=password, autocommit=True)
-    except CentralError as exc:  # its text names host, port and database: never a password
-        die(str(exc), Exit.USAGE if exc.usage else Exit.FAILED)
+    conn = central_connection(settings)
+    password = str(settings.get("central.password") or "")  # kept out of any message
     try:
         # The text and CSV print no per-order list: they are built without them (a month of
         # a chain is millions of orders). JSON is the contract: every order.
