@@ -114,8 +114,12 @@ class PgCluster:
         self.run("pg_ctl", "stop", "-D", str(self.datadir), "-m", "fast", "-w")
 
 
-def _start(bindir: Path) -> PgCluster:
-    base = Path(tempfile.mkdtemp(prefix="pos-pg-"))
+def _start(bindir: Path, base: Path | None = None) -> PgCluster:
+    """A new cluster in ``base`` (a fresh temp dir by default; the benches pass their own),
+    started; raises RuntimeError when it can't be."""
+    if base is None:
+        base = Path(tempfile.mkdtemp(prefix="pos-pg-"))
+    base.mkdir(parents=True, exist_ok=True)
     as_postgres: tuple[str, ...] = ()
     if os.geteuid() == 0:
         import pwd
