@@ -1282,7 +1282,7 @@ class CashierWindow(QMainWindow):
         dlg = ReportScreen(self.db, self.settings.timezone(), self.tasks,
                            str(self.settings.get("store.name")), clock=self.clock, parent=self,
                            day=session.shift.business_date if session and session.shift
-                           else None)
+                           else None, settings=self.settings)
         _free_on_close(dlg)
         self.report_screen = dlg
         dlg.orderRequested.connect(lambda oid: self.show_receipt(oid))

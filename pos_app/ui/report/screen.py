@@ -18,6 +18,21 @@
   the till's reader thread; the chart images for the PDF are rendered first, here, on the GUI
   thread (they are widgets). A failure says why in Indonesian: disk full, no permission, no
   such folder. Files appear whole or not at all (``pos_app.paths.write_atomically``).
+* **Outlets** (issue 14): given ``settings`` naming a central server (``central.url``: the
+  owner's PC, or an enrolled till), the top bar has an outlet selector: "Toko ini" (this
+  till's own report, the default), "Semua outlet", then each outlet by name. The list and the
+  reports of the central PostgreSQL (:mod:`.outlets`) are loaded on a ``TaskManager`` of the
+  screen's own -- a server across town may take seconds, or ten to give up, and neither the
+  GUI thread nor the till's reader waits for it -- with the same "Memuat…" and request
+  numbers as the till's own report. A server that can't be reached turns the list into
+  "Pusat tidak terjangkau" (disabled, the reason as its tooltip) and leaves "Toko ini"; a
+  report that fails says why in red and keeps the last one on screen. "Semua outlet" adds
+  the tab "Per outlet" (one row per outlet, a total row), first; the lists of a central
+  report have an "Outlet" column and open nothing in Riwayat (they are other tills' orders).
+  A week or a month lists no orders (a chain's month is too many): the tab says so. CSV
+  saves a central report (``central_report_csv``); PDF and Excel are for this till's own
+  report only (disabled, with a tooltip saying so), as ``pos-app report --central`` allows
+  text, JSON and CSV only.
 
 :attr:`ReportScreen.loaded` is emitted each time a report is on screen (tests and the bench
 wait on it); :attr:`ReportScreen.current_report` is that report.
@@ -36,18 +51,22 @@ from zoneinfo import ZoneInfo
 
 import shiboken6
 from PySide6.QtCharts import QChartView
-from PySide6.QtCore import QDate, QModelIndex, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPointF, QStandardPaths, Qt, Signal
 from PySide6.QtGui import (
+    QColor,
     QFont,
     QFontMetrics,
     QKeyEvent,
     QKeySequence,
     QPainter,
+    QPaintEvent,
+    QPen,
     QResizeEvent,
     QShortcut,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDateEdit,
     QDialog,
     QFileDialog,
@@ -59,6 +78,9 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -68,10 +90,11 @@ from PySide6.QtWidgets import (
 from pos_app import reports
 from pos_app.clock import local_date, utcnow
 from pos_app.money import format_rupiah
+from pos_app.settings import Settings
 from pos_app.storage.database import Database
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.props import set_state
-from pos_app.ui.report import charts
+from pos_app.ui.report import charts, outlets
 from pos_app.ui.report.model import (
     Align,
     RowsModel,
@@ -129,7 +152,31 @@ register({
         "{unconfirmed} unconfirmed, {late} late payments.",
     "Kredit tanpa penjualan": "Credits without a sale", "Belum terkonfirmasi": "Unconfirmed",
     "Bayar terlambat": "Late payments", "Cocok": "Matched",
+    # outlets (issue 14)
+    "Toko ini": "This shop", "Semua outlet": "All outlets",
+    "Memuat daftar outlet…": "Loading the outlets…",
+    "Pusat tidak terjangkau": "Central server unreachable",
+    "Laporan dari: toko ini (kasir ini), semua outlet, atau satu outlet (server pusat)":
+        "Report of: this shop (this till), all outlets, or one outlet (central server)",
+    "Daftar outlet tidak bisa dimuat: {reason}\n{detail}\nTekan F5 untuk mencoba lagi.":
+        "The outlets could not be loaded: {reason}\n{detail}\nPress F5 to try again.",
+    "Laporan pusat tidak bisa dimuat: {reason}":
+        "The central report could not be loaded: {reason}",
+    "Per outlet": "By outlet", "Per outlet ({n})": "By outlet ({n})",
+    "Transaksi outlet dari server pusat tidak dibuka di Riwayat.":
+        "Outlet orders from the central server do not open in History.",
+    "Laporan pusat beberapa hari tidak mendaftar transaksi satu per satu (terlalu banyak): "
+    "pilih satu hari (mis. Hari ini) untuk melihat daftarnya.":
+        "A central report of several days does not list the orders one by one (too many): "
+        "pick one day (e.g. Today) to see them.",
+    "Daftar pembayaran yang cocok hanya ada di laporan satu hari.":
+        "The matched payments are listed in a one-day report only.",
+    "PDF dan Excel hanya untuk laporan toko ini. Laporan pusat disimpan sebagai CSV.":
+        "PDF and Excel are for this shop's own report only. Save a central report as CSV.",
 })
+
+LOCAL = ""
+"""The outlet selector's data for "Toko ini": this till's own SQLite report."""
 
 
 class Span(Enum):
@@ -158,6 +205,8 @@ STYLE = """
 QDateEdit { min-height: 40px; padding: 2px 8px; border: 1px solid #c5ccd3; border-radius: 8px;
             background: #ffffff; font-size: 16px; }
 QDateEdit::drop-down { border: none; width: 26px; }
+QComboBox#reportOutlet { min-height: 40px; padding: 2px 30px 2px 10px; font-size: 16px; }
+QComboBox#reportOutlet::drop-down { border: none; width: 30px; }
 #reportSection { font-size: 15px; font-weight: bold; color: #0f766e; }
 #reportHint { color: #52606d; }
 QTableView { background: #ffffff; alternate-background-color: #f7f9fa;
@@ -214,10 +263,12 @@ class ReportTable(QTableView):
 
     orderActivated = Signal(str)
 
-    def __init__(self, name: str, sortable: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, sortable: bool = True, parent: QWidget | None = None, *,
+                 pinned: bool = False) -> None:
+        """``pinned``: rows marked ``pinned`` (a total) stay last when the rows are sorted."""
         super().__init__(parent)
         self.setObjectName(name)
-        self.rows_model = RowsModel([], self)
+        self.rows_model = _PinnedRowsModel([], self) if pinned else RowsModel([], self)
         self.setModel(self.rows_model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -275,6 +326,42 @@ class ReportTable(QTableView):
         order_id = self.rows_model.order_id(index.row())
         if order_id:
             self.orderActivated.emit(order_id)
+
+
+class _PinnedRowsModel(RowsModel):
+    """Rows that sort, but the ``pinned`` ones (a total row) stay at the bottom."""
+
+    def _sorted(self, rows: Any) -> list[Any]:
+        pinned = [r for r in rows if r.get("pinned")]
+        return super()._sorted([r for r in rows if not r.get("pinned")]) + pinned
+
+
+class _OutletBox(QComboBox):
+    """The outlet selector. The till's style sheet gives combo boxes a border, which leaves
+    the platform's drop-down button half drawn: this one draws a plain chevron instead, and
+    a name too long for the box ends in "…" rather than being cut off."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        option.currentText = self.fontMetrics().elidedText(
+            option.currentText, Qt.TextElideMode.ElideRight, max(field.width() - 4, 0))
+        styled = QStylePainter(self)
+        styled.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        styled.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+        styled.end()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(QColor("#52606d" if self.isEnabled() else "#9aa5b1"), 2)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        x, y = self.width() - 18.0, self.height() / 2
+        painter.drawPolyline([QPointF(x - 5, y - 2.5), QPointF(x, y + 2.5),
+                              QPointF(x + 5, y - 2.5)])
+        painter.end()
 
 
 class _Tile(QFrame):
@@ -366,11 +453,16 @@ class ReportScreen(QDialog):
     loaded = Signal()
     """A report is on screen (:attr:`current_report`)."""
 
+    outletsLoaded = Signal()
+    """The outlet selector has its list, or says the central server can't be reached."""
+
     def __init__(self, db: Database, tz: ZoneInfo, tasks: TaskManager, store_name: str,
                  clock: Callable[[], datetime] = utcnow, parent: QWidget | None = None, *,
-                 day: date | None = None) -> None:
+                 day: date | None = None, settings: Settings | None = None) -> None:
         """``day``: the day shown first (the till passes its open shift's day: after
-        midnight the night still belongs to the day the shift opened); today by default."""
+        midnight the night still belongs to the day the shift opened); today by default.
+        ``settings``: when they name a central server (``central.url``), the outlet selector
+        (see the module docstring); None (the default): this till's report only."""
         super().__init__(parent)
         self.setObjectName("reportScreen")
         self.setWindowTitle(tr("Laporan"))
@@ -391,6 +483,17 @@ class ReportScreen(QDialog):
         self._seq = 0
         self._last_dir = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        # Outlets: the central store (None: no selector), the outlet picked (None: this
+        # till's own report, "all", or an outlet id), and the central reads' own thread.
+        self.central: outlets.CentralSource | None = None
+        if settings is not None and outlets.central_configured(settings):
+            self.central = outlets.CentralSource.from_settings(settings)
+        self.outlet: str | None = None
+        self.outlet_box: QComboBox | None = None
+        self.outlets_state = ""  # "loading", "ready" or "failed" (with a selector)
+        self.outlets_page: QWidget | None = None
+        self._central_tasks: TaskManager | None = None
+        self.finished.connect(lambda _result: self._close_central())
 
         root = QVBoxLayout(self)
         root.setContentsMargins(14, 10, 14, 10)
@@ -419,6 +522,8 @@ class ReportScreen(QDialog):
         QShortcut(QKeySequence("F5"), self, self.refresh)
         self.resize(1366, 768)
         self._load()
+        if self.central is not None:
+            self._load_outlets()
 
     # ------------------------------------------------------------------ building
 
@@ -435,6 +540,22 @@ class ReportScreen(QDialog):
         bar.setSpacing(6)
         bar.addWidget(QLabel(tr("Laporan"), objectName="reportTitle"))
         bar.addSpacing(10)
+        if self.central is not None:
+            box = _OutletBox()
+            box.setObjectName("reportOutlet")
+            # As wide as "Pusat tidak terjangkau", whatever the outlets are called: a long
+            # name must not push the export buttons off a 1366 px screen (the list itself
+            # is as wide as its longest name).
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(13)
+            box.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+            box.setToolTip(tr("Laporan dari: toko ini (kasir ini), semua outlet, atau satu "
+                              "outlet (server pusat)"))
+            box.currentIndexChanged.connect(self._outlet_picked)
+            self.outlet_box = box
+            bar.addWidget(box)
+            bar.addSpacing(6)
         self.date_edit = QDateEdit(objectName="reportDate")
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("dd/MM/yyyy")
@@ -473,11 +594,21 @@ class ReportScreen(QDialog):
             bar.addWidget(b)
         return bar
 
-    def _table(self, key: str, sortable: bool = True) -> ReportTable:
-        table = ReportTable(f"report_{key}", sortable)
-        table.orderActivated.connect(self.orderRequested)
+    def _table(self, key: str, sortable: bool = True, pinned: bool = False) -> ReportTable:
+        table = ReportTable(f"report_{key}", sortable, pinned=pinned)
+        table.orderActivated.connect(self._order_activated)
         self.tables[key] = table
         return table
+
+    def _order_activated(self, order_id: str) -> None:
+        """Open it in Riwayat -- when it is this till's: a central report's orders are other
+        tills' (and two outlets' K1 tills make the same order numbers)."""
+        if self.current_report is None or not self._is_central(self.current_report):
+            self.orderRequested.emit(order_id)
+
+    @staticmethod
+    def _is_central(report: Mapping[str, Any]) -> bool:
+        return bool(report.get("outlet"))
 
     def _section(self, text: str) -> QLabel:
         return QLabel(text, objectName="reportSection")
@@ -508,6 +639,7 @@ class ReportScreen(QDialog):
         grid.setRowStretch(0, 2)
         grid.setRowStretch(1, 3)
         self._summary_grid = grid
+        self.summary_page = summary
         self.tabs.addTab(summary, tr("Ringkasan"))
 
         products = QWidget()
@@ -523,17 +655,33 @@ class ReportScreen(QDialog):
         self.tabs.addTab(self._stacked([("cashiers", "Per kasir", 2),
                                         ("shifts", "Shift & kas", 3)]),
                          _tab_text(tr("Kasir & shift")))
-        self.tabs.addTab(self._stacked([("refunds", "Pengembalian", 1), ("voids", "Void", 1)]),
-                         _tab_text(tr("Pengembalian & void")))
-        self.tabs.addTab(self._reconciliation(), tr("Rekonsiliasi QRIS"))
+        self.refunds_page = self._stacked([("refunds", "Pengembalian", 1),
+                                           ("voids", "Void", 1)])
+        self.tabs.addTab(self.refunds_page, _tab_text(tr("Pengembalian & void")))
+        self.reconciliation_page = self._reconciliation()
+        self.tabs.addTab(self.reconciliation_page, tr("Rekonsiliasi QRIS"))
 
         orders = QWidget()
         column = QVBoxLayout(orders)
-        hint = QLabel(tr("Klik dua kali (atau Enter) pada transaksi untuk membukanya di "
-                         "Riwayat."), objectName="reportHint")
-        column.addWidget(hint)
+        self.orders_hint = QLabel(tr("Klik dua kali (atau Enter) pada transaksi untuk "
+                                     "membukanya di Riwayat."), objectName="reportHint")
+        self.orders_hint.setWordWrap(True)
+        column.addWidget(self.orders_hint)
         column.addWidget(self._table("orders"), 1)
+        self.orders_page = orders
         self.tabs.addTab(orders, tr("Daftar transaksi"))
+
+        if self.central is not None:
+            # "Semua outlet": the outlets side by side, first; hidden for any other report.
+            page = QWidget()
+            column = QVBoxLayout(page)
+            self.outlets_label = self._section(tr("Per outlet"))
+            column.addWidget(self.outlets_label)
+            column.addWidget(self._table("outlets", pinned=True), 1)
+            self.outlets_page = page
+            self.tabs.insertTab(0, page, tr("Per outlet"))
+            self.tabs.setTabVisible(0, False)
+            self.tabs.setCurrentWidget(summary)
 
     def _reconciliation(self) -> QWidget:
         """The four groups as tabs of their own (each needs the height: a day can have
@@ -597,8 +745,11 @@ class ReportScreen(QDialog):
         self._go(self.span, target)
 
     def refresh(self) -> None:
-        """Build the shown days' report again (F5)."""
+        """Build the shown days' report again (F5); a list of outlets that could not be
+        loaded is tried again too."""
         self._load()
+        if self.central is not None and self.outlets_state == "failed":
+            self._load_outlets()
 
     def _go(self, span: Span, anchor: date) -> None:
         self.span = span
@@ -640,6 +791,16 @@ class ReportScreen(QDialog):
         self._set_status(tr("Memuat…"))
         self.setCursor(Qt.CursorShape.BusyCursor)
         db, tz = self.db, self.tz
+        source, outlet = self.central, self.outlet
+        if source is not None and outlet is not None:
+            def build_central() -> dict[str, Any] | None:
+                if seq != self._seq:  # superseded while it waited for the central thread
+                    return None
+                return source.load(first, last, tz, outlet)
+
+            self._central_lane().read(build_central, lambda report: self._loaded(seq, report),
+                                      lambda exc: self._failed(seq, exc, central=True))
+            return
 
         def build() -> dict[str, Any] | None:
             if seq != self._seq:  # superseded while it waited for the reader thread
@@ -662,27 +823,151 @@ class ReportScreen(QDialog):
         self._show(report)
         self.loaded.emit()
 
-    def _failed(self, seq: int, exc: BaseException) -> None:
+    def _failed(self, seq: int, exc: BaseException, central: bool = False) -> None:
+        """The report could not be built: say why; the last report stays on screen."""
         if not shiboken6.isValid(self) or seq != self._seq:
             return
-        log.error("report screen: the report could not be built", exc_info=exc)
         self.loading = False
         self.unsetCursor()
+        if central and self.central is not None:
+            detail = self.central.detail(exc)
+            log.warning("report screen: the central report failed: %s", detail)
+            self._set_status(tr("Laporan pusat tidak bisa dimuat: {reason}",
+                                reason=outlets.error_text(exc, detail)), error=True,
+                             detail=detail)
+            return
+        log.error("report screen: the report could not be built", exc_info=exc)
         self._set_status(tr("Laporan tidak bisa dimuat: {error}", error=str(exc)), error=True)
 
-    def _set_status(self, text: str, error: bool = False) -> None:
+    def _set_status(self, text: str, error: bool = False, detail: str = "") -> None:
         self.status.setText(text)
+        self.status.setToolTip(detail)
         set_state(self.status, state="error" if error else "")
+
+    # ------------------------------------------------------------------ outlets
+
+    def _central_lane(self) -> TaskManager:
+        """The central store's own thread: a server that takes seconds to answer (or ten to
+        give up) holds up neither the GUI nor the till's reader (catalogue searches)."""
+        if self._central_tasks is None:
+            self._central_tasks = TaskManager(self)
+        return self._central_tasks
+
+    def _close_central(self) -> None:
+        """The screen is closed: drop queued central reads, close the connection (one in
+        use is closed when its report is done)."""
+        if self._central_tasks is not None:
+            self._central_tasks.shutdown()
+        if self.central is not None:
+            self.central.close()
+
+    def _load_outlets(self) -> None:
+        """Fill the selector from the server, on the central thread."""
+        source = self.central
+        if source is None:
+            return
+        self.outlets_state = "loading"
+        self._fill_outlet_box([], tr("Memuat daftar outlet…"))
+        try:
+            self._central_lane().read(source.outlets, self._outlets_loaded,
+                                      self._outlets_failed)
+        except RuntimeError as exc:  # shut down: the screen was closed
+            log.debug("report screen: outlets not loaded (%s)", exc)
+
+    def _outlets_loaded(self, names: Mapping[str, str]) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self.outlets_state = "ready"
+        self._fill_outlet_box(list(names.items()))
+        self.outletsLoaded.emit()
+
+    def _outlets_failed(self, exc: BaseException) -> None:
+        if not shiboken6.isValid(self) or self.central is None:
+            return
+        detail = self.central.detail(exc)
+        log.warning("report screen: the central server's outlets could not be loaded: %s",
+                    detail)
+        self.outlets_state = "failed"
+        reason = tr("Daftar outlet tidak bisa dimuat: {reason}\n{detail}\nTekan F5 untuk "
+                    "mencoba lagi.", reason=outlets.error_text(exc, detail), detail=detail)
+        self._fill_outlet_box([], tr("Pusat tidak terjangkau"), reason)
+        if self.outlet is not None:  # a central report was asked for meanwhile
+            self.outlet = None
+            self._load()
+        self.outletsLoaded.emit()
+
+    def _fill_outlet_box(self, names: list[tuple[str, str]], note: str = "",
+                         reason: str = "") -> None:
+        """"Toko ini", then "Semua outlet" and the outlets -- or ``note``, disabled (its
+        tooltip ``reason``). The outlet picked stays picked while it is in the list."""
+        box = self.outlet_box
+        if box is None:
+            return
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(tr("Toko ini"), LOCAL)
+        if names:
+            box.addItem(tr("Semua outlet"), "all")
+            for oid, name in names:
+                box.addItem(name, oid)
+        if note:
+            box.addItem(note, None)
+            item = box.model().item(box.count() - 1)  # type: ignore[attr-defined]
+            item.setEnabled(False)
+            if reason:
+                item.setToolTip(reason)
+        view = box.view()
+        view.setMinimumWidth(max(box.width(), view.sizeHintForColumn(0) + 24))
+        index = box.findData(self.outlet if self.outlet is not None else LOCAL)
+        box.setCurrentIndex(max(index, 0))
+        box.setToolTip(reason or tr("Laporan dari: toko ini (kasir ini), semua outlet, atau "
+                                    "satu outlet (server pusat)"))
+        box.blockSignals(False)
+
+    def _outlet_picked(self, index: int) -> None:
+        box = self.outlet_box
+        if box is None or index < 0:
+            return
+        data = box.itemData(index)
+        if data is None:  # the disabled note
+            return
+        outlet = None if data == LOCAL else str(data)
+        if outlet != self.outlet:
+            self.outlet = outlet
+            self._load()
+
+    def select_outlet(self, outlet: str | None) -> None:
+        """Pick ``outlet`` (an id, "all", or None for this till's own report) in the
+        selector, as the owner would."""
+        if self.outlet_box is None:
+            raise ValueError("this report screen has no outlet selector")
+        index = self.outlet_box.findData(LOCAL if outlet is None else outlet)
+        if index < 0:
+            raise ValueError(f"no outlet {outlet!r} in the selector")
+        self.outlet_box.setCurrentIndex(index)
 
     # ------------------------------------------------------------------ showing
 
     def _show(self, report: dict[str, Any]) -> None:
         self.current_report = report
-        self.period.setText(period_text(report))
+        central = self._is_central(report)
+        period = period_text(report)
+        if self.central is not None:  # which outlet(s) the figures are of
+            scope = (tr("Semua outlet") if report.get("outlet") == "all"
+                     else str(report.get("outlet") or tr("Toko ini")))
+            period = f"{period} · {scope}"
+        self.period.setText(period)
         self._fill_tiles(report)
         all_tables = tables(report)
+        if central:
+            for key in outlets.OUTLET_TABLES:
+                all_tables[key] = outlets.with_outlet_column(all_tables[key])
+            if report.get("outlets") is not None:
+                all_tables["outlets"] = outlets.outlets_table(report)
+        self._fill_outlets(report, all_tables.get("outlets"))
         for key, view in self.tables.items():
-            view.set_table(all_tables[key])
+            if key in all_tables:
+                view.set_table(all_tables[key])
         # The methods table shows all its rows (a handful), with no scroll bar.
         methods = self.tables["methods"]
         methods.setMinimumHeight(methods.horizontalHeader().sizeHint().height() + 2
@@ -696,8 +981,38 @@ class ReportScreen(QDialog):
         self._fill_charts(report)
         self._fill_tab_titles(all_tables)
         self._fill_reconciliation(report, all_tables)
-        for b in (self.pdf_button, self.xlsx_button, self.csv_button):
-            b.setEnabled(not self.exporting)
+        self._fill_orders_hint(report)
+        self._sync_export_buttons()
+
+    def _fill_outlets(self, report: Mapping[str, Any], table: Table | None) -> None:
+        """The "Per outlet" tab: shown (and opened, when it was not) for "Semua outlet"."""
+        page = self.outlets_page
+        if page is None:
+            return
+        index = self.tabs.indexOf(page)
+        shown = self.tabs.isTabVisible(index)
+        if table is None:
+            if self.tabs.currentWidget() is page:
+                self.tabs.setCurrentWidget(self.summary_page)
+            self.tabs.setTabVisible(index, False)
+            return
+        n = number_text(len(report.get("outlets") or []))
+        self.tabs.setTabText(index, tr("Per outlet ({n})", n=n))
+        self.outlets_label.setText(tr("Per outlet ({n})", n=n))
+        self.tabs.setTabVisible(index, True)
+        if not shown:
+            self.tabs.setCurrentWidget(page)
+
+    def _fill_orders_hint(self, report: Mapping[str, Any]) -> None:
+        if not self._is_central(report):
+            text = tr("Klik dua kali (atau Enter) pada transaksi untuk membukanya di Riwayat.")
+        elif report.get("detail") is False:
+            text = tr("Laporan pusat beberapa hari tidak mendaftar transaksi satu per satu "
+                      "(terlalu banyak): pilih satu hari (mis. Hari ini) untuk melihat "
+                      "daftarnya.")
+        else:
+            text = tr("Transaksi outlet dari server pusat tidak dibuka di Riwayat.")
+        self.orders_hint.setText(text)
 
     def _fill_tiles(self, report: Mapping[str, Any]) -> None:
         refunds: Mapping[str, Any] = report.get("refunds") or {}
@@ -742,6 +1057,10 @@ class ReportScreen(QDialog):
     def _fill_reconciliation(self, report: Mapping[str, Any],
                              all_tables: Mapping[str, Table]) -> None:
         counts = {key: len(all_tables[key].rows) for key, _title in RECONCILIATION}
+        listed = report.get("detail") is not False
+        if not listed:  # a central range: the matched payments are counted, not listed
+            counts["matched"] = int(((report.get("reconciliation") or {}).get("matched")
+                                     or {}).get("count") or 0)
         for n, (key, title) in enumerate(RECONCILIATION):
             self.reconciliation_tabs.setTabText(
                 n, tr("{title} ({n})", title=tr(title), n=number_text(counts[key])))
@@ -753,6 +1072,10 @@ class ReportScreen(QDialog):
             amount=format_rupiah(int(matched.get("amount") or 0)),
             credits=counts["unmatched_credits"], unconfirmed=counts["unconfirmed"],
             late=counts["late"]))
+        if not listed:
+            self.reconciliation_summary.setText(
+                f"{self.reconciliation_summary.text()} "
+                f"{tr('Daftar pembayaran yang cocok hanya ada di laporan satu hari.')}")
         # Open on the first group that needs a look (the matched ones when none does).
         first = next((n for n, (key, _t) in enumerate(RECONCILIATION) if counts[key]), 3)
         self.reconciliation_tabs.setCurrentIndex(first)
@@ -762,12 +1085,14 @@ class ReportScreen(QDialog):
             text = tr("{title} ({n})", title=tr(title), n=number_text(n)) if n else tr(title)
             self.tabs.setTabText(index, _tab_text(text))
 
-        titled(3, "Pengembalian & void",
+        titled(self.tabs.indexOf(self.refunds_page), "Pengembalian & void",
                len(all_tables["refunds"].rows) + len(all_tables["voids"].rows))
         # The reconciliation's count is what needs a look, not the matched ones.
-        titled(4, "Rekonsiliasi QRIS", sum(len(all_tables[k].rows) for k in
-                                           ("unmatched_credits", "unconfirmed", "late")))
-        titled(5, "Daftar transaksi", len(all_tables["orders"].rows))
+        titled(self.tabs.indexOf(self.reconciliation_page), "Rekonsiliasi QRIS",
+               sum(len(all_tables[k].rows) for k in ("unmatched_credits", "unconfirmed",
+                                                     "late")))
+        titled(self.tabs.indexOf(self.orders_page), "Daftar transaksi",
+               len(all_tables["orders"].rows))
 
     # ------------------------------------------------------------------ files
 
@@ -775,6 +1100,8 @@ class ReportScreen(QDialog):
         first, last = report_span(self.current_report) if self.current_report \
             else self.span_dates()
         days = first.isoformat() if first == last else f"{first.isoformat()}_{last.isoformat()}"
+        if self.current_report and self._is_central(self.current_report):
+            days = f"{outlets.outlet_slug(self.current_report)}-{days}"
         return f"laporan-{days}{EXPORTS[kind][2]}"
 
     def export(self, kind: str) -> None:
@@ -783,6 +1110,8 @@ class ReportScreen(QDialog):
         report = self.current_report
         if report is None or self.exporting:
             return
+        if kind != "csv" and self._is_central(report):
+            return  # PDF and Excel are this till's report only (the buttons say so)
         title, pattern, suffix = EXPORTS[kind]
         chosen, _filter = QFileDialog.getSaveFileName(
             self, tr(title), str(Path(self._last_dir) / self.file_name(kind)), tr(pattern))
@@ -839,18 +1168,36 @@ class ReportScreen(QDialog):
                 write_xlsx(report, path)
             return xlsx
 
+        central = self._is_central(report)
+
         def csv() -> None:
             from pos_app.paths import write_atomically
 
-            text = reports.report_csv(report)
+            if central:
+                from pos_app.central.reports import central_report_csv
+
+                text = central_report_csv(report)
+            else:
+                text = reports.report_csv(report)
             write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8",
                                                               newline=""))
         return csv
 
     def _exporting(self, busy: bool) -> None:
         self.exporting = busy
+        self._sync_export_buttons()
+
+    def _sync_export_buttons(self) -> None:
+        """Enabled with a report on screen and no file being written; PDF and Excel not for
+        a central report (their tooltip says why)."""
+        report = self.current_report
+        central = report is not None and self._is_central(report)
         for b in (self.pdf_button, self.xlsx_button, self.csv_button):
-            b.setEnabled(not busy and self.current_report is not None)
+            only_local = central and b is not self.csv_button
+            b.setEnabled(report is not None and not self.exporting and not only_local)
+            b.setToolTip(tr("PDF dan Excel hanya untuk laporan toko ini. Laporan pusat "
+                            "disimpan sebagai CSV.") if only_local
+                         else tr("Simpan laporan sebagai PDF, Excel atau CSV"))
 
     def _tell_failure(self, text: str) -> None:
         self._set_status(text, error=True)
