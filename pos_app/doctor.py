@@ -730,7 +730,10 @@ def check_central(settings: Settings, db: Database | None, *, now: datetime) -> 
     except sqlite3.Error as exc:  # a database older than migration 9: upgraded on opening
         return _check(name, Status.WARN, Text(f"Tidak bisa dibaca ({exc})",
                                               f"can't tell ({exc})"))
-    configured = bool(settings.get("central.url") and settings.get("central.user"))
+    # Only enrolment sets central.outlet and a pos_till_ role: the owner's own PC (central.url
+    # and the owner's login, for reports) is not a till that should be enrolled.
+    configured = bool(settings.get("central.outlet")
+                      and str(settings.get("central.user") or "").startswith("pos_till_"))
     if not state.enrolled and configured:
         # A restored backup from before the enrolment, or a half-done enrolment: the till
         # records nothing for head office while its settings say it should.
@@ -740,8 +743,10 @@ def check_central(settings: Settings, db: Database | None, *, now: datetime) -> 
                            f"central.* names outlet {settings.get('central.outlet')}, but this "
                            "till's database is not enrolled: nothing is recorded for head "
                            "office"),
-                      Text("Daftarkan kasir lagi dengan kode baru (pos-app central enroll).",
-                           "Enroll the till again with a new code (pos-app central enroll)."))
+                      Text("Daftarkan kasir lagi dengan kode baru (pos-app central enroll "
+                           "--replace).",
+                           "Enroll the till again with a new code (pos-app central enroll "
+                           "--replace)."))
     if state.enrolled and not settings.get("central.password"):
         # The data folder moved to a new PC: the keyring did not come along.
         return _check(name, Status.FAIL,
@@ -782,10 +787,10 @@ def check_central(settings: Settings, db: Database | None, *, now: datetime) -> 
     return _check(name, status, what,
                   Text("Penjualan aman di kasir ini dan terkirim sendiri saat tersambung. "
                        "Periksa internet; bila galat menyebut kata sandi, daftarkan kasir lagi "
-                       "(pos-app central enroll).",
+                       "(pos-app central enroll --replace).",
                        "Sales are safe on this till and go up by themselves once connected. "
                        "Check the internet; if the error names the password, enroll the till "
-                       "again (pos-app central enroll)."))
+                       "again (pos-app central enroll --replace)."))
 
 
 def _as_error(text: str, state: str, provider: str) -> ProviderError:

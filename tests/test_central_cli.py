@@ -79,7 +79,7 @@ def test_init_creates_the_schema_and_remembers_the_url(owner_dir: Path,
     secret = empty_db.cluster.password
     r = pos_app(owner_dir, "central", "init", empty_db.url)
     assert r.returncode == 0, r.stderr
-    assert "versi 2" in r.stdout and f"/{empty_db.dbname}" in r.stdout
+    assert "versi 3" in r.stdout and f"/{empty_db.dbname}" in r.stdout
     again = pos_app(owner_dir, "central", "init", empty_db.url)
     assert again.returncode == 0, again.stderr
     text = (owner_dir / "config.toml").read_text()
@@ -87,7 +87,7 @@ def test_init_creates_the_schema_and_remembers_the_url(owner_dir: Path,
         assert secret not in out
     assert config(owner_dir)["central"]["url"] == no_url_password(empty_db)
     with psycopg.connect(empty_db.url) as conn:
-        assert conn.execute("SELECT max(version) FROM pos.schema_version").fetchone() == (2,)
+        assert conn.execute("SELECT max(version) FROM pos.schema_version").fetchone() == (3,)
 
 
 def test_init_takes_the_password_from_pgpassword(owner_dir: Path, empty_db: CentralDb) -> None:

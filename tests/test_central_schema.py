@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from pos_app.central.errors import BadOutlet, SchemaMismatch
+from pos_app.central.errors import BadOutlet, CentralError, SchemaMismatch
 from pos_app.central.schema import (
     OUTLET_TABLES,
     SCHEMA_VERSION,
@@ -75,11 +75,11 @@ def _where(conn: psycopg.Connection[Any], table: str, key: str, value: Any) -> s
 def test_apply_creates_the_schema_and_twice_changes_nothing(empty_db: CentralDb) -> None:
     with empty_db.connect() as conn:
         assert current_version(conn) == 0
-        assert apply_schema(conn, today=TODAY) == SCHEMA_VERSION == 2
+        assert apply_schema(conn, today=TODAY) == SCHEMA_VERSION == 3
         before = _catalog(conn)
-        assert apply_schema(conn, today=TODAY) == 2
+        assert apply_schema(conn, today=TODAY) == 3
         assert _catalog(conn) == before
-        assert before["versions"] == [(1,), (2,)]
+        assert before["versions"] == [(1,), (2,), (3,)]
         assert before["roles"] == [("pos_enroll", False), ("pos_owner", False),
                                    ("pos_till", False)]
         names = {r[0] for r in before["relations"]}
@@ -108,9 +108,9 @@ def test_apply_in_a_later_month_only_adds_its_partitions(empty_db: CentralDb) ->
 
 def test_a_newer_schema_is_refused(central_db: CentralDb) -> None:
     with central_db.connect() as conn:
-        conn.execute("INSERT INTO pos.schema_version VALUES (3)")
+        conn.execute("INSERT INTO pos.schema_version VALUES (4)")
         conn.commit()
-        with pytest.raises(SchemaMismatch, match="version 3"):
+        with pytest.raises(SchemaMismatch, match="version 4"):
             apply_schema(conn)
 
 
@@ -278,3 +278,28 @@ def test_a_createrole_admin_that_owns_the_database_can_init(pg_cluster: PgCluste
     finally:
         _drop(db)
         _drop(helper)
+
+
+def test_a_version_2_database_is_upgraded(central_db: CentralDb) -> None:
+    """A database made by the first issue-14 build: the 3-argument redeem_enrollment that
+    replaced a till without asking, outlets managed by default."""
+    with central_db.connect() as conn:
+        conn.execute("DELETE FROM pos.schema_version WHERE version = 3")
+        conn.execute("CREATE FUNCTION pos.redeem_enrollment(text, text, text)"
+                     " RETURNS TABLE (role_name text, outlet_id text) LANGUAGE sql"
+                     " AS $$ SELECT 'x'::text, 'y'::text $$")
+        conn.execute("ALTER TABLE pos.outlets ALTER COLUMN catalog_managed SET DEFAULT true")
+        conn.commit()
+        assert apply_schema(conn, today=TODAY) == 3
+        signatures = [r[0] for r in conn.execute(
+            "SELECT oid::regprocedure::text FROM pg_proc"
+            " WHERE proname = 'redeem_enrollment'").fetchall()]
+        assert signatures == ["pos.redeem_enrollment(text,text,text,boolean)"]
+        assert add_outlet(conn, "Toko Baru") == "toko-baru"
+        assert conn.execute("SELECT catalog_managed FROM pos.outlets WHERE outlet_id ="
+                            " 'toko-baru'").fetchone() == (False,)
+
+
+def test_an_outlet_cannot_be_called_all(central_db: CentralDb) -> None:
+    with central_db.connect() as conn, pytest.raises(CentralError, match="every outlet"):
+        add_outlet(conn, "All")

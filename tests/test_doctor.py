@@ -608,3 +608,12 @@ def test_central_settings_without_an_enrolled_database_fail(settings: Settings, 
     assert c.status is Status.FAIL and "password is not on this PC" in c.detail, c
     settings.set("central.password", "s3cret-s3cret")
     assert check_central(settings, db, now=now).status is Status.OK
+
+
+def test_central_on_the_owners_pc_is_not_a_till(settings: Settings, db) -> None:  # type: ignore[no-untyped-def]
+    # The owner's PC reads the chain's reports: central.url and the owner's login, never
+    # enrolled. That's not a till whose enrolment went missing.
+    settings.set("central.url", "postgresql://db.example.com/pos?sslmode=require")
+    settings.set("central.user", "pemilik")
+    c = check_central(settings, db, now=datetime(2026, 12, 6, 5, tzinfo=UTC))
+    assert c.status is Status.OK and "not used" in c.detail, c

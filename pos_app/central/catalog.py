@@ -451,8 +451,11 @@ def _push(conn: psycopg.Connection[Any], outlets: Sequence[Outlet],
         # Head office has now given these outlets a price list: from the tills' next pull on
         # it is theirs (pos.outlets.catalog_managed starts off, so an enrolled till keeps
         # editing its own products until the owner actually takes them over).
-        conn.execute("UPDATE pos.outlets SET catalog_managed = true"
-                     " WHERE outlet_id = ANY(%s) AND NOT catalog_managed",
+        # only an outlet that now has products: an empty push (or every row refused with
+        # --skip-refused) must not lock the tills out of their own list for nothing
+        conn.execute("UPDATE pos.outlets o SET catalog_managed = true"
+                     " WHERE o.outlet_id = ANY(%s) AND NOT o.catalog_managed"
+                     " AND EXISTS (SELECT 1 FROM pos.products p WHERE p.outlet_id = o.outlet_id)",
                      ([o.outlet_id for o in outlets],))
     result = PushResult(tuple(changes), written=write)
     if write:

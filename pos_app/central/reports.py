@@ -501,7 +501,8 @@ BEGIN
            coalesce(p.provider, ''), p.status, k * count(*), k * count(*) * o_total,
            k * coalesce(sum(p.paid_amount), 0)
     FROM pos.payments p
-    WHERE p.order_uuid = o_uuid AND p.business_date = o_day AND p.status IN ('paid', 'late')
+    WHERE p.order_uuid = o_uuid AND p.business_date = o_day AND p.outlet_id = o_outlet
+      AND p.status IN ('paid', 'late')
     GROUP BY p.method, coalesce(p.provider, ''), p.status
     ON CONFLICT (business_date, outlet_id, terminal_id, shift_id, method, provider, status)
     DO UPDATE SET payments = s.payments + EXCLUDED.payments, total = s.total + EXCLUDED.total,
@@ -510,6 +511,7 @@ BEGIN
                                            quantity, net)
     SELECT o_outlet, o_terminal, o_day, l.sku, l.name, k * sum(l.quantity), k * sum(l.net)
     FROM pos.order_lines l WHERE l.order_uuid = o_uuid AND l.business_date = o_day
+      AND l.outlet_id = o_outlet  -- never another outlet's row naming this order
     GROUP BY l.sku, l.name
     ON CONFLICT (business_date, outlet_id, terminal_id, sku, name) DO UPDATE SET
         quantity = s.quantity + EXCLUDED.quantity, net = s.net + EXCLUDED.net;
@@ -660,6 +662,7 @@ BEGIN
            coalesce(sum(p.paid_amount), 0)
     FROM pos.orders o JOIN pos.payments p
       ON p.order_uuid = o.uuid AND p.business_date = o.business_date
+     AND p.outlet_id = o.outlet_id
     WHERE o.business_date BETWEEN lo AND hi AND o.status = 'paid'
       AND p.status IN ('paid', 'late')
     GROUP BY 1, 2, 3, 4, 5, 6, 7;
@@ -668,6 +671,7 @@ BEGIN
            sum(l.net)
     FROM pos.orders o JOIN pos.order_lines l
       ON l.order_uuid = o.uuid AND l.business_date = o.business_date
+     AND l.outlet_id = o.outlet_id
     WHERE o.business_date BETWEEN lo AND hi AND o.status = 'paid'
     GROUP BY 1, 2, 3, 4, 5;
 END

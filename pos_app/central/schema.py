@@ -50,7 +50,9 @@ __all__ = [
 #: 1: tables, roles, row-level security, partitions; 2: the owner's report's pre-aggregated
 #: sales and its indexes (pos_app/central/reports.py: a month across 50 outlets can't be summed
 #: from the sales rows within the issue's 3 s)
-SCHEMA_VERSION = 2
+#: 3: enrolment refuses a terminal id already taken (``p_replace``), the functions check the
+#: role names they drop or disable, the owner only reads tills/codes, outlets start unmanaged
+SCHEMA_VERSION = 3
 #: The sales tables partitioned by month on business_date.
 PARTITIONED = ("orders", "order_lines", "payments")
 #: Every table a till writes (its own outlet's rows only).
@@ -641,6 +643,19 @@ def apply_schema(conn: psycopg.Connection[Any], *, today: date | None = None,
                 conn.execute(INDEXES_DDL)
                 conn.execute("SELECT pos.rebuild_sales_summaries(NULL, NULL)")
                 conn.execute("INSERT INTO pos.schema_version (version) VALUES (2)")
+            if version < 3:
+                # A database made by version 2 has the old 3-argument redeem_enrollment (it
+                # replaced a till without asking) and the old code-dropping loop; the grants
+                # below then make the owner read-only on tills and codes.
+                conn.execute("DROP FUNCTION IF EXISTS pos.redeem_enrollment(text, text, text)")
+                conn.execute(MAKE_ENROLL_CODE)
+                conn.execute(REDEEM_ENROLLMENT)
+                from pos_app.central.reports import SUMMARIES_DDL
+
+                conn.execute(SUMMARIES_DDL)  # CREATE OR REPLACE: the outlet checks
+                conn.execute("ALTER TABLE pos.outlets ALTER COLUMN catalog_managed"
+                             " SET DEFAULT false")
+                conn.execute("INSERT INTO pos.schema_version (version) VALUES (3)")
             # Also on an upgrade run: functions may have been redefined, and a new object
             # starts with PUBLIC's defaults. Every statement here is idempotent.
             conn.execute(GRANTS)
@@ -690,6 +705,8 @@ def add_outlet(conn: psycopg.Connection[Any], name: str) -> str:
     id. Commits."""
     clean = " ".join(name.split())
     outlet_id = slug(clean)
+    if outlet_id == "all":  # `--outlet all` and "Semua outlet" mean every outlet
+        raise CentralError("an outlet can't be called 'all': that word means every outlet")
     try:
         with committed(conn):
             conn.execute("INSERT INTO pos.outlets (outlet_id, name) VALUES (%s, %s) "

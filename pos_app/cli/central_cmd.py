@@ -170,7 +170,7 @@ def _enroll(args: argparse.Namespace) -> int:
             settings.set("central.password", creds.password)
         except SettingsError as exc:
             die(f"the code was accepted but this till's credentials could not be stored "
-                f"({exc}); fix that, then enrol again with a new code", Exit.FAILED)
+                f"({exc}); fix that, then enrol again with a new code and --replace", Exit.FAILED)
         with connect(args.url, user=creds.role, password=creds.password) as conn:
             conn.execute("SELECT pos.my_outlet()")  # the stored credentials do work
         queued = mark_enrolled(ctx.db, creds.outlet_id, terminal_id)
