@@ -34,20 +34,29 @@ now*, at least once after each change, and a row sent twice changes nothing ther
   seen); the flag is kept locally (:func:`catalog_is_central`) for the screens that refuse
   local product edits while it is on.
 * Matching. Every shop's own import numbers its products P-00001, P-00002, ..., and central's
-  list is usually one shop's export, so the same SKU may be another product on this till. A
+  list is usually one shop's export, so the same SKU may be another product on this till. The
+  till *joins* once: the first pull (``catalog_version_seen`` 0) reads the outlet's whole list,
+  page after page, and applies it in **one** SQLite transaction with its final version, so a
+  join is never half done (no state about it needs to survive a restart). At the join a
   central product is the local product found first of: the one with its SKU, when it is the
   same product (a barcode in common, or neither has barcodes and the names are equal, case and
-  spaces ignored); one with any of its barcodes, which takes central's SKU (re-keyed: its
-  barcodes and stock go with it; order lines keep the SKU they were sold under, as history); the
-  one with its SKU and its name (their barcodes differ); for a product without barcodes, the
-  one local product of that name without barcodes; else it is new. A local product that has
-  a central SKU and is none of these first moves to a fresh local SKU (``next_sku``), keeping
-  its name, price, stock, active flag and the barcodes central gives no other product; each
-  move is logged and counted. That is the rule while the till *joins* (the first pass from
-  version 0, pages pulled one after the other by one process). Afterwards the local product
-  with a central SKU is central's own from an earlier pull, so a rename or a new barcode is an
-  edit of it: it moves aside only when both have barcodes, none in common, and the names
-  differ (then the barcode match applies as before; the name matches do not).
+  spaces ignored); one with any of its barcodes, which takes central's SKU (re-keyed); the one
+  with its SKU and its name (their barcodes differ); for a product without barcodes, the one
+  local product of that name without barcodes; else it is new. Every local product central
+  did not match -- one in the way of a central SKU ("moved aside") as much as one central's
+  list does not have -- gets a local-only SKU ``L-00001``, ``L-00002``, ... (above every
+  ``L-`` number the till has used), which central never issues (its new products are the
+  next ``P-`` numbers of the chain); it keeps its name, price, stock, active flag and the
+  barcodes central gives no other product. A product already ``L-`` keeps its SKU, so a
+  second join changes nothing. Whenever a product's SKU changes, its order lines change with
+  it in the same transaction (through the same two steps, so chains and swaps hold): the stock
+  triggers of an awaiting or late payment, line refunds and reports find the product by the
+  line's SKU, and an old SKU may be another product now; the orders are queued for upload
+  again (as the change-log triggers would), and central's upsert rewrites their lines. Each
+  move is logged and counted. After the join every local product is central's or ``L-``, so
+  the rule is simple: a central SKU the till has is that product (a rename or a new barcode is
+  an edit of it), any other is new; nothing is matched by barcode or name, and a barcode
+  central gives one product is only taken off any other local product.
 * The worker (:meth:`start`/:meth:`stop`, one thread) uploads while changes wait, pulls the
   catalogue every ``catalog_interval_s``, and backs off (``sync.backoff``) on any failure —
   PostgreSQL unreachable, a row refused, a locked database — upload and catalogue separately.
@@ -62,9 +71,11 @@ Known limit: a product version taken by an owner's transaction that commits *aft
 version was already pulled would be skipped (versions come from a sequence). Owners edit the
 price list from one place at a time; setting ``central_state.catalog_version_seen`` back to 0
 pulls the outlet's whole list again (enrolment in a new outlet does that), matched as a join.
-Which local products came from central is not recorded (that needs a migration), so a join
-interrupted by a restart finishes under the later rule, and after the join a new central SKU
-that a local-only product without barcodes has, under another name, is taken as an edit of it.
+After the join, a product the owner adds centrally that the shop already had under its own
+(now ``L-``) SKU becomes a second product: barcodes are not matched any more (the local one
+loses the barcodes central gives its twin); merging them is the owner's call. Central does
+not refuse an owner's SKU that begins ``L-`` (an import of a joined till's export keeps its
+SKUs): after the join, one that a local-only product of this till has is taken as an edit of it.
 """
 
 from __future__ import annotations
@@ -82,7 +93,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pos_app.clock import from_iso, to_iso, utcnow
-from pos_app.storage.catalog import ensure_categories, next_sku
+from pos_app.storage.catalog import ensure_categories
 from pos_app.storage.database import Database
 from sync.backoff import Backoff
 
@@ -445,14 +456,20 @@ class CentralProduct:
 class CatalogApplied:
     """What one :func:`apply_catalog` did to local products besides writing central's rows.
 
-    ``taken_over``: ``(local SKU, central SKU)`` of each local product found to be a central
-    product with another SKU (by barcode, or by name) and re-keyed to central's SKU.
+    ``taken_over``: ``(local SKU, central SKU)`` of each local product found, at the join, to
+    be a central product with another SKU (by barcode, or by name) and re-keyed to central's.
     ``moved_aside``: ``(old SKU, new SKU)`` of each local product that had a central SKU but is
-    another product, moved to a fresh local SKU."""
+    another product, moved to a local-only ``L-`` SKU at the join. ``local_only``: ``(old SKU,
+    new SKU)`` of each other local product central did not match, numbered ``L-`` at the join.
+    ``order_lines``: the order lines whose SKU followed their product; ``orders_queued``: the
+    orders queued for upload again because of it."""
 
     products: int = 0
     taken_over: tuple[tuple[str, str], ...] = ()
     moved_aside: tuple[tuple[str, str], ...] = ()
+    local_only: tuple[tuple[str, str], ...] = ()
+    order_lines: int = 0
+    orders_queued: int = 0
 
 
 def _name_key(name: str) -> str:
@@ -477,6 +494,24 @@ def _match(conn: sqlite3.Connection, products: Sequence[CentralProduct],
     skus = list(dict.fromkeys(p.sku for p in products))
     names = {str(r[0]): str(r[1]) for r in conn.execute(
         f"SELECT sku, name FROM products WHERE sku IN {_EACH}", (_in(skus),))}
+    local: dict[str, str] = {}
+    why: dict[str, str] = {}
+    claimed: set[str] = set()
+
+    def take(p: CentralProduct, sku: str, how: str) -> None:
+        local[p.sku] = sku
+        why[p.sku] = how
+        claimed.add(sku)
+
+    if not joining:
+        # After the join every local product that is not central's has an L- SKU, which
+        # central never issues: the local product with a central SKU is that product (an
+        # edit), whatever its name or barcodes now. Nothing is matched by barcode or name.
+        for p in products:
+            if p.sku in names:
+                take(p, p.sku, "SKU")
+        return _Matching(local, why, names, ())
+
     held: dict[str, set[str]] = {}  # barcodes of the local products that have a central SKU
     for sku, code in conn.execute(
             f"SELECT sku, barcode FROM product_barcodes WHERE sku IN {_EACH}", (_in(skus),)):
@@ -488,14 +523,6 @@ def _match(conn: sqlite3.Connection, products: Sequence[CentralProduct],
             (_in(sorted({c for cs in codes.values() for c in cs})),)):
         holder[str(code)] = str(sku)
         names.setdefault(str(sku), str(name))
-    local: dict[str, str] = {}
-    why: dict[str, str] = {}
-    claimed: set[str] = set()
-
-    def take(p: CentralProduct, sku: str, how: str) -> None:
-        local[p.sku] = sku
-        why[p.sku] = how
-        claimed.add(sku)
 
     def open_same_sku(p: CentralProduct) -> bool:
         return p.sku not in local and p.sku in names and p.sku not in claimed
@@ -506,21 +533,12 @@ def _match(conn: sqlite3.Connection, products: Sequence[CentralProduct],
     def common_code(p: CentralProduct) -> bool:
         return bool(held.get(p.sku, set()) & set(codes[p.sku]))
 
-    if joining:
-        # No local product is central's yet: a SKU is only a number that may mean another
-        # product here, so it counts only with evidence that it is the same product.
-        for p in products:
-            if open_same_sku(p) and (common_code(p) or (
-                    not held.get(p.sku) and not codes[p.sku] and same_name(p))):
-                take(p, p.sku, "SKU")
-    else:
-        # The local product with a central SKU is (almost always) central's own, from an
-        # earlier pull: a rename or a new barcode is an edit of it. Only barcodes on both
-        # sides, none in common, and another name say it is a local product in the way.
-        for p in products:
-            if open_same_sku(p) and (common_code(p) or same_name(p)
-                                     or not (held.get(p.sku) and codes[p.sku])):
-                take(p, p.sku, "SKU")
+    # No local product is central's yet: a SKU is only a number that may mean another product
+    # here, so it counts only with evidence that it is the same product.
+    for p in products:
+        if open_same_sku(p) and (common_code(p) or (
+                not held.get(p.sku) and not codes[p.sku] and same_name(p))):
+            take(p, p.sku, "SKU")
     # Another local product that has one of its barcodes (in central's order).
     for p in products:
         if p.sku in local:
@@ -530,62 +548,102 @@ def _match(conn: sqlite3.Connection, products: Sequence[CentralProduct],
             if sku is not None and sku not in claimed:
                 take(p, sku, f"barcode {code}")
                 break
-    if joining:
-        # Still the same SKU and the same name, the barcodes differing: the same product.
-        for p in products:
-            if open_same_sku(p) and same_name(p):
-                take(p, p.sku, "SKU")
-        # No barcodes on either side: the one local product of that name, if exactly one.
-        lonely = [p for p in products if p.sku not in local and not codes[p.sku]]
-        if lonely:
-            by_name: dict[str, list[str]] = {}
-            for sku, name in conn.execute(
-                    "SELECT sku, name FROM products p WHERE NOT EXISTS"
-                    " (SELECT 1 FROM product_barcodes b WHERE b.sku = p.sku)"):
-                by_name.setdefault(_name_key(str(name)), []).append(str(sku))
-                names.setdefault(str(sku), str(name))
-            for p in lonely:
-                found = [s for s in by_name.get(_name_key(p.name), ()) if s not in claimed]
-                if len(found) == 1:
-                    take(p, found[0], "name")
+    # Still the same SKU and the same name, the barcodes differing: the same product.
+    for p in products:
+        if open_same_sku(p) and same_name(p):
+            take(p, p.sku, "SKU")
+    # No barcodes on either side: the one local product of that name, if exactly one.
+    lonely = [p for p in products if p.sku not in local and not codes[p.sku]]
+    if lonely:
+        by_name: dict[str, list[str]] = {}
+        for sku, name in conn.execute(
+                "SELECT sku, name FROM products p WHERE NOT EXISTS"
+                " (SELECT 1 FROM product_barcodes b WHERE b.sku = p.sku)"):
+            by_name.setdefault(_name_key(str(name)), []).append(str(sku))
+            names.setdefault(str(sku), str(name))
+        for p in lonely:
+            found = [s for s in by_name.get(_name_key(p.name), ()) if s not in claimed]
+            if len(found) == 1:
+                take(p, found[0], "name")
     aside = tuple(s for s in skus if s in names and s not in claimed)
     return _Matching(local, why, names, aside)
 
 
-_P_SKU = re.compile(r"P-[0-9]{1,12}")
+#: the prefix of a local-only product's SKU (module docstring, "Matching"): central issues
+#: ``P-`` numbers (:mod:`pos_app.central.catalog`) and never this
+LOCAL_PREFIX = "L-"
+_L_SKU = re.compile(r"L-[0-9]{1,12}")
+#: SQLite range over every ``L-<digits>`` text (":" sorts right after "9"): an index range
+_L_RANGE = "BETWEEN 'L-0' AND 'L-:'"
 
 
-def _fresh_sku(conn: sqlite3.Connection, reserved: set[str], floor: int) -> str:
-    """:func:`~pos_app.storage.catalog.next_sku`, but from ``floor`` up (the next number before
-    this pull re-keyed anything: a SKU it freed may be in old order lines) and apart from and
-    above ``reserved`` (the SKUs and barcodes central is writing in the same transaction)."""
-    n = max([int(next_sku(conn)[2:]), floor]
-            + [int(s[2:]) + 1 for s in reserved if _P_SKU.fullmatch(s)])
-    while True:
-        sku = f"P-{n:05d}"
-        if sku not in reserved and conn.execute(
-                "SELECT 1 FROM products WHERE sku = ? UNION ALL"
-                " SELECT 1 FROM product_barcodes WHERE barcode = ?", (sku, sku)
-        ).fetchone() is None:
-            return sku
-        n += 1
+def _local_skus(conn: sqlite3.Connection, count: int, reserved: set[str]) -> list[str]:
+    """``count`` fresh ``L-00001``-style SKUs, above every ``L-`` number this till has used as a
+    SKU, a barcode or in an order line (an old sale's SKU must never become another
+    product's), apart from ``reserved`` (the SKUs and barcodes central is writing)."""
+    if count == 0:
+        return []
+    top = 0
+    for sql in (f"SELECT sku FROM products WHERE sku {_L_RANGE}",
+                f"SELECT barcode FROM product_barcodes WHERE barcode {_L_RANGE}",
+                f"SELECT DISTINCT sku FROM order_lines WHERE sku {_L_RANGE}"):
+        for (text,) in conn.execute(sql):
+            if _L_SKU.fullmatch(str(text)):
+                top = max(top, int(str(text)[2:]))
+    out: list[str] = []
+    while len(out) < count:
+        top += 1
+        sku = f"{LOCAL_PREFIX}{top:05d}"
+        if sku not in reserved:
+            out.append(sku)
+    return out
+
+
+def _follow(conn: sqlite3.Connection, moves: dict[str, str], temp: dict[str, str]) -> tuple[
+        int, int]:
+    """Order lines follow their product to its new SKU (``moves``: old -> new), in two steps
+    through the products' temporary SKUs (``temp``: old -> temporary), so that a chain or a
+    swap never meets itself half-way; the orders they belong to are queued for upload again
+    (as migration 9's triggers do: only while enrolled; central's upsert rewrites the lines).
+    Returns (lines rewritten, orders queued). Lines of SKUs that did not move are untouched."""
+    if not moves:
+        return 0, 0
+    olds = _in(sorted(moves))
+    queued = conn.execute(
+        "INSERT INTO central_changes (tbl, key) SELECT 'orders', o.id FROM orders o"
+        f" WHERE o.id IN (SELECT order_id FROM order_lines WHERE sku IN {_EACH})"
+        " AND (SELECT enrolled FROM central_state) = 1 ORDER BY o.created_at, o.id",
+        (olds,)).rowcount
+    lines = 0
+    for old in moves:
+        lines += conn.execute("UPDATE order_lines SET sku = ? WHERE sku = ?",
+                              (temp[old], old)).rowcount
+    for old, new in moves.items():
+        conn.execute("UPDATE order_lines SET sku = ? WHERE sku = ?", (new, temp[old]))
+    return int(lines), int(queued)
 
 
 def apply_catalog(conn: sqlite3.Connection, products: Sequence[CentralProduct],
                   now: datetime, *, joining: bool = True) -> CatalogApplied:
     """Write central's products into the local catalogue, inside the caller's transaction.
 
-    Each central product is first matched to the local product it is (module docstring,
-    "Matching"; ``joining`` while the till takes its outlet's list for the first time): a local
-    product found by barcode or name under another SKU is re-keyed to central's (its barcodes
-    follow; old order lines keep the SKU they were sold under), and a local product that has a
-    central SKU but is another product moves to a fresh local SKU first, keeping its name,
-    price, stock, active flag and the barcodes central gives no other product.
+    ``joining``: this is the till's whole outlet list, taken for the first time (the join).
+    Each central product is then first matched to the local product it is (module docstring,
+    "Matching"): a local product found by barcode or name under another SKU is re-keyed to
+    central's (its barcodes and stock follow), and every other local product -- one that has a
+    central SKU but is another product, or one central did not match -- gets a local-only
+    ``L-`` SKU central never issues, keeping its name, price, stock, active flag and the
+    barcodes central gives no other product. The order lines of every product that moved move
+    with it (past sales, an open QRIS, refunds and reports find their product by the line's
+    SKU), and their orders are queued for upload again. Afterwards (``joining`` false) a
+    central SKU is matched to the local product with that SKU only.
 
     Name, category (in the spelling the till already has), price, barcodes and active are
     central's; a product new to the till takes central's stock, a matched one keeps its own
     count, cost, unit and threshold. Barcodes are unique locally: one that two central products
-    share stays with the first, one that a local-only product had moves to central's."""
+    share stays with the first, one that another local product had moves to central's."""
+    # A SKU twice (a product edited while the join read the list page by page): the newest.
+    products = list({p.sku: p for p in products}.values())
     if not products:
         return CatalogApplied()
     stamp = to_iso(now)
@@ -606,29 +664,38 @@ def apply_catalog(conn: sqlite3.Connection, products: Sequence[CentralProduct],
     matching = _match(conn, products, codes, joining)
     central_name = {p.sku: p.name for p in products}
     over = [(sku, c) for c, sku in matching.local.items() if sku != c]
-    floor = int(next_sku(conn)[2:]) if matching.aside else 0
+    rest: list[str] = []  # the local products central did not match, by SKU
+    if joining:
+        claimed = set(matching.local.values())
+        rest = [str(r[0]) for r in conn.execute("SELECT sku FROM products ORDER BY sku")
+                if r[0] not in claimed and (r[0] in codes or not _L_SKU.fullmatch(r[0]))]
+    fresh = dict(zip(rest, _local_skus(conn, len(rest), set(codes) | taken), strict=True))
+    moves = dict(over) | fresh
     # Every local product changing SKU goes to a temporary one first: a chain or a swap of
-    # SKUs (P-00001 -> P-00007 while P-00007 -> P-00001) never meets itself half-way.
-    temp = {sku: f"~central-{uuid.uuid4().hex}" for sku in [s for s, _ in over]
-            + list(matching.aside)}
+    # SKUs (P-00001 -> P-00007 while P-00007 -> P-00001) never meets itself half-way. Its
+    # barcodes follow (ON UPDATE CASCADE); its order lines follow the same two steps.
+    temp = {sku: f"~central-{uuid.uuid4().hex}" for sku in moves}
+    lines, queued = _follow(conn, moves, temp)
     conn.executemany("UPDATE products SET sku = ? WHERE sku = ?",
                      [(t, sku) for sku, t in temp.items()])
-    conn.executemany("UPDATE products SET sku = ? WHERE sku = ?",
-                     [(c, temp[sku]) for sku, c in over])
+    conn.executemany("UPDATE products SET sku = ?, updated_at = ? WHERE sku = ?",
+                     [(new, stamp, temp[sku]) for sku, new in moves.items()])
     for sku, c in over:
         log.info("central catalogue: local product %s %r is central's %s %r (same %s);"
                  " it takes that SKU and keeps its stock", sku, matching.names[sku], c,
                  central_name[c], matching.why[c])
-    reserved = set(codes) | taken
-    aside: list[tuple[str, str]] = []
-    for sku in matching.aside:
-        new = _fresh_sku(conn, reserved, floor)
-        conn.execute("UPDATE products SET sku = ?, updated_at = ? WHERE sku = ?",
-                     (new, stamp, temp[sku]))
-        aside.append((sku, new))
+    aside = [(sku, fresh[sku]) for sku in matching.aside]
+    for sku, new in aside:
         log.warning("central catalogue: local product %s %r is not central's %s %r; moved to"
                     " SKU %s with its stock and barcodes", sku, matching.names[sku], sku,
                     central_name[sku], new)
+    local_only = [(sku, new) for sku, new in fresh.items() if sku not in codes]
+    for sku, new in local_only:
+        log.debug("central catalogue: local product %s is not on central's list; it is %s now",
+                  sku, new)
+    if lines:
+        log.info("central catalogue: %d order lines follow their product to its new SKU;"
+                 " %d orders queued for upload again", lines, queued)
     skus = [(p.sku,) for p in products]
     all_codes = _in(sorted(taken))
     losers = [str(r[0]) for r in conn.execute(
@@ -664,7 +731,8 @@ def apply_catalog(conn: sqlite3.Connection, products: Sequence[CentralProduct],
         " WHERE b.sku = products.sku ORDER BY b.position LIMIT 1) WHERE sku = ?",
         [(s,) for s in losers])
     ensure_categories(conn, [spelled.get(p.category.casefold(), p.category) for p in products])
-    return CatalogApplied(len(products), tuple(over), tuple(aside))
+    return CatalogApplied(len(products), tuple(over), tuple(aside), tuple(local_only), lines,
+                          queued)
 
 
 # --------------------------------------------------------------------------- errors
@@ -722,7 +790,6 @@ class CentralSync:
         self._pg: psycopg.Connection[Any] | None = None
         self._lock = threading.RLock()  # one upload or pull at a time, one user of _pg
         self._next_catalog = 0.0
-        self._joining = False  # a first pass over the catalogue has more pages to come
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -844,17 +911,40 @@ class CentralSync:
 
     # -- the catalogue ---------------------------------------------------------------------
     def pull_catalog_once(self) -> int:
-        """Apply up to ``catalog_page`` newer products of this till's outlet; returns how many
-        (``catalog_page``: there may be more)."""
+        """Apply the outlet's products newer than the last version seen; returns how many.
+
+        After the join, up to ``catalog_page`` of them (``catalog_page``: there may be more).
+        The join (``catalog_version_seen`` 0) reads the whole list, page after page, and
+        applies it in one SQLite transaction with its final version: nothing of a join is ever
+        half done, so nothing about it has to survive a restart."""
+        return self._pull_catalog()[0]
+
+    def _read_products(self, pg: psycopg.Connection[Any], outlet_id: str, after: int
+                       ) -> list[CentralProduct]:
+        # RLS already limits a till to its outlet; the filter also serves the index
+        # (outlet_id, version), and an owner's connection.
+        rows = pg.execute(
+            "SELECT sku, name, category, price, barcodes, stock, active, version"
+            " FROM pos.products WHERE outlet_id = %s AND version > %s"
+            " ORDER BY version LIMIT %s", (outlet_id, after, self.catalog_page)).fetchall()
+        return [CentralProduct(
+            sku=str(r[0]), name=str(r[1]), category=str(r[2] or ""), price=int(r[3]),
+            barcodes=tuple(str(c) for c in (r[4] or ())),
+            stock=None if r[5] is None else int(r[5]), active=bool(r[6]),
+            version=int(r[7])) for r in rows]
+
+    def _pull_catalog(self) -> tuple[int, bool]:
+        """:meth:`pull_catalog_once`, and whether more may be waiting (pull again at once)."""
         with self._lock:
             state = self.db.query_one("SELECT enrolled, outlet_id, catalog_version_seen"
                                       " FROM central_state WHERE id = 1")
             if state is None or not state["enrolled"]:
-                return 0
+                return 0, False
             seen = int(state["catalog_version_seen"])
+            outlet_id = str(state["outlet_id"])
             pg = self._connection()
             row = pg.execute("SELECT catalog_managed FROM pos.outlets WHERE outlet_id = %s",
-                             (state["outlet_id"],)).fetchone()
+                             (outlet_id,)).fetchone()
             managed = bool(row and row[0])
             if not managed:
                 # The outlet keeps its own price list: nothing is applied, and nothing is
@@ -862,35 +952,35 @@ class CentralSync:
                 with self.db.transaction() as conn:
                     conn.execute("UPDATE central_state SET catalog_managed = 0,"
                                  " last_catalog_at = ? WHERE id = 1", (to_iso(self.clock()),))
-                return 0
-            # RLS already limits a till to its outlet; the filter also serves the index
-            # (outlet_id, version), and an owner's connection.
-            rows = pg.execute(
-                "SELECT sku, name, category, price, barcodes, stock, active, version"
-                " FROM pos.products WHERE outlet_id = %s AND version > %s"
-                " ORDER BY version LIMIT %s",
-                (state["outlet_id"], seen, self.catalog_page)).fetchall()
-            products = [CentralProduct(
-                sku=str(r[0]), name=str(r[1]), category=str(r[2] or ""), price=int(r[3]),
-                barcodes=tuple(str(c) for c in (r[4] or ())),
-                stock=None if r[5] is None else int(r[5]), active=bool(r[6]),
-                version=int(r[7])) for r in rows]
+                return 0, False
+            # The first pass over the outlet's list matches products as a shop joining the
+            # chain (module docstring, "Matching"): the whole list, in one transaction.
+            joining = seen == 0
+            products = self._read_products(pg, outlet_id, seen)
+            more = len(products) >= self.catalog_page
+            while joining and more:
+                page = self._read_products(pg, outlet_id, products[-1].version)
+                products += page
+                more = len(page) >= self.catalog_page
             now = self.clock()
-            # The first pass over the outlet's list (from version 0, page after page) matches
-            # products as a shop joining the chain; later pulls are central's edits.
-            joining = seen == 0 or self._joining
+            top = max((p.version for p in products), default=seen)
             with self.db.transaction() as conn:
+                if int(conn.execute("SELECT catalog_version_seen FROM central_state"
+                                    " WHERE id = 1").fetchone()[0]) != seen:
+                    # Another process (``pos-app sync run`` beside the app) pulled meanwhile:
+                    # what was read is not from where the catalogue is now. Read again.
+                    return 0, True
                 applied = apply_catalog(conn, products, now, joining=joining)
-                top = max((p.version for p in products), default=seen)
                 conn.execute("UPDATE central_state SET catalog_version_seen = ?,"
                              " last_catalog_at = ?, catalog_managed = 1 WHERE id = 1",
                              (top, to_iso(now)))
-            self._joining = joining and len(products) >= self.catalog_page
             if products:
-                log.info("central catalogue: %d products applied (version %d); %d local"
-                         " products took a central SKU, %d moved to a new SKU",
-                         len(products), top, len(applied.taken_over), len(applied.moved_aside))
-            return len(products)
+                log.info("central catalogue: %d products applied (version %d%s); %d local"
+                         " products took a central SKU, %d moved to a new SKU, %d local-only"
+                         " products given an %s SKU", len(products), top,
+                         ", joined" if joining else "", len(applied.taken_over),
+                         len(applied.moved_aside), len(applied.local_only), LOCAL_PREFIX)
+            return len(products), more
 
     # -- the worker ------------------------------------------------------------------------
     def step(self) -> float:
@@ -927,11 +1017,11 @@ class CentralSync:
         if now_s < self._next_catalog:
             return self._next_catalog - now_s
         try:
-            pulled = self.pull_catalog_once()
+            _, more = self._pull_catalog()
         except Exception as exc:
             return self._failed(_CATALOG, "catalogue pull", exc)
         self.backoff.succeeded(_CATALOG)
-        if pulled >= self.catalog_page:  # more to come
+        if more:
             self._next_catalog = now_s
             return BETWEEN_BATCHES_S
         self._next_catalog = now_s + self.catalog_interval_s

@@ -24,12 +24,14 @@ import psycopg
 import pytest
 
 from pos_app.cart import Cart, Product
+from pos_app.central.catalog import push_items
 from pos_app.central.connect import connect
 from pos_app.central.enroll import make_code, redeem
 from pos_app.central.errors import Unreachable
 from pos_app.checkout import CheckoutService, Till
 from pos_app.clock import zone
 from pos_app.order_state import PaymentStatus
+from pos_app.products import CatalogItem
 from pos_app.refunds import PaidBack
 from pos_app.shifts import CashCount
 from pos_app.storage import (
@@ -634,13 +636,22 @@ def test_price_changes_are_pulled_by_both_tills(central_db: CentralDb, tmp_path:
         k2.close()
 
 
-def test_catalog_pages_are_applied_in_version_order(central_db: CentralDb, till_a) -> None:
+def test_the_join_reads_every_page_and_later_pages_come_in_version_order(
+        central_db: CentralDb, till_a) -> None:
     db, _ = till_a
     sync = enrolled_sync(db, enrol(central_db, "Toko Bandung", "K1"), catalog_page=3)
     put_products(central_db, "toko-bandung", [
         {"sku": f"S{i:02d}", "name": f"Barang {i}", "price": 1000 + i} for i in range(7)])
-    assert [sync.pull_catalog_once() for _ in range(4)] == [3, 3, 1, 0]
+    # The join takes the whole list at once (three pages, one transaction).
+    assert [sync.pull_catalog_once() for _ in range(2)] == [7, 0]
     assert db.scalar("SELECT count(*) FROM products WHERE sku LIKE 'S%'") == 7
+    # Kopi and Roti are not on central's list: local-only SKUs now.
+    assert [r[:2] for r in local_products(db)[:2]] == [("L-00001", "Kopi Susu"),
+                                                       ("L-00002", "Roti Bakar")]
+    put_products(central_db, "toko-bandung", [
+        {"sku": f"S{i:02d}", "name": f"Barang {i}", "price": 2000 + i} for i in range(7)])
+    assert [sync.pull_catalog_once() for _ in range(4)] == [3, 3, 1, 0]
+    assert db.scalar("SELECT sum(price) FROM products WHERE sku LIKE 'S%'") == 7 * 2000 + 21
 
 
 def test_an_outlet_that_keeps_its_own_price_list_gets_nothing(central_db: CentralDb,
@@ -701,6 +712,16 @@ def sell_one(db: Database, clock: FakeClock, barcode: str) -> str:
     return str(db.scalar("SELECT sku FROM order_lines WHERE order_id = ?", (order.id,)))
 
 
+def sell_paid(db: Database, clock: FakeClock, barcode: str, n: int = 1) -> str:
+    """A paid cash sale of ``n`` of the product a scan of ``barcode`` finds; its order id."""
+    product = catalog.get_by_barcode(db, barcode)
+    assert product is not None, f"nothing sells as {barcode}"
+    c = Cart()
+    c.add(product, n)
+    return CheckoutService(db, Till("K1", WIB, cashier="Sri"), clock).complete_cash_sale(
+        c, 200_000).id
+
+
 def apply(db: Database, clock: FakeClock, *products: CentralProduct,
           joining: bool = True) -> central.CatalogApplied:
     with db.transaction() as conn:
@@ -717,21 +738,22 @@ def test_a_joining_shop_keeps_its_products_when_central_skus_mean_others(
         with caplog.at_level(logging.INFO, logger="sync.central"):
             assert sync.pull_catalog_once() == 1
         after = [
+            # Gula was in the way: a local-only SKU (central never issues L-), with its name,
+            # price, stock and barcode.
+            ("L-00001", "Gula", "Sembako", 17_000, 40, 1, "8990001", "8990001"),
             # Central's P-00001 is the till's Beras (its barcode): Beras takes the SKU and
             # keeps its own 12, not Gula's 40 nor central's 99.
             ("P-00001", "Beras", "Sembako", 76_000, 12, 1, "8990007", "8990007"),
-            # Gula was in the way: a fresh SKU, above every SKU central is writing, with its
-            # name, price, stock and barcode.
-            ("P-00008", "Gula", "Sembako", 17_000, 40, 1, "8990001", "8990001"),
         ]
         assert local_products(db) == after
-        assert "moved to SKU P-00008" in caplog.text
-        assert "1 local products took a central SKU, 1 moved to a new SKU" in caplog.text
+        assert "moved to SKU L-00001" in caplog.text
+        assert ("1 local products took a central SKU, 1 moved to a new SKU, 0 local-only"
+                in caplog.text)
         # Gula still sells by its barcode, from its own count; Beras's is untouched.
-        assert sell_one(db, clock, "8990001") == "P-00008"
-        assert catalog.get_by_sku(db, "P-00008").stock == 39
+        assert sell_one(db, clock, "8990001") == "L-00001"
+        assert catalog.get_by_sku(db, "L-00001").stock == 39
         assert catalog.get_by_barcode(db, "8990007").stock == 12
-        after[1] = after[1][:4] + (39,) + after[1][5:]
+        after[0] = after[0][:4] + (39,) + after[0][5:]
         # A second pull of the same list (the owner saves it again), and one from scratch (a
         # till whose version seen is set back to 0), change nothing.
         caplog.clear()
@@ -752,16 +774,24 @@ def test_central_skus_swapped_with_the_tills_are_swapped_in_one_transaction(
         tmp_path: Path, clock: FakeClock) -> None:
     db = shop(tmp_path / "b", GULA, BERAS)
     try:
+        gula_sale = sell_paid(db, clock, "8990001")
+        clock.advance(60)
+        beras_sale = sell_paid(db, clock, "8990007")
         done = apply(db, clock,
                      CentralProduct("P-00001", "Beras", "Sembako", 76_000, ("8990007",), 99,
                                     True, 1),
                      CentralProduct("P-00007", "Gula", "Sembako", 18_000, ("8990001",), 99,
                                     True, 2))
         assert local_products(db) == [
-            ("P-00001", "Beras", "Sembako", 76_000, 12, 1, "8990007", "8990007"),
-            ("P-00007", "Gula", "Sembako", 18_000, 40, 1, "8990001", "8990001")]
+            ("P-00001", "Beras", "Sembako", 76_000, 11, 1, "8990007", "8990007"),
+            ("P-00007", "Gula", "Sembako", 18_000, 39, 1, "8990001", "8990001")]
         assert sorted(done.taken_over) == [("P-00001", "P-00007"), ("P-00007", "P-00001")]
-        assert done.moved_aside == ()
+        assert done.moved_aside == done.local_only == ()
+        # The sales swapped with their products: Gula's line names Gula's new SKU.
+        assert [tuple(r) for r in db.query(
+            "SELECT order_id, sku, name FROM order_lines ORDER BY order_id")] == [
+            (gula_sale, "P-00007", "Gula"), (beras_sale, "P-00001", "Beras")]
+        assert done.order_lines == 2 and done.orders_queued == 0, "not enrolled: not queued"
     finally:
         db.close()
 
@@ -774,12 +804,13 @@ def test_the_same_sku_with_a_barcode_in_common_is_updated_in_place(
         done = apply(db, clock, CentralProduct(
             "P-00001", "Gula Pasir 1kg", "Sembako", 18_500, ("8990001", "8990002"), 99, True,
             1))
-        assert done == central.CatalogApplied(1)
+        # Teh is not on central's list: a local-only SKU.
+        assert done == central.CatalogApplied(1, local_only=(("P-00002", "L-00001"),))
         assert local_products(db) == [
-            ("P-00001", "Gula Pasir 1kg", "Sembako", 18_500, 40, 1, "8990001",
-             "8990001 8990002"),
             # Central gave 8990002 to Gula: the local Teh loses it and stays as it was.
-            ("P-00002", "Teh Celup", "", 9000, 5, 1, None, None)]
+            ("L-00001", "Teh Celup", "", 9000, 5, 1, None, None),
+            ("P-00001", "Gula Pasir 1kg", "Sembako", 18_500, 40, 1, "8990001",
+             "8990001 8990002")]
     finally:
         db.close()
 
@@ -797,17 +828,20 @@ def test_a_central_product_found_by_barcode_takes_over_the_local_one(
         done = apply(db, clock, CentralProduct(
             "MNM-010", "Kopi Kapal Api Sachet", "Minuman", 2000, ("8991004",), 100, True, 1))
         assert done.taken_over == (("P-00003", "MNM-010"),) and done.moved_aside == ()
+        assert done.local_only == (("P-00001", "L-00001"),)
         # Re-keyed: central's name, price and barcodes, its own stock (25, one sold).
         assert local_products(db) == [
-            ("MNM-010", "Kopi Kapal Api Sachet", "Minuman", 2000, 24, 1, "8991004", "8991004"),
-            ("P-00001", "Gula", "Sembako", 17_000, 40, 1, "8990001", "8990001")]
-        # The sale keeps the SKU it was sold under (history); the product sells under the new.
-        assert db.scalar("SELECT group_concat(sku) FROM order_lines") == "P-00003"
+            ("L-00001", "Gula", "Sembako", 17_000, 40, 1, "8990001", "8990001"),
+            ("MNM-010", "Kopi Kapal Api Sachet", "Minuman", 2000, 24, 1, "8991004", "8991004")]
+        # The sale follows its product (a refund of it must restock this product, and P-00003
+        # may be another product one day); the product sells under the new SKU.
+        assert db.scalar("SELECT group_concat(sku) FROM order_lines") == "MNM-010"
+        assert done.order_lines == 1
         assert sell_one(db, clock, "8991004") == "MNM-010"
         assert catalog.get_by_sku(db, "MNM-010").stock == 23
         assert apply(db, clock, CentralProduct(
             "MNM-010", "Kopi Kapal Api Sachet", "Minuman", 2000, ("8991004",), 100, True,
-            2)) == central.CatalogApplied(1)
+            2)) == central.CatalogApplied(1), "a second join: L-00001 stays, nothing moves"
     finally:
         db.close()
 
@@ -823,33 +857,276 @@ def test_products_without_barcodes_are_matched_by_name_and_later_renames_are_edi
             {"sku": "P-00001", "name": "ES TEH", "price": 3500, "stock": 50}])
         assert sync.pull_catalog_once() == 1
         assert local_products(db) == [
-            ("P-00001", "ES TEH", "", 3500, 7, 1, None, None),
-            ("P-00005", "Kerupuk", "", 2000, 5, 1, None, None)]
+            ("L-00001", "Kerupuk", "", 2000, 5, 1, None, None),
+            ("P-00001", "ES TEH", "", 3500, 7, 1, None, None)]
         # Joined: central's P-00001 is now the till's, and renaming it is an edit of it.
         put_products(central_db, "toko-b", [
             {"sku": "P-00001", "name": "Es Teh Manis", "price": 4000, "stock": 50}])
         assert sync.pull_catalog_once() == 1
         assert local_products(db) == [
-            ("P-00001", "Es Teh Manis", "", 4000, 7, 1, None, None),
-            ("P-00005", "Kerupuk", "", 2000, 5, 1, None, None)]
+            ("L-00001", "Kerupuk", "", 2000, 5, 1, None, None),
+            ("P-00001", "Es Teh Manis", "", 4000, 7, 1, None, None)]
     finally:
         db.close()
 
 
-def test_after_joining_a_local_product_in_a_new_central_skus_way_still_moves_aside(
+def test_after_the_join_a_central_sku_the_till_has_is_that_product(
         tmp_path: Path, clock: FakeClock) -> None:
+    # After the join every local product is central's or L-: the product with the SKU is
+    # central's own, so another name and other barcodes are an edit of it, never a move.
     db = shop(tmp_path / "b", GULA, BERAS)
     try:
         done = apply(db, clock, CentralProduct(
             "P-00007", "Minyak Goreng", "Sembako", 20_000, ("8990070",), 10, True, 9),
             joining=False)
-        assert done.moved_aside == (("P-00007", "P-00008"),)
+        assert done == central.CatalogApplied(1)
         assert local_products(db) == [
             ("P-00001", "Gula", "Sembako", 17_000, 40, 1, "8990001", "8990001"),
-            ("P-00007", "Minyak Goreng", "Sembako", 20_000, 10, 1, "8990070", "8990070"),
-            ("P-00008", "Beras", "Sembako", 74_000, 12, 1, "8990007", "8990007")]
+            ("P-00007", "Minyak Goreng", "Sembako", 20_000, 12, 1, "8990070", "8990070")]
+        # A new central SKU with a barcode a local product has: a new product; the local one
+        # only loses the barcode (it is not re-keyed, whoever it is).
+        done = apply(db, clock, CentralProduct(
+            "P-00008", "Gula Curah", "Sembako", 15_000, ("8990001",), 3, True, 10),
+            joining=False)
+        assert done == central.CatalogApplied(1)
+        assert local_products(db) == [
+            ("P-00001", "Gula", "Sembako", 17_000, 40, 1, None, None),
+            ("P-00007", "Minyak Goreng", "Sembako", 20_000, 12, 1, "8990070", "8990070"),
+            ("P-00008", "Gula Curah", "Sembako", 15_000, 3, 1, "8990001", "8990001")]
     finally:
         db.close()
+
+
+def lines_of(db: Database, *orders: str) -> list[tuple[str, str, str]]:
+    return [tuple(r) for r in db.query(
+        f"SELECT order_id, sku, name FROM order_lines WHERE order_id IN"
+        f" ({', '.join('?' * len(orders))}) ORDER BY order_id, line_no", orders)]
+
+
+def queued_orders(db: Database) -> set[str]:
+    return {str(r[0]) for r in db.query("SELECT key FROM central_changes WHERE tbl = 'orders'")}
+
+
+def stock(db: Database, sku: str) -> int | None:
+    product = catalog.get_by_sku(db, sku)
+    assert product is not None, sku
+    return product.stock
+
+
+def test_order_lines_follow_their_product_at_the_join(
+        central_db: CentralDb, tmp_path: Path, clock: FakeClock) -> None:
+    teh = Product(sku="P-00009", barcode="8990009", name="Teh", category="Minuman",
+                  price=9000, stock=5)
+    db = shop(tmp_path / "b", GULA, BERAS, teh)
+    try:
+        sync = enrolled_sync(db, enrol(central_db, "Toko B", "K1"))
+        gula_sold = sell_paid(db, clock, "8990001")  # last week's Gula, paid
+        clock.advance(60)
+        beras_sold = sell_paid(db, clock, "8990007")
+        clock.advance(60)
+        teh_sold = sell_paid(db, clock, "8990009")
+        clock.advance(60)
+        c = Cart()
+        c.add(catalog.get_by_barcode(db, "8990001"), 2)
+        svc = CheckoutService(db, Till("K1", WIB, cashier="Sri"), clock)
+        waiting_qris, _ = svc.open_qris_sale(c, "orkut", ttl_s=600)  # Gula, awaiting payment
+        drain(sync)
+        assert owner_rows(central_db, "SELECT o.order_id, l.sku FROM pos.order_lines l JOIN"
+                          " pos.orders o ON o.uuid = l.order_uuid ORDER BY 1") == sorted([
+            (gula_sold, "P-00001"), (beras_sold, "P-00007"), (teh_sold, "P-00009"),
+            (waiting_qris.id, "P-00001")])
+
+        # Central's P-00001 is Beras (the till's P-00007); Teh is the same product.
+        put_products(central_db, "toko-b", [CENTRAL_BERAS, {
+            "sku": "P-00009", "name": "Teh", "category": "Minuman", "price": 9500,
+            "barcodes": ["8990009"], "stock": 99}])
+        assert sync.pull_catalog_once() == 2
+        assert [r[:5] for r in local_products(db)] == [
+            ("L-00001", "Gula", "Sembako", 17_000, 39),
+            ("P-00001", "Beras", "Sembako", 76_000, 11),
+            ("P-00009", "Teh", "Minuman", 9500, 4)]
+        # The chain P-00007 -> P-00001 -> L-00001: every line went with its product, in one
+        # step; Teh did not move, nor did its line.
+        assert lines_of(db, gula_sold, beras_sold, teh_sold, waiting_qris.id) == sorted([
+            (gula_sold, "L-00001", "Gula"), (beras_sold, "P-00001", "Beras"),
+            (teh_sold, "P-00009", "Teh"), (waiting_qris.id, "L-00001", "Gula")])
+        assert queued_orders(db) == {gula_sold, beras_sold, waiting_qris.id}
+
+        # The QRIS is paid now: two Gula off Gula's count, Beras's untouched.
+        Ledger(db, clock, late_poll_interval_s=2, late_watch_s=600).paid(
+            latest_payment(db, waiting_qris.id), StatusResult(RemoteStatus.PAID),
+            actor="sync", action="qris_paid")
+        assert (stock(db, "L-00001"), stock(db, "P-00001")) == (37, 11)
+        # Last week's Gula comes back: it restocks Gula, not central's Beras.
+        refund_store.refund(db, gula_sold, {1: 1}, reason="kemasan rusak", cashier="Sri",
+                            approved_by="Pemilik", paid_back=PaidBack.CASH, tz=WIB,
+                            now=clock())
+        assert (stock(db, "L-00001"), stock(db, "P-00001")) == (38, 11)
+
+        # Sent again, central's lines carry the new SKUs too.
+        drain(sync)
+        assert owner_rows(central_db, "SELECT o.order_id, l.sku, o.status FROM pos.order_lines l"
+                          " JOIN pos.orders o ON o.uuid = l.order_uuid ORDER BY 1") == sorted([
+            (gula_sold, "L-00001", "paid"), (beras_sold, "P-00001", "paid"),
+            (teh_sold, "P-00009", "paid"), (waiting_qris.id, "L-00001", "paid")])
+    finally:
+        db.close()
+
+
+def test_unmatched_products_are_local_only_and_central_numbers_no_longer_meet_them(
+        central_db: CentralDb, tmp_path: Path, clock: FakeClock) -> None:
+    sabun = Product(sku="P-00002", barcode="8990002", name="Sabun", category="Rumah Tangga",
+                    price=4000, stock=20)
+    kerupuk = Product(sku="P-00003", name="Kerupuk", price=2000, stock=9)
+    db = shop(tmp_path / "b", GULA, sabun, kerupuk)
+    try:
+        login = enrol(central_db, "Toko B", "K1")
+        sync = enrolled_sync(db, login)
+        sabun_sold = sell_paid(db, clock, "8990002")
+        with central_db.connect(autocommit=True) as conn:
+            push_items(conn, [CatalogItem("P-00001", "Gula", 17_500, "Sembako",
+                                          barcodes=("8990001",), stock=99)], "toko-b")
+        assert sync.pull_catalog_once() == 1
+        # Sabun and Kerupuk are the shop's own: numbers central never hands out.
+        assert [r[:5] for r in local_products(db)] == [
+            ("L-00001", "Sabun", "Rumah Tangga", 4000, 19),
+            ("L-00002", "Kerupuk", "", 2000, 9),
+            ("P-00001", "Gula", "Sembako", 17_500, 40)]
+        assert lines_of(db, sabun_sold) == [(sabun_sold, "L-00001", "Sabun")]
+        assert queued_orders(db) == {sabun_sold}
+
+        # Head office's next new product gets the next P- number: Sabun's old one.
+        with central_db.connect(autocommit=True) as conn:
+            added = push_items(conn, [CatalogItem("", "Minyak", 20_000, "Sembako",
+                                                  barcodes=("8990050",), stock=6)], "toko-b")
+        assert added.outlets[0].added == ("P-00002",)
+        assert sync.pull_catalog_once() == 1
+        assert [r[:5] for r in local_products(db)] == [
+            ("L-00001", "Sabun", "Rumah Tangga", 4000, 19),
+            ("L-00002", "Kerupuk", "", 2000, 9),
+            ("P-00001", "Gula", "Sembako", 17_500, 40),
+            ("P-00002", "Minyak", "Sembako", 20_000, 6)]
+        assert lines_of(db, sabun_sold) == [(sabun_sold, "L-00001", "Sabun")]
+
+        # A barcode moving from central's Gula to a new central product, the page ending
+        # between the two (after a restart: a new CentralSync). Central's own Gula is never
+        # re-keyed: it only loses the barcode, then takes its new one.
+        put_products(central_db, "toko-b", [
+            {"sku": "P-00003", "name": "Gula Curah", "category": "Sembako", "price": 15_000,
+             "barcodes": ["8990001", "8990002"], "stock": 3},
+            {"sku": "P-00001", "name": "Gula", "category": "Sembako", "price": 17_500,
+             "barcodes": ["8990011"], "stock": 99}])
+        restarted = CentralSync(db, login.factory(), catalog_page=1)
+        assert restarted.pull_catalog_once() == 1
+        assert local_products(db) == [
+            # Central gave Sabun's barcode to Gula Curah: Sabun keeps all else.
+            ("L-00001", "Sabun", "Rumah Tangga", 4000, 19, 1, None, None),
+            ("L-00002", "Kerupuk", "", 2000, 9, 1, None, None),
+            ("P-00001", "Gula", "Sembako", 17_500, 40, 1, None, None),
+            ("P-00002", "Minyak", "Sembako", 20_000, 6, 1, "8990050", "8990050"),
+            ("P-00003", "Gula Curah", "Sembako", 15_000, 3, 1, "8990001",
+             "8990001 8990002")]
+        assert [restarted.pull_catalog_once() for _ in range(2)] == [1, 0]
+        assert local_products(db)[2] == (
+            "P-00001", "Gula", "Sembako", 17_500, 40, 1, "8990011", "8990011")
+        assert lines_of(db, sabun_sold) == [(sabun_sold, "L-00001", "Sabun")]
+    finally:
+        db.close()
+
+
+class PagedConnection:
+    """A till's connection that counts the catalogue reads and can fail at one of them."""
+
+    def __init__(self, pg: psycopg.Connection[Any], reads: list[str], fail_at: int | None
+                 ) -> None:
+        object.__setattr__(self, "_pg", pg)
+        object.__setattr__(self, "_reads", reads)
+        object.__setattr__(self, "_fail_at", fail_at)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pg, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._pg, name, value)
+
+    def execute(self, query: Any, params: Any = None) -> Any:
+        if "FROM pos.products" in str(query):
+            self._reads.append(str(query))
+            if len(self._reads) == self._fail_at:
+                raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return self._pg.execute(query, params)
+
+
+def test_a_2500_product_join_is_one_transaction_and_a_restart_then_edits(
+        central_db: CentralDb, till_a, clock: FakeClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    db, till = till_a
+    login = enrol(central_db, "Toko Bandung", "K1")
+    [sold] = sell(db, till, clock)  # two Kopi (A), one Roti (B)
+    with central_db.connect() as conn:
+        # P-01234 is the till's Kopi (barcode 111); Roti is not on the list.
+        conn.execute(
+            "INSERT INTO pos.products (outlet_id, sku, name, category, price, barcodes, stock,"
+            " active) SELECT 'toko-bandung', format('P-%s', lpad(n::text, 5, '0')),"
+            " format('Barang %s', n), 'Grosir', 1000 + n,"
+            " ARRAY[CASE WHEN n = 1234 THEN '111' ELSE format('77%s', n) END], n % 10, true"
+            " FROM generate_series(1, 2500) AS n")
+        conn.execute("UPDATE pos.outlets SET catalog_managed = true")
+        conn.commit()
+    top = owner_rows(central_db, "SELECT max(version) FROM pos.products")[0][0]
+    applied: list[int] = []
+    apply_catalog = central.apply_catalog
+
+    def counted(conn: Any, products: Any, now: datetime, **kw: Any) -> Any:
+        if products:
+            applied.append(len(products))
+        return apply_catalog(conn, products, now, **kw)
+
+    monkeypatch.setattr(central, "apply_catalog", counted)
+
+    def till_sync(fail_at: int | None = None) -> tuple[CentralSync, list[str]]:
+        reads: list[str] = []
+        return CentralSync(db, lambda: PagedConnection(login.factory()(), reads, fail_at),
+                           clock=clock), reads
+
+    first, reads = till_sync(fail_at=3)
+    first.mark_enrolled(login.outlet_id, login.terminal_id)
+    before = local_products(db)
+    # The connection drops while the third page is read: nothing of the join was applied.
+    with pytest.raises(psycopg.OperationalError):
+        first.pull_catalog_once()
+    assert len(reads) == 3 and applied == []
+    assert local_products(db) == before and first.status().catalog_version_seen == 0
+    assert queued_orders(db) == {sold}
+
+    # A restart: the join is read again from the start, and applied once, as a whole.
+    restarted, reads = till_sync()
+    assert restarted.pull_catalog_once() == 2500
+    assert len(reads) == 3 and applied == [2500]
+    assert restarted.status().catalog_version_seen == top
+    assert db.scalar("SELECT count(*) FROM products") == 2501
+    assert [r[:5] for r in local_products(db) if r[0] in ("L-00001", "P-01234")] == [
+        ("L-00001", "Roti Bakar", "Makanan", 12_000, None),
+        ("P-01234", "Barang 1234", "Grosir", 2234, 48)]
+    assert [r[1] for r in lines_of(db, sold)] == ["P-01234", "L-00001"]
+    assert owner_rows(central_db, "SELECT count(*) FROM pos.products") == [(2500,)]
+    assert restarted.pull_catalog_once() == 0
+
+    # Another restart after the join: central's changes are edits, even a new name and new
+    # barcodes with none in common (the rule before this fix moved such a product aside).
+    with central_db.connect() as conn:
+        conn.execute("UPDATE pos.products SET name = 'Barang Lima', barcodes = '{555}'"
+                     " WHERE sku = 'P-00005'")
+        conn.execute("UPDATE pos.products SET price = 3000 WHERE sku = 'P-01234'")
+        conn.commit()
+    again, _ = till_sync()
+    assert again.pull_catalog_once() == 2
+    assert applied == [2500, 2]
+    assert [r for r in local_products(db) if r[0] in ("P-00005", "P-01234")] == [
+        ("P-00005", "Barang Lima", "Grosir", 1005, 5, 1, "555", "555"),
+        ("P-01234", "Barang 1234", "Grosir", 3000, 48, 1, "111", "111")]
+    assert db.scalar("SELECT count(*) FROM products") == 2501
+    assert db.scalar("SELECT count(*) FROM products WHERE sku LIKE 'L-%'") == 1
 
 
 # --------------------------------------------------------------------------- throughput
