@@ -61,6 +61,7 @@ __all__ = [
     "report_csv",
     "report_text",
     "report_totals",
+    "shift_entry",
 ]
 
 #: the longest range one report covers (a leap year)
@@ -320,24 +321,29 @@ def _shifts(q: _Reader, r: _Range) -> list[dict[str, Any]]:
         f" WHERE shift_id IN ({marks}) AND paid_back = 'cash' GROUP BY shift_id",
         ids,
     ))
-    out = []
-    for (sid, terminal, day, status, opened_by, opened_at, closed_by, closed_at, float_,
-         expected, counted, note) in rows:
-        cash_sales = int(sales.get(sid) or 0)
-        cash_refunds = int(refunded.get(sid) or 0)
-        live = float_ + cash_sales - cash_refunds
-        # A closed shift keeps what the drawer was expected to hold when it was counted.
-        expected_cash = live if status == "open" or expected is None else expected
-        difference = (counted - expected_cash
-                      if status == "closed" and counted is not None else None)
-        out.append({
-            "shift_id": sid, "terminal_id": terminal, "business_date": day, "status": status,
-            "opened_by": opened_by, "opened_at": opened_at, "closed_by": closed_by,
-            "closed_at": closed_at, "opening_float": float_, "cash_sales": cash_sales,
-            "cash_refunds": cash_refunds, "expected_cash": expected_cash,
-            "counted_cash": counted, "difference": difference, "note": note,
-        })
-    return out
+    return [shift_entry(row, int(sales.get(row[0]) or 0), int(refunded.get(row[0]) or 0))
+            for row in rows]
+
+
+def shift_entry(row: Sequence[Any], cash_sales: int, cash_refunds: int) -> dict[str, Any]:
+    """One shift of the report from its row (id, terminal_id, business_date, status,
+    opened_by, opened_at, closed_by, closed_at, opening_float, expected_cash, counted_cash,
+    note) and its cash figures: the expected-cash rule of the module docstring, shared with
+    the central report (:mod:`pos_app.central.reports`)."""
+    (sid, terminal, day, status, opened_by, opened_at, closed_by, closed_at, float_,
+     expected, counted, note) = row
+    live = float_ + cash_sales - cash_refunds
+    # A closed shift keeps what the drawer was expected to hold when it was counted.
+    expected_cash = live if status == "open" or expected is None else expected
+    difference = (counted - expected_cash
+                  if status == "closed" and counted is not None else None)
+    return {
+        "shift_id": sid, "terminal_id": terminal, "business_date": day, "status": status,
+        "opened_by": opened_by, "opened_at": opened_at, "closed_by": closed_by,
+        "closed_at": closed_at, "opening_float": float_, "cash_sales": cash_sales,
+        "cash_refunds": cash_refunds, "expected_cash": expected_cash,
+        "counted_cash": counted, "difference": difference, "note": note,
+    }
 
 
 def _orders(q: _Reader, r: _Range) -> list[tuple[Any, ...]]:

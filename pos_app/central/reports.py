@@ -82,7 +82,7 @@ from psycopg.rows import tuple_row
 from pos_app.central.errors import CentralError
 from pos_app.clock import to_iso
 from pos_app.money import format_rupiah
-from pos_app.reports import MAX_RANGE_DAYS, TOP_N, report_csv, report_text
+from pos_app.reports import MAX_RANGE_DAYS, TOP_N, report_csv, report_text, shift_entry
 from pos_app.storage.refunds import VOIDABLE
 
 __all__ = [
@@ -924,22 +924,10 @@ def build_central_report(conn: psycopg.Connection[Any], first: date, last: date,
 
     # Shifts.
     shifts = []
-    for (oid, sid, terminal, day, status, opened_by, opened_at, closed_by, closed_at, float_,
-         expected, counted, note) in shift_rows:
-        cash_sales = shift_cash.get(sid, 0)
-        cash_refunds = shift_refunds.get(sid, 0)
-        live = float_ + cash_sales - cash_refunds
-        expected_cash = live if status == "open" or expected is None else expected
-        difference = (counted - expected_cash
-                      if status == "closed" and counted is not None else None)
-        shifts.append({
-            "shift_id": sid, "terminal_id": terminal, "business_date": day, "status": status,
-            "opened_by": opened_by, "opened_at": opened_at, "closed_by": closed_by,
-            "closed_at": closed_at, "opening_float": float_, "cash_sales": cash_sales,
-            "cash_refunds": cash_refunds, "expected_cash": expected_cash,
-            "counted_cash": counted, "difference": difference, "note": note,
-            "outlet": name_of(oid),
-        })
+    for oid, *row in shift_rows:
+        sid = row[0]
+        shifts.append({**shift_entry(row, shift_cash.get(sid, 0), shift_refunds.get(sid, 0)),
+                       "outlet": name_of(oid)})
 
     # Orders and the reconciliation lists: the till's classification, row by row.
     label = names.get  # per row: a bound method, not a Python call (50,000 rows for a day)

@@ -10,10 +10,11 @@ puts them (and mounted USB sticks) on the side and gives the dialog room on a 13
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, QUrl
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QStandardPaths, Qt, QUrl
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 _L = QStandardPaths.StandardLocation
 #: the order a file is looked for: where downloads and pictures land first
@@ -61,3 +62,17 @@ def offer_places(dialog: QFileDialog) -> None:
     seen += _usb_sticks()
     dialog.setSidebarUrls([QUrl.fromLocalFile(str(p)) for p in seen])
     dialog.resize(*DIALOG_SIZE)
+
+
+def open_file(parent: QWidget | None, title: str, folder: str, name_filter: str,
+              chosen: Callable[[Path], None], closed: Callable[[], None]) -> QFileDialog:
+    """An "open one file" dialog, window-modal and not blocking (``open()``): ``chosen`` gets
+    the file, ``closed`` runs however it ends; it deletes itself after."""
+    dialog = QFileDialog(parent, title, folder, name_filter)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    dialog.fileSelected.connect(lambda path: chosen(Path(path)))
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.finished.connect(lambda _result: closed())
+    dialog.open()
+    return dialog

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from pos_app.central.catalog import managed_outlet
 from pos_app.demo import demo_products
 from pos_app.storage import catalog
+from pos_app.ui.file_places import open_file
 from pos_app.ui.first_run.steps import GuideContext, Step
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.products.import_preview import ImportPreviewDialog
@@ -197,15 +198,9 @@ class ProductsStep(Step):
 
     def choose_file(self) -> None:
         """Ask for a CSV or XLSX file, then :meth:`import_file` it."""
-        dialog = QFileDialog(self.ctx.parent, tr("Impor daftar produk"), self._last_dir,
-                             tr("Daftar produk (*.csv *.xlsx)"))
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-        dialog.fileSelected.connect(lambda path: self.import_file(Path(path)))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _r: setattr(self, "file_dialog", None))
-        self.file_dialog = dialog
-        dialog.open()
+        self.file_dialog = open_file(self.ctx.parent, tr("Impor daftar produk"), self._last_dir,
+                                     tr("Daftar produk (*.csv *.xlsx)"), self.import_file,
+                                     lambda: setattr(self, "file_dialog", None))
 
     def import_file(self, path: Path) -> None:
         """Read ``path`` on the reader thread and show the import preview."""

@@ -52,7 +52,7 @@ from PySide6.QtWidgets import (
 
 from pos_app import qris
 from pos_app.money import format_rupiah
-from pos_app.ui.file_places import offer_places, start_folder
+from pos_app.ui.file_places import offer_places, open_file, start_folder
 from pos_app.ui.first_run.steps import FormStep
 from pos_app.ui.i18n import register, tr
 from pos_app.ui.settings.form import (
@@ -367,17 +367,11 @@ class QrisStep(FormStep):
 
     def pick_image(self) -> None:
         """Ask for a picture or PDF, then :meth:`read_file` it."""
-        start = self._last_dir or start_folder()
-        dialog = QFileDialog(self.ctx.parent, tr("Pilih gambar QRIS"), start,
-                             tr("Gambar atau PDF (*.png *.jpg *.jpeg *.pdf)"))
-        offer_places(dialog)
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-        dialog.fileSelected.connect(lambda path: self.read_file(Path(path)))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _r: setattr(self, "file_dialog", None))
-        self.file_dialog = dialog
-        dialog.open()
+        self.file_dialog = open_file(self.ctx.parent, tr("Pilih gambar QRIS"),
+                                     self._last_dir or start_folder(),
+                                     tr("Gambar atau PDF (*.png *.jpg *.jpeg *.pdf)"),
+                                     self.read_file, lambda: setattr(self, "file_dialog", None))
+        offer_places(self.file_dialog)
 
     def read_file(self, path: Path) -> None:
         """Read the QRIS in the picture or PDF at ``path`` (on the reader thread)."""
